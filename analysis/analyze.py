@@ -1,0 +1,62 @@
+"""`analyze(path)`: every feature of a video, from one video decode and one audio decode."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from analysis.features import VideoFeatures, VideoInfo
+from analysis.settings import AnalysisSettings
+from analysis.speech import analyze_speech
+from analysis.subtitles import load_subtitles
+from analysis.visual import detect_visual
+from common.media import probe, read_audio
+
+Progress = Callable[[str, float], None]
+
+
+def analyze(path: str | Path, settings: AnalysisSettings | None = None, *, subtitles: Path | None = None,
+            use_sidecar: bool = True, progress: Progress | None = None) -> VideoFeatures:
+    """Read `path` and return its VideoFeatures. A clip without audio, subtitles or cuts is normal input."""
+    settings = settings or AnalysisSettings()
+    path = Path(path)
+    report = progress or (lambda stage, fraction: None)
+    timings: dict[str, float] = {}
+
+    started = time.perf_counter()
+    info = probe(path)
+    timings["probe"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    subtitle_features = load_subtitles(path, info, subtitles, use_sidecar=use_sidecar)
+    timings["subtitles"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    visual = detect_visual(str(path), info.duration, settings, progress=lambda f: report("video", f))
+    timings["video"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    audio = None
+    if info.has_audio:
+        audio = read_audio(path, sample_rate=settings.analysis_sample_rate, channels=1,
+                           what=f"decoding the audio of {path}")[:, 0]
+    speech = analyze_speech(audio if audio is not None and audio.size else None, info.duration, settings)
+    timings["audio"] = time.perf_counter() - started
+    report("audio", 1.0)
+
+    return VideoFeatures(
+        info=VideoInfo(
+            path=str(path), container=info.container, duration=round(info.duration, 6), fps=round(info.fps, 6),
+            width=info.width, height=info.height, rotation=info.rotation, video_codec=info.video_codec,
+            has_audio=info.has_audio and audio is not None and bool(np.any(audio)),
+            audio_sample_rate=info.audio_sample_rate, audio_channels=info.audio_channels,
+        ),
+        cuts=visual.cuts,
+        saturation=visual.saturation,
+        speech=speech,
+        subtitles=subtitle_features,
+        settings=settings,
+        timings={k: round(v, 3) for k, v in timings.items()},
+    )

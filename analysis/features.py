@@ -1,0 +1,107 @@
+"""What the analysis stage returns: `VideoFeatures` and its parts. Times are seconds from the start."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from analysis.settings import AnalysisSettings
+
+
+@dataclass
+class TimeSeries:
+    """Values sampled every `hop` seconds, the first at t = 0."""
+
+    hop: float
+    values: list[float] = field(default_factory=list)
+
+    def times(self) -> list[float]:
+        return [i * self.hop for i in range(len(self.values))]
+
+    def mean_between(self, start: float, end: float) -> float | None:
+        lo = max(0, int(start / self.hop))
+        hi = min(len(self.values), max(lo + 1, int(end / self.hop)))
+        chunk = self.values[lo:hi]
+        return sum(chunk) / len(chunk) if chunk else None
+
+
+@dataclass
+class VideoInfo:
+    path: str
+    container: str
+    duration: float
+    fps: float
+    width: int
+    height: int
+    rotation: int
+    video_codec: str
+    has_audio: bool
+    audio_sample_rate: int | None
+    audio_channels: int | None
+
+
+@dataclass
+class CutFeatures:
+    times: list[float]
+    rate_per_minute: TimeSeries
+    mean_rate_per_minute: float
+    detector: str
+
+    @property
+    def count(self) -> int:
+        return len(self.times)
+
+
+@dataclass
+class SaturationFeatures:
+    series: TimeSeries
+    mean: float
+    p90: float
+
+
+@dataclass
+class SpeechRegion:
+    start: float
+    end: float
+    level_db: float
+
+
+@dataclass
+class SpeechFeatures:
+    has_audio: bool
+    regions: list[SpeechRegion]
+    energy_db: TimeSeries  # RMS level of the whole audio track, dBFS
+    speech_ratio: float  # share of the duration inside speech regions
+    speech_level_db: float | None  # mean RMS level inside speech
+    program_level_db: float | None  # mean RMS level of the whole track
+
+
+@dataclass
+class SubtitleCue:
+    start: float
+    end: float
+    text: str
+    language: str
+    sentiment: float | None  # -1 (negative) .. 1 (positive); None where no model covers the language
+
+
+@dataclass
+class SubtitleFeatures:
+    source: str | None  # "sidecar:<path>", "embedded:<stream index>", or None
+    cues: list[SubtitleCue]
+    mean_sentiment: float | None  # weighted by cue duration, over scored cues
+    languages: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class VideoFeatures:
+    info: VideoInfo
+    cuts: CutFeatures
+    saturation: SaturationFeatures
+    speech: SpeechFeatures
+    subtitles: SubtitleFeatures
+    settings: AnalysisSettings
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def duration(self) -> float:
+        return self.info.duration

@@ -1,0 +1,29 @@
+"""Colour saturation as a PySceneDetect detector, so it rides on the same decode as cut detection."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from scenedetect import FrameTimecode, SceneDetector
+
+
+class SaturationSampler(SceneDetector):
+    """Records the mean HSV saturation (0..1) of the already-downscaled frames; never reports cuts."""
+
+    def __init__(self, sample_hz: float, on_frame=None):
+        super().__init__()
+        self._period = 1.0 / sample_hz
+        self._next_at = 0.0
+        self._on_frame = on_frame
+        self.times: list[float] = []
+        self.values: list[float] = []
+
+    def process_frame(self, timecode: FrameTimecode, frame_img: np.ndarray) -> list[FrameTimecode]:
+        seconds = timecode.seconds
+        if seconds + 1e-9 >= self._next_at:
+            hsv = cv2.cvtColor(frame_img, cv2.COLOR_BGR2HSV)
+            self.times.append(seconds)
+            self.values.append(float(hsv[:, :, 1].mean()) / 255.0)
+            self._next_at = seconds + self._period
+        if self._on_frame is not None:
+            self._on_frame(seconds)
+        return []

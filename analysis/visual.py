@@ -1,0 +1,90 @@
+"""Hard cuts and saturation from one decode of the video (PySceneDetect drives the decode)."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from scenedetect import AdaptiveDetector, ContentDetector, SceneManager, VideoOpenFailure, open_video
+
+from analysis.features import CutFeatures, SaturationFeatures, TimeSeries
+from analysis.saturation import SaturationSampler
+from analysis.settings import AnalysisSettings
+from common.errors import InputError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class VisualFeatures:
+    cuts: CutFeatures
+    saturation: SaturationFeatures
+    frames: int
+
+
+def detect_visual(path: str, duration: float, settings: AnalysisSettings, progress=None) -> VisualFeatures:
+    try:
+        video = open_video(path, backend=settings.video_backend)
+    except (VideoOpenFailure, OSError) as exc:
+        raise InputError(f"{path}: cannot decode video ({exc})") from exc
+
+    manager = SceneManager()
+    manager.auto_downscale = True
+    manager.add_detector(_cut_detector(settings))
+    report = (lambda t: progress(min(1.0, t / duration))) if progress and duration > 0 else None
+    sampler = SaturationSampler(settings.saturation_sample_hz, on_frame=report)
+    manager.add_detector(sampler)
+    frames = manager.detect_scenes(video)
+    if frames == 0:
+        raise InputError(f"{path}: no video frame could be decoded")
+
+    cut_times = sorted(round(scene[0].seconds, 6) for scene in manager.get_scene_list()[1:])
+    cut_times = [t for t in cut_times if 0.0 < t < duration]
+    cuts = CutFeatures(
+        times=cut_times,
+        rate_per_minute=cut_rate_series(cut_times, duration, settings.cut_rate_window_s, settings.cut_rate_hop_s),
+        mean_rate_per_minute=len(cut_times) / duration * 60.0 if duration > 0 else 0.0,
+        detector=settings.cut_detector,
+    )
+    return VisualFeatures(cuts=cuts, saturation=_saturation(sampler, duration, settings), frames=frames)
+
+
+def _cut_detector(settings: AnalysisSettings):
+    if settings.cut_detector == "adaptive":
+        return AdaptiveDetector(adaptive_threshold=settings.adaptive_threshold,
+                                min_scene_len=settings.min_scene_len_frames)
+    if settings.cut_detector == "content":
+        return ContentDetector(threshold=settings.content_threshold, min_scene_len=settings.min_scene_len_frames)
+    raise InputError(f"unknown cut detector {settings.cut_detector!r} (choose adaptive or content)")
+
+
+def cut_rate_series(cut_times: list[float], duration: float, window: float, hop: float) -> TimeSeries:
+    """Cuts per minute in a window centred on each sample time (clipped to the clip's extent)."""
+    n = max(1, int(np.ceil(duration / hop)))
+    cuts = np.asarray(cut_times, dtype=float)
+    values = []
+    for i in range(n):
+        centre = i * hop
+        lo, hi = max(0.0, centre - window / 2), min(duration, centre + window / 2)
+        span = max(hi - lo, 1e-6)
+        count = np.count_nonzero((cuts >= lo) & (cuts < hi))
+        values.append(round(float(count / span * 60.0), 3))
+    return TimeSeries(hop=hop, values=values)
+
+
+def _saturation(sampler: SaturationSampler, duration: float, settings: AnalysisSettings) -> SaturationFeatures:
+    hop = settings.saturation_hop_s
+    if not sampler.values:
+        return SaturationFeatures(series=TimeSeries(hop=hop), mean=0.0, p90=0.0)
+    times = np.asarray(sampler.times)
+    values = np.asarray(sampler.values)
+    n = max(1, int(np.ceil(duration / hop)))
+    bins = np.clip((times / hop).astype(int), 0, n - 1)
+    sums = np.bincount(bins, weights=values, minlength=n)
+    counts = np.bincount(bins, minlength=n)
+    series = np.interp(np.arange(n), np.flatnonzero(counts), sums[counts > 0] / counts[counts > 0])
+    return SaturationFeatures(
+        series=TimeSeries(hop=hop, values=[round(float(v), 4) for v in series]),
+        mean=round(float(values.mean()), 4),
+        p90=round(float(np.percentile(values, 90)), 4),
+    )

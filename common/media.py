@@ -1,0 +1,189 @@
+"""Media access at the edges: the bundled ffmpeg binary, PyAV probing and PCM decoding.
+
+ffmpeg comes from imageio-ffmpeg so that pip alone installs it; it ships no ffprobe, so streams
+are probed with PyAV (which bundles its own FFmpeg libraries).
+"""
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from common.errors import InputError, ResourceError
+
+TEXT_SUBTITLE_CODECS = frozenset({"subrip", "srt", "ass", "ssa", "mov_text", "webvtt", "text"})
+
+
+@lru_cache(maxsize=1)
+def ffmpeg_exe() -> str:
+    import imageio_ffmpeg
+
+    try:
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError as exc:  # no binary for this platform and none on PATH
+        raise ResourceError(f"ffmpeg is not available: {exc}") from exc
+
+
+def run_ffmpeg(args: list[str], *, what: str, input_bytes: bytes | None = None) -> bytes:
+    """Run ffmpeg with `args`; return stdout. `what` names the job for the one-line error."""
+    cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", *args]
+    try:
+        proc = subprocess.run(cmd, input=input_bytes, capture_output=True, check=False)
+    except OSError as exc:
+        raise ResourceError(f"cannot run ffmpeg for {what}: {exc}") from exc
+    if proc.returncode != 0:
+        message = _last_line(proc.stderr) or f"exit code {proc.returncode}"
+        if "No space left on device" in message:
+            raise ResourceError(f"{what} failed: no space left on device")
+        raise InputError(f"{what} failed: {message}")
+    return proc.stdout
+
+
+def _last_line(stderr: bytes) -> str:
+    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+    return lines[-1] if lines else ""
+
+
+@dataclass(frozen=True)
+class SubtitleStream:
+    index: int  # absolute stream index in the container
+    codec: str
+    language: str | None
+    title: str | None
+
+    @property
+    def is_text(self) -> bool:
+        return self.codec in TEXT_SUBTITLE_CODECS
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    path: str
+    container: str
+    duration: float  # of the video stream, seconds
+    fps: float
+    width: int
+    height: int
+    video_codec: str
+    rotation: int = 0
+    audio_sample_rate: int | None = None
+    audio_channels: int | None = None
+    subtitle_streams: tuple[SubtitleStream, ...] = field(default_factory=tuple)
+
+    @property
+    def has_audio(self) -> bool:
+        return self.audio_sample_rate is not None
+
+
+def check_readable_file(path: Path) -> None:
+    """The checks every input path gets before any decoder sees it."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not a video file")
+    try:
+        size = path.stat().st_size
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from exc
+    if size == 0:
+        raise InputError(f"{path}: file is empty (0 bytes)")
+
+
+def probe(path: Path) -> MediaInfo:
+    """Streams and exact video duration of `path`. Raises InputError for anything not a video."""
+    import av
+
+    check_readable_file(path)
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable video ({_av_reason(exc)})") from exc
+    with container:
+        videos = [s for s in container.streams.video if s.codec_context is not None]
+        if not videos:
+            raise InputError(f"{path}: has no video stream")
+        video = videos[0]
+        width, height = video.codec_context.width, video.codec_context.height
+        if not width or not height:
+            raise InputError(f"{path}: video stream has no frame size (corrupt or unsupported)")
+        rate = video.average_rate or video.guessed_rate or video.base_rate
+        if not rate or rate <= 0:
+            raise InputError(f"{path}: video stream has no frame rate")
+        duration = _video_duration(container, video)
+        try:
+            rotation = _first_frame_rotation(container, video)
+        except av.error.FFmpegError as exc:
+            raise InputError(f"{path}: video cannot be decoded ({_av_reason(exc)})") from exc
+        if duration <= 0:
+            raise InputError(f"{path}: video stream has no frames")
+        audio = container.streams.audio[0] if container.streams.audio else None
+        subtitles = tuple(
+            SubtitleStream(
+                index=s.index,
+                codec=s.codec_context.name if s.codec_context else (s.codec.name if s.codec else "unknown"),
+                language=s.metadata.get("language"),
+                title=s.metadata.get("title"),
+            )
+            for s in container.streams.subtitles
+        )
+        return MediaInfo(
+            path=str(path),
+            container=container.format.name,
+            duration=duration,
+            fps=float(rate),
+            width=width,
+            height=height,
+            video_codec=video.codec_context.name,
+            rotation=rotation,
+            audio_sample_rate=audio.codec_context.sample_rate if audio else None,
+            audio_channels=audio.codec_context.channels if audio else None,
+            subtitle_streams=subtitles,
+        )
+
+
+def _av_reason(exc: Exception) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return text.split(":")[-1].strip() if ":" in text else text
+
+
+def _video_duration(container, video) -> float:
+    """Duration of the video stream itself (not the container, whose audio may run longer)."""
+    if video.duration is not None and video.time_base is not None:
+        return float(video.duration * video.time_base)
+    # Matroska and some streams carry no per-stream duration: read packet timestamps (no decoding).
+    end = Fraction(0)
+    start = None
+    for packet in container.demux(video):
+        if packet.pts is None:
+            continue
+        pts = packet.pts * packet.time_base
+        start = pts if start is None else min(start, pts)
+        end = max(end, pts + (packet.duration or 0) * packet.time_base)
+    if start is None:
+        return 0.0
+    return float(end - start)
+
+
+def _first_frame_rotation(container, video) -> int:
+    """Display rotation in degrees, read from the first decoded frame (which also proves it decodes)."""
+    container.seek(0, stream=video)
+    for frame in container.decode(video):
+        return int(getattr(frame, "rotation", 0) or 0) % 360
+    raise InputError(f"{container.name}: no video frame could be decoded")
+
+
+def read_audio(path: Path, *, sample_rate: int, channels: int, what: str) -> np.ndarray:
+    """Decode the first audio stream of `path` to float32 PCM, shape (samples, channels)."""
+    raw = run_ffmpeg(
+        ["-i", str(path), "-map", "0:a:0", "-vn", "-sn", "-dn",
+         "-ac", str(channels), "-ar", str(sample_rate), "-f", "f32le", "-"],
+        what=what,
+    )
+    usable = len(raw) - len(raw) % (4 * channels)
+    return np.frombuffer(raw[:usable], dtype=np.float32).reshape(-1, channels).copy()

@@ -1,0 +1,65 @@
+"""Outputs are written under temporary names beside their final paths and renamed when complete.
+
+A failed run leaves nothing behind: no half-written file ever carries a final name.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from common.errors import ResourceError
+
+
+class StagedOutputs:
+    """Hands out temporary paths for final outputs; `commit` renames them all, `discard` removes them.
+
+    Used as a context manager, anything not committed when the block exits is discarded.
+    """
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[Path, Path]] = []
+
+    def path_for(self, final: Path) -> Path:
+        """A writable temporary path in `final`'s folder, keeping its suffix (ffmpeg picks muxers by it)."""
+        final = Path(final)
+        temp = final.with_name(f".{final.stem}.partial-{secrets.token_hex(4)}{final.suffix}")
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            with temp.open("xb"):
+                pass
+        except OSError as exc:
+            raise ResourceError(f"cannot write {final}: {exc.strerror or exc}") from exc
+        self._pending.append((temp, final))
+        return temp
+
+    def forget(self, temp: Path) -> None:
+        """Drop a staged output that turned out not to be needed (its temporary file is removed)."""
+        temp.unlink(missing_ok=True)
+        self._pending = [(t, f) for t, f in self._pending if t != temp]
+
+    def commit(self) -> list[Path]:
+        finals = []
+        try:
+            for temp, final in self._pending:
+                os.replace(temp, final)
+                finals.append(final)
+        except OSError as exc:
+            raise ResourceError(f"cannot move output into place at {final}: {exc.strerror or exc}") from exc
+        finally:
+            self.discard()
+        return finals
+
+    def discard(self) -> None:
+        for temp, _ in self._pending:
+            try:
+                temp.unlink()
+            except FileNotFoundError:
+                pass
+        self._pending.clear()
+
+    def __enter__(self) -> StagedOutputs:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.discard()

@@ -1,0 +1,58 @@
+"""What generation takes (`MusicBrief`) and returns (`MusicTrack`). Times in seconds."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class BriefSection:
+    start: float
+    end: float
+    bpm: float
+    key: str  # tonic name, e.g. "A", "F#"
+    mode: str  # "major" | "minor"
+    energy: float  # 0 (still) .. 1 (intense)
+    mood: str
+    instrumentation: list[str]
+    density: float = 1.0  # 0 (sparse, under dialogue) .. 1 (full arrangement)
+    prompt: str = ""
+
+
+@dataclass
+class TempoPoint:
+    time: float
+    bpm: float
+
+
+@dataclass
+class MusicBrief:
+    sections: list[BriefSection]
+    tempo_map: list[TempoPoint]
+    key: str
+    mode: str
+    energy: float
+    genre: str
+    prompt: str
+    seed: int
+    target_duration: float
+    cuts_to_hit: list[float] = field(default_factory=list)
+    beats_per_bar: int = 4
+    sample_rate: int = 48000
+    engine_options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class MusicTrack:
+    audio_path: str  # WAV
+    sample_rate: int
+    duration: float
+    bpm: float  # tempo actually rendered (mean over the track)
+    beats: list[float]
+    downbeats: list[float]
+    engine: str
+    seed: int
+    prompt: str
+    model_id: str | None = None
+    midi_path: str | None = None
+    notes: list[str] = field(default_factory=list)

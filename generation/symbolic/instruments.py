@@ -1,0 +1,54 @@
+"""General MIDI instruments the symbolic engine knows, by the names plans use, with their roles."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from common.errors import InputError
+
+
+@dataclass(frozen=True)
+class Instrument:
+    name: str
+    role: str  # "pad" | "keys" | "bass" | "lead" | "drums"
+    program: int  # General MIDI program, 0-based (ignored for drums)
+
+
+INSTRUMENTS = {i.name: i for i in (
+    Instrument("piano", "keys", 0),
+    Instrument("electric piano", "keys", 4),
+    Instrument("vibraphone", "lead", 11),
+    Instrument("organ", "pad", 16),
+    Instrument("acoustic guitar", "keys", 25),
+    Instrument("overdriven guitar", "keys", 29),
+    Instrument("distortion guitar", "lead", 30),
+    Instrument("acoustic bass", "bass", 32),
+    Instrument("finger bass", "bass", 33),
+    Instrument("picked bass", "bass", 34),
+    Instrument("synth bass", "bass", 38),
+    Instrument("cello", "bass", 42),
+    Instrument("strings", "pad", 48),
+    Instrument("slow strings", "pad", 49),
+    Instrument("choir", "pad", 52),
+    Instrument("french horn", "lead", 60),
+    Instrument("brass", "keys", 61),
+    Instrument("flute", "lead", 73),
+    Instrument("square lead", "lead", 80),
+    Instrument("saw lead", "lead", 81),
+    Instrument("warm pad", "pad", 89),
+    Instrument("synth pad", "pad", 90),
+    Instrument("drums", "drums", 0),
+    Instrument("light percussion", "drums", 0),
+)}
+
+
+def lookup(name: str) -> Instrument:
+    try:
+        return INSTRUMENTS[name.strip().lower()]
+    except KeyError:
+        known = ", ".join(sorted(INSTRUMENTS))
+        raise InputError(f"unknown instrument {name!r} (known: {known})") from None
+
+
+class Drum:
+    KICK, SIDE_STICK, SNARE, CLOSED_HAT, OPEN_HAT, CRASH, RIDE = 36, 37, 38, 42, 46, 49, 51
+    LOW_TOM, MID_TOM, HIGH_TOM, SHAKER = 45, 47, 50, 70

@@ -1,0 +1,161 @@
+"""The mixing stage end to end: fit, duck, level, normalise, limit, write stems, mux."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import soundfile
+from scipy.signal import resample_poly
+
+from common.errors import InputError
+from common.media import read_audio
+from mixing.duck import duck_envelope, level_inside_outside
+from mixing.fit import fade_start, fit_to_length
+from mixing.loudness import integrated_lufs, limit_true_peak, true_peak_db
+from mixing.mux import encode_mp3, mux
+from mixing.settings import MixSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class MixOutputs:
+    video: Path
+    stem_wav: Path
+    stem_mp3: Path
+    work_dir: Path  # for intermediates, removed by the caller
+
+
+@dataclass
+class StemTags:
+    title: str
+    artist: str
+    comment: str
+
+
+@dataclass
+class MixReport:
+    target_lufs: float
+    integrated_lufs: float
+    true_peak_db: float
+    limiter_reduction_db: float
+    music_gain_db: float
+    original_audio: str  # "kept" | "replaced" | "none"
+    duck_depth_db: float | None  # music stem: level outside speech minus level inside
+    music_in_speech_db: float | None
+    music_outside_speech_db: float | None
+    notes: list[str] = field(default_factory=list)
+
+
+def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: list[float],
+                speech_regions: list[tuple[float, float]], has_original_audio: bool, outputs: MixOutputs,
+                tags: StemTags, settings: MixSettings) -> MixReport:
+    rate = settings.sample_rate
+    music = _load_music(music_wav, rate)
+    fitted = fit_to_length(music, rate, downbeats, duration, settings.fade_out_s)
+    samples = len(fitted)
+    envelope = duck_envelope(samples, rate, speech_regions, settings.duck_depth_db,
+                             settings.duck_attack_ms, settings.duck_release_ms)
+
+    original = None
+    if has_original_audio and not settings.replace_audio:
+        original = _exact_length(read_audio(video, sample_rate=rate, channels=2,
+                                            what=f"decoding the audio of {video}"), samples)
+    notes: list[str] = []
+    music_gain_db = _music_gain_db(fitted, original, speech_regions, rate, settings, notes)
+    stem = fitted * envelope[:, None] * np.float32(10.0 ** (music_gain_db / 20.0))
+    mix = stem + original if original is not None else stem.copy()
+
+    mix, stem, reduction, static_db = normalise(mix, stem, rate, settings)
+    fade_at = fade_start(downbeats, duration, settings.fade_out_s)
+    inside, outside = level_inside_outside(stem, rate, speech_regions, exclude_after=fade_at)
+    report = MixReport(
+        target_lufs=settings.target_lufs,
+        integrated_lufs=round(integrated_lufs(mix, rate), 3),
+        true_peak_db=round(true_peak_db(mix), 3),
+        limiter_reduction_db=round(reduction, 3),
+        music_gain_db=round(float(music_gain_db + static_db), 3),
+        original_audio="replaced" if has_original_audio and settings.replace_audio else (
+            "kept" if original is not None else "none"),
+        duck_depth_db=round(outside - inside, 2) if inside is not None and outside is not None else None,
+        music_in_speech_db=None if inside is None else round(inside, 2),
+        music_outside_speech_db=None if outside is None else round(outside, 2),
+        notes=notes,
+    )
+
+    mix_wav = outputs.work_dir / "mix.wav"
+    soundfile.write(str(mix_wav), mix, rate, subtype="FLOAT")
+    soundfile.write(str(outputs.stem_wav), stem, rate, subtype="PCM_24", format="WAV")
+    encode_mp3(outputs.stem_wav, outputs.stem_mp3, bitrate=settings.mp3_bitrate,
+               title=tags.title, artist=tags.artist, comment=tags.comment)
+    mux(video, mix_wav, outputs.video, bitrate=settings.audio_bitrate)
+    return report
+
+
+def normalise(mix: np.ndarray, stem: np.ndarray, rate: int, settings: MixSettings,
+              tolerance_lu: float = 0.1) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """One static gain to the loudness target, then the true-peak limiter.
+
+    The limiter takes some loudness off peaky material, so the static gain is chosen such that the
+    limited result lands on the target (a few measurements, still a single static gain on the mix).
+    Returns (limited mix, music stem at the same gain and limited alike, limiter reduction dB, gain dB).
+    """
+    loudness = integrated_lufs(mix, rate)
+    if not np.isfinite(loudness):
+        raise InputError("the mix is silent; nothing to normalise")
+    gain_db = settings.target_lufs - loudness
+    for _ in range(4):
+        gain = np.float32(10.0 ** (gain_db / 20.0))
+        limited, reduction = limit_true_peak(mix * gain, rate, settings.true_peak_db)
+        error = settings.target_lufs - integrated_lufs(limited, rate)
+        if abs(error) <= tolerance_lu:
+            break
+        gain_db += error
+    stem_limited, _ = limit_true_peak(stem * gain, rate, settings.true_peak_db)
+    return limited, stem_limited, reduction, gain_db
+
+
+def _load_music(path: Path, rate: int) -> np.ndarray:
+    try:
+        audio, source_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except (RuntimeError, soundfile.LibsndfileError) as exc:
+        raise InputError(f"{path}: cannot read music ({exc})") from exc
+    if audio.shape[1] == 1:
+        audio = np.repeat(audio, 2, axis=1)
+    audio = audio[:, :2]
+    if source_rate != rate:
+        from math import gcd
+
+        g = gcd(rate, source_rate)
+        audio = resample_poly(audio, rate // g, source_rate // g, axis=0).astype(np.float32)
+    return audio
+
+
+def _exact_length(audio: np.ndarray, samples: int) -> np.ndarray:
+    if len(audio) >= samples:
+        return audio[:samples]
+    return np.concatenate([audio, np.zeros((samples - len(audio), audio.shape[1]), dtype=audio.dtype)])
+
+
+def _music_gain_db(music: np.ndarray, original: np.ndarray | None, regions: list[tuple[float, float]], rate: int,
+                   settings: MixSettings, notes: list[str]) -> float:
+    """Level the music against what it will sit under: the dialogue, or the ambience, or nothing."""
+    music_lufs = integrated_lufs(music, rate)
+    if not np.isfinite(music_lufs):
+        raise InputError("the rendered music is silent")
+    if original is None:
+        return 0.0
+    if regions:
+        speech = np.concatenate([original[int(a * rate):int(b * rate)] for a, b in regions])
+        dialogue = integrated_lufs(speech, rate)
+        if np.isfinite(dialogue):
+            notes.append(f"music set {settings.music_vs_dialogue_lu:+.1f} LU against dialogue at {dialogue:.1f} LUFS")
+            return dialogue + settings.music_vs_dialogue_lu - music_lufs
+    ambience = integrated_lufs(original, rate)
+    if np.isfinite(ambience):
+        notes.append(f"music set {settings.music_vs_ambience_lu:+.1f} LU against original audio at {ambience:.1f} LUFS")
+        return ambience + settings.music_vs_ambience_lu - music_lufs
+    notes.append("original audio is silent; music alone sets the level")
+    return 0.0

@@ -1,0 +1,36 @@
+"""Put the mixed audio under the picture: the video stream is copied, never re-encoded."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from common.errors import InputError
+from common.media import run_ffmpeg
+
+AUDIO_CODEC_BY_SUFFIX = {".mp4": "aac", ".m4v": "aac", ".mov": "aac", ".mkv": "aac", ".webm": "libopus"}
+SUBTITLE_COPY_SUFFIXES = {".mkv"}  # containers that take any subtitle stream as it is
+
+
+def supported_suffix(path: Path) -> bool:
+    return path.suffix.lower() in AUDIO_CODEC_BY_SUFFIX
+
+
+def mux(video: Path, audio_wav: Path, out: Path, *, bitrate: str) -> None:
+    suffix = out.suffix.lower()
+    if suffix not in AUDIO_CODEC_BY_SUFFIX:
+        raise InputError(f"{out}: cannot write a {suffix or 'suffix-less'} file "
+                         f"(use {', '.join(sorted(AUDIO_CODEC_BY_SUFFIX))})")
+    args = ["-y", "-i", str(video), "-i", str(audio_wav), "-map", "0:v:0", "-map", "1:a:0"]
+    if suffix in SUBTITLE_COPY_SUFFIXES:
+        args += ["-map", "0:s?", "-c:s", "copy"]
+    args += ["-c:v", "copy", "-c:a", AUDIO_CODEC_BY_SUFFIX[suffix], "-b:a", bitrate,
+             "-map_metadata", "0", "-map_chapters", "0"]
+    if suffix in {".mp4", ".m4v", ".mov"}:
+        args += ["-movflags", "+faststart"]
+    run_ffmpeg([*args, str(out)], what=f"writing {out}")
+
+
+def encode_mp3(wav: Path, out: Path, *, bitrate: str, title: str, artist: str, comment: str) -> None:
+    """MP3 of the music stem, with ID3v2 title/artist/comment naming the prompt and engine."""
+    run_ffmpeg(["-y", "-i", str(wav), "-c:a", "libmp3lame", "-b:a", bitrate, "-id3v2_version", "3",
+                "-metadata", f"title={title}", "-metadata", f"artist={artist}", "-metadata", f"comment={comment}",
+                str(out)], what=f"writing {out}")

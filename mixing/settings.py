@@ -1,0 +1,45 @@
+"""Mixing's own settings and the platform loudness presets."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from common.errors import InputError
+
+# Integrated loudness targets (LUFS). Streaming platforms normalise to about -14; EBU R128 is -23.
+LOUDNESS_PRESETS = {"default": -14.0, "youtube": -14.0, "tiktok": -14.0, "instagram": -14.0, "broadcast": -23.0}
+
+
+@dataclass
+class MixSettings:
+    preset: str = "default"
+    target_lufs: float = -14.0
+    true_peak_db: float = -1.0
+    duck_depth_db: float = 20.0
+    duck_attack_ms: float = 150.0
+    duck_release_ms: float = 400.0
+    music_vs_dialogue_lu: float = -3.0  # music loudness (outside speech) relative to the dialogue
+    music_vs_ambience_lu: float = 6.0  # relative to original audio that has no speech
+    replace_audio: bool = False
+    fade_out_s: float = 3.0  # longest closing fade; it starts on a bar line where one falls inside it
+    sample_rate: int = 48000
+    audio_bitrate: str = "192k"
+    mp3_bitrate: str = "128k"
+
+    def validate(self) -> MixSettings:
+        if self.preset not in LOUDNESS_PRESETS:
+            raise InputError(f"unknown loudness preset {self.preset!r} (choose {', '.join(LOUDNESS_PRESETS)})")
+        if not -40.0 <= self.target_lufs <= -5.0:
+            raise InputError(f"loudness target {self.target_lufs} LUFS is outside -40..-5")
+        if not -12.0 <= self.true_peak_db <= 0.0:
+            raise InputError(f"true-peak ceiling {self.true_peak_db} dBTP is outside -12..0")
+        if not 0.0 <= self.duck_depth_db <= 60.0:
+            raise InputError(f"ducking depth {self.duck_depth_db} dB is outside 0..60")
+        if self.duck_attack_ms < 0 or self.duck_release_ms < 0 or self.fade_out_s < 0:
+            raise InputError("ducking attack/release and fade must not be negative")
+        return self
+
+
+def settings_for_preset(preset: str, **overrides) -> MixSettings:
+    if preset not in LOUDNESS_PRESETS:
+        raise InputError(f"unknown loudness preset {preset!r} (choose {', '.join(LOUDNESS_PRESETS)})")
+    return MixSettings(preset=preset, target_lufs=LOUDNESS_PRESETS[preset], **overrides).validate()

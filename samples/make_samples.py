@@ -1,0 +1,160 @@
+"""Makes the sample clips: lavfi pictures with known hard cuts and saturation, speech or tones, and SRTs.
+
+`python -m samples.make_samples` rebuilds samples/calm.mp4 and samples/energetic.mp4 (committed for the
+README). The tests build their own clips with `make_clip`, so every cut time they assert is known.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import imageio_ffmpeg
+
+# Pictures that differ strongly from their neighbours in the cycle, each moving a little within a shot.
+SOURCES = (
+    "testsrc2=size={w}x{h}:rate={fps}",
+    "smptehdbars=size={w}x{h}:rate={fps}",
+    "mandelbrot=size={w}x{h}:rate={fps}",
+    "rgbtestsrc=size={w}x{h}:rate={fps}",
+    "gradients=size={w}x{h}:rate={fps}:speed=0.02:seed=7",
+    "cellauto=size={w}x{h}:rate={fps}:rule=18",
+)
+
+
+@dataclass
+class Line:
+    start: float
+    end: float
+    text: str
+
+
+@dataclass
+class ClipSpec:
+    shots: list[float]  # shot durations in seconds; hard cuts between them
+    saturation: float = 1.0  # hue=s factor: 0 grey .. 1 as is .. 2 vivid
+    size: tuple[int, int] = (640, 360)
+    fps: int = 30
+    speech: list[Line] = field(default_factory=list)  # spoken with espeak-ng where installed, else a tone
+    subtitles: list[Line] = field(default_factory=list)  # written as an .srt beside the clip
+    audio: str = "ambience"  # "ambience" | "tone" | "none"
+
+    @property
+    def cuts(self) -> list[float]:
+        times, t = [], 0.0
+        for d in self.shots[:-1]:
+            t += d
+            times.append(round(t, 6))
+        return times
+
+    @property
+    def duration(self) -> float:
+        return sum(self.shots)
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args],
+                   check=True)
+
+
+def espeak_available() -> bool:
+    return shutil.which("espeak-ng") is not None
+
+
+def make_clip(path: Path, spec: ClipSpec) -> Path:
+    """Write `path` (H.264 + AAC) and, when the spec has subtitles, `path` with .srt beside it."""
+    w, h = spec.size
+    with tempfile.TemporaryDirectory() as work:
+        work_dir = Path(work)
+        args: list[str] = []
+        chains = []
+        for i, d in enumerate(spec.shots):
+            source = SOURCES[i % len(SOURCES)].format(w=w, h=h, fps=spec.fps)
+            args += ["-f", "lavfi", "-t", f"{d:.6f}", "-i", source]
+            chains.append(f"[{i}:v]format=yuv420p,hue=s={spec.saturation},setsar=1[v{i}]")
+        graph = ";".join(chains) + ";" + "".join(f"[v{i}]" for i in range(len(spec.shots)))
+        graph += f"concat=n={len(spec.shots)}:v=1:a=0[v]"
+        maps = ["-map", "[v]"]
+        if spec.audio != "none":
+            audio_path = work_dir / "audio.wav"
+            _make_audio(audio_path, spec, work_dir)
+            args += ["-i", str(audio_path)]
+            maps += ["-map", f"{len(spec.shots)}:a"]
+        ffmpeg(*args, "-filter_complex", graph, *maps, "-c:v", "libx264", "-preset", "veryfast", "-crf", "30",
+               "-g", str(spec.fps * 2), "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k",
+               "-t", f"{spec.duration:.6f}", "-movflags", "+faststart", str(path))
+    if spec.subtitles:
+        write_srt(path.with_suffix(".srt"), spec.subtitles)
+    return path
+
+
+def _make_audio(out: Path, spec: ClipSpec, work_dir: Path) -> None:
+    """Room tone for the whole clip with speech (or 300 Hz tone bursts) placed at the spec's times."""
+    duration = spec.duration
+    inputs = ["-f", "lavfi", "-t", f"{duration:.6f}", "-i", "anoisesrc=color=pink:amplitude=0.01:sample_rate=48000"]
+    if spec.audio == "tone":
+        inputs = ["-f", "lavfi", "-t", f"{duration:.6f}", "-i", "sine=frequency=220:sample_rate=48000"]
+    mix = ["[0:a]volume=1[bed]"]
+    labels = ["[bed]"]
+    for i, line in enumerate(spec.speech):
+        clip = work_dir / f"line{i}.wav"
+        if espeak_available():
+            subprocess.run(["espeak-ng", "-s", "150", "-w", str(clip), line.text], check=True)
+            inputs += ["-i", str(clip)]
+            trim = f"atrim=0:{line.end - line.start:.3f},"
+        else:
+            inputs += ["-f", "lavfi", "-t", f"{line.end - line.start:.3f}", "-i", "sine=frequency=300:sample_rate=48000"]
+            trim = ""
+        delay = int(line.start * 1000)
+        mix.append(f"[{i + 1}:a]{trim}aresample=48000,volume=0.8,adelay={delay}:all=1[s{i}]")
+        labels.append(f"[s{i}]")
+    graph = ";".join(mix) + ";" + "".join(labels) + f"amix=inputs={len(labels)}:normalize=0:duration=first[a]"
+    ffmpeg(*inputs, "-filter_complex", graph, "-map", "[a]", "-ac", "2", "-ar", "48000", str(out))
+
+
+def write_srt(path: Path, lines: list[Line]) -> None:
+    def stamp(t: float) -> str:
+        ms = int(round(t * 1000))
+        return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
+
+    blocks = [f"{i}\n{stamp(line.start)} --> {stamp(line.end)}\n{line.text}\n" for i, line in enumerate(lines, 1)]
+    path.write_text("\n".join(blocks), encoding="utf-8")
+
+
+CALM_LINES = [
+    Line(2.0, 5.5, "I miss the old days, when everything was simple."),
+    Line(9.0, 12.5, "Now the house feels so empty and sad."),
+    Line(15.0, 18.0, "I am lonely, and I cry every night."),
+]
+ENERGETIC_LINES = [
+    Line(3.0, 5.5, "This is amazing! Best day ever!"),
+    Line(12.0, 14.5, "We won! I love this, so much fun!"),
+]
+
+
+def calm_spec() -> ClipSpec:
+    """Few cuts, washed-out colour, slow sad dialogue."""
+    return ClipSpec(shots=[7.0, 7.0, 6.0], saturation=0.2, speech=CALM_LINES, subtitles=CALM_LINES)
+
+
+def energetic_spec() -> ClipSpec:
+    """A cut every 0.8 s or so, saturated colour, happy exclamations."""
+    shots = [0.8, 0.6, 0.8, 1.0, 0.6, 0.8, 0.8, 1.2, 0.6, 0.8, 1.0, 0.8, 0.6, 0.8, 1.0, 0.8, 0.6, 0.8, 1.2, 0.8, 1.0,
+             0.8, 1.0, 0.8]
+    return ClipSpec(shots=shots, saturation=1.8, speech=ENERGETIC_LINES, subtitles=ENERGETIC_LINES)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent)
+    out = parser.parse_args().out
+    for name, spec in (("calm", calm_spec()), ("energetic", energetic_spec())):
+        make_clip(out / f"{name}.mp4", spec)
+        print(out / f"{name}.mp4", f"{spec.duration:.1f} s, cuts at {spec.cuts}")
+
+
+if __name__ == "__main__":
+    main()

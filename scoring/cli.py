@@ -1,0 +1,283 @@
+"""The `autoscore` command line. Results on stdout (`--json` for machines), logs and progress on stderr.
+
+Exit codes: 0 ok, 1 failed, 2 usage.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from common import jsonio
+from common.errors import AutoscoreError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Score videos: analyse the picture, plan music that fits, render it and mix it under.")
+stderr = Console(stderr=True)
+
+VideoArg = typer.Argument(..., help="Video file to read.", show_default=False)
+OutputOpt = typer.Option(None, "--output", "-o", help="Where to write the result.")
+JsonOpt = typer.Option(False, "--json", help="Print machine-readable JSON on stdout.")
+SubsOpt = typer.Option(None, "--subtitles", help="Subtitle file (.srt/.ass/.vtt) to use instead of a sidecar.")
+NoSubsOpt = typer.Option(False, "--no-subtitles", help="Ignore sidecar and embedded subtitles.")
+VerboseOpt = typer.Option(False, "--verbose", "-v", help="Log what each stage decides.")
+BpmOpt = typer.Option(None, "--bpm", help="Tempo override (40..240).")
+MoodOpt = typer.Option(None, "--mood", help="Mood override: joyful, uplifting, driving, calm, reflective, "
+                                            "melancholic, tense.")
+GenreOpt = typer.Option(None, "--genre", help="Genre override: ambient, cinematic, lofi, pop, electronic, rock, "
+                                              "orchestral.")
+PromptOpt = typer.Option(None, "--prompt", help="Prompt text override.")
+SeedOpt = typer.Option(None, "--seed", help="Random seed (default: derived from the clip).")
+EngineOpt = typer.Option(None, "--engine", help="Generation engine (default: symbolic).")
+PresetOpt = typer.Option(None, "--preset", help="Loudness preset: default, youtube, tiktok, instagram (-14 LUFS), "
+                                                "broadcast (-23 LUFS).")
+LufsOpt = typer.Option(None, "--lufs", help="Integrated loudness target, overrides the preset.")
+ReplaceOpt = typer.Option(None, "--replace-audio/--keep-audio", help="Drop the original audio (default: keep it).")
+
+
+def _setup_logging(verbose: bool) -> None:
+    from rich.logging import RichHandler
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, force=True,
+                        handlers=[RichHandler(console=stderr, show_path=False, show_time=False)], format="%(message)s")
+    logging.getLogger("pyscenedetect").setLevel(logging.WARNING)
+
+
+@contextmanager
+def _errors_reported() -> Iterator[None]:
+    """The one place errors become a message and an exit code (no traceback unless AUTOSCORE_DEBUG=1)."""
+    try:
+        yield
+    except AutoscoreError as exc:
+        _fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:  # anything unforeseen still gets one line, never a traceback
+        if os.environ.get("AUTOSCORE_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (set AUTOSCORE_DEBUG=1 for a traceback)", 1)
+
+
+def _fail(message: str, code: int) -> None:
+    stderr.print(f"autoscore: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _progress():
+    """A rich progress bar per stage on a terminal; a no-op callback otherwise."""
+    if not sys.stderr.isatty():
+        return None, None
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("{task.description:<11}"), BarColumn(), TimeElapsedColumn(), console=stderr,
+                   transient=True)
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, fraction: float) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=1.0)
+        bar.update(tasks[stage], completed=min(max(fraction, 0.0), 1.0))
+
+    return bar, update
+
+
+def _prefs(bpm, mood, genre, prompt, seed, engine, preset, lufs, replace_audio):
+    from scoring.planner import Preferences
+
+    return Preferences(bpm=bpm, mood=mood, genre=genre, prompt=prompt, seed=seed, engine=engine, preset=preset,
+                       lufs=lufs, replace_audio=replace_audio)
+
+
+@app.command()
+def score(
+    video: Path = VideoArg,
+    output: Optional[Path] = OutputOpt,
+    plan_file: Optional[Path] = typer.Option(None, "--plan", help="Render this (edited) plan instead of planning."),
+    engine: Optional[str] = EngineOpt,
+    bpm: Optional[float] = BpmOpt,
+    mood: Optional[str] = MoodOpt,
+    genre: Optional[str] = GenreOpt,
+    prompt: Optional[str] = PromptOpt,
+    seed: Optional[int] = SeedOpt,
+    preset: Optional[str] = PresetOpt,
+    lufs: Optional[float] = LufsOpt,
+    replace_audio: Optional[bool] = ReplaceOpt,
+    subtitles: Optional[Path] = SubsOpt,
+    no_subtitles: bool = NoSubsOpt,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Analyse and plan, print what would be written, write "
+                                                          "nothing."),
+    json_out: bool = JsonOpt,
+    verbose: bool = VerboseOpt,
+) -> None:
+    """Score VIDEO: writes <clip>.scored.<ext>, .music.wav/.mp3/.mid, .plan.json, .report.json, .timeline.png."""
+    _setup_logging(verbose)
+    with _errors_reported():
+        from scoring.outputs import output_paths
+        from scoring.pipeline import ScoreOptions, make_plan
+        from scoring.pipeline import score as run_score
+
+        options = ScoreOptions(output=output, plan_path=plan_file, subtitles=subtitles, use_sidecar=not no_subtitles,
+                               prefs=_prefs(bpm, mood, genre, prompt, seed, engine, preset, lufs, replace_audio))
+        if no_subtitles and subtitles is not None:
+            raise typer.BadParameter("--subtitles and --no-subtitles exclude each other")
+        bar, update = _progress()
+        if dry_run:
+            from common.media import check_readable_file
+
+            check_readable_file(video)
+            paths = output_paths(video, output)
+            _, score_plan = make_plan(video, options, update)
+            summary = {"dry_run": True, "would_write": [str(p) for p in paths.all()], "plan": jsonio.to_jsonable(score_plan)}
+            _emit(summary, json_out, lambda: _print_plan(score_plan, paths.all()))
+            return
+        if bar is not None:
+            with bar:
+                result = run_score(video, options, update)
+        else:
+            result = run_score(video, options, update)
+        _emit(jsonio.to_jsonable(result), json_out, lambda: _print_result(result))
+
+
+@app.command()
+def analyze(
+    video: Path = VideoArg,
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Also write the features as JSON here."),
+    subtitles: Optional[Path] = SubsOpt,
+    no_subtitles: bool = NoSubsOpt,
+    json_out: bool = JsonOpt,
+    verbose: bool = VerboseOpt,
+) -> None:
+    """Print the features of VIDEO: cuts, saturation, speech, subtitles."""
+    _setup_logging(verbose)
+    with _errors_reported():
+        import analysis
+
+        bar, update = _progress()
+        if bar is not None:
+            with bar:
+                features = analysis.analyze(video, subtitles=subtitles, use_sidecar=not no_subtitles, progress=update)
+        else:
+            features = analysis.analyze(video, subtitles=subtitles, use_sidecar=not no_subtitles)
+        if output is not None:
+            _write_json(output, features)
+        _emit(jsonio.to_jsonable(features), json_out, lambda: _print_features(features))
+
+
+@app.command("plan")
+def plan_command(
+    video: Path = VideoArg,
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Plan JSON to write (default: "
+                                                                       "<clip>.plan.json)."),
+    engine: Optional[str] = EngineOpt,
+    bpm: Optional[float] = BpmOpt,
+    mood: Optional[str] = MoodOpt,
+    genre: Optional[str] = GenreOpt,
+    prompt: Optional[str] = PromptOpt,
+    seed: Optional[int] = SeedOpt,
+    preset: Optional[str] = PresetOpt,
+    lufs: Optional[float] = LufsOpt,
+    replace_audio: Optional[bool] = ReplaceOpt,
+    subtitles: Optional[Path] = SubsOpt,
+    no_subtitles: bool = NoSubsOpt,
+    json_out: bool = JsonOpt,
+    verbose: bool = VerboseOpt,
+) -> None:
+    """Analyse VIDEO and write the score plan as JSON, to edit and render with `score --plan`."""
+    _setup_logging(verbose)
+    with _errors_reported():
+        from common.media import check_readable_file
+        from scoring.pipeline import ScoreOptions, make_plan
+
+        check_readable_file(video)
+        target = output or video.with_name(f"{video.stem}.plan.json")
+        if target.resolve() == video.resolve():
+            raise AutoscoreError(f"{target}: output would overwrite the source video")
+        options = ScoreOptions(subtitles=subtitles, use_sidecar=not no_subtitles,
+                               prefs=_prefs(bpm, mood, genre, prompt, seed, engine, preset, lufs, replace_audio))
+        bar, update = _progress()
+        if bar is not None:
+            with bar:
+                _, score_plan = make_plan(video, options, update)
+        else:
+            _, score_plan = make_plan(video, options)
+        _write_json(target, score_plan)
+        _emit(jsonio.to_jsonable(score_plan), json_out, lambda: print(target))
+
+
+def _write_json(path: Path, value) -> None:
+    from common.staging import StagedOutputs
+
+    with StagedOutputs() as staged:
+        staged.path_for(path).write_text(jsonio.dumps(value), encoding="utf-8")
+        staged.commit()
+
+
+def _emit(data, as_json: bool, human) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    else:
+        human()
+
+
+def _print_result(result) -> None:
+    table = Table(show_header=False, box=None, pad_edge=False)
+    mix = result.mix
+    table.add_row("loudness", f"{mix.integrated_lufs:.1f} LUFS (target {mix.target_lufs:.0f}), "
+                              f"true peak {mix.true_peak_db:.1f} dBTP")
+    table.add_row("ducking", "no speech" if mix.duck_depth_db is None else f"{mix.duck_depth_db:.1f} dB under speech")
+    table.add_row("tempo", f"{result.rendered_bpm:.1f} BPM ({result.engine['name']}, seed {result.engine['seed']})")
+    a = result.alignment
+    table.add_row("cuts", f"{a.cuts_on_beat}/{a.cuts} on a beat (±{a.tolerance_ms:.0f} ms)")
+    table.add_row("time", ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items()))
+    stderr.print(table)
+    for note in result.notes:
+        stderr.print(f"note: {note}", markup=False)
+    print(result.outputs["video"])
+
+
+def _print_plan(score_plan, paths) -> None:
+    b = score_plan.brief
+    stderr.print(f"plan: {b.tempo_map[0].bpm:.0f} BPM, {b.key} {b.mode}, {b.genre}, energy {b.energy:.2f}, "
+                 f"seed {b.seed}", markup=False)
+    stderr.print(f"prompt: {b.prompt}", markup=False)
+    for line in score_plan.rationale:
+        stderr.print(f"  because {line}", markup=False)
+    stderr.print("would write:", markup=False)
+    for p in paths:
+        print(p)
+
+
+def _print_features(f) -> None:
+    table = Table(title=Path(f.info.path).name, show_header=False, box=None)
+    table.add_row("video", f"{f.info.width}x{f.info.height} {f.info.video_codec}, {f.info.fps:.3f} fps, "
+                           f"{f.info.duration:.3f} s")
+    table.add_row("cuts", f"{f.cuts.count} ({f.cuts.mean_rate_per_minute:.1f}/min): "
+                          + ", ".join(f"{t:.2f}" for t in f.cuts.times[:12]) + (" …" if f.cuts.count > 12 else ""))
+    table.add_row("saturation", f"mean {f.saturation.mean:.2f}, p90 {f.saturation.p90:.2f}")
+    if f.speech.has_audio:
+        table.add_row("speech", f"{len(f.speech.regions)} regions, {f.speech.speech_ratio:.0%} of the clip")
+    else:
+        table.add_row("speech", "no audio track")
+    subs = f.subtitles
+    table.add_row("subtitles", "none" if subs.source is None else
+                  f"{len(subs.cues)} cues from {subs.source}, {'/'.join(subs.languages)}, sentiment "
+                  f"{subs.mean_sentiment if subs.mean_sentiment is not None else 'n/a'}")
+    Console().print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""The job function every entry point runs: analyse → plan → render → mix, outputs staged then renamed."""
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import analysis
+import generation
+import mixing
+from common import jsonio
+from common.errors import InputError
+from common.media import check_readable_file, probe
+from common.staging import StagedOutputs
+from scoring.outputs import OutputPaths, output_paths
+from scoring.plan import ScorePlan, load_plan
+from scoring.planner import Preferences, apply_overrides, plan
+from scoring.report import ScoreResult, alignment
+from scoring.timeline import draw_timeline
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, float], None]
+STAGES = ("analysis", "planning", "generation", "mixing", "outputs")
+
+
+@dataclass
+class ScoreOptions:
+    output: Path | None = None
+    plan_path: Path | None = None
+    prefs: Preferences = field(default_factory=Preferences)
+    subtitles: Path | None = None
+    use_sidecar: bool = True
+    analysis_settings: analysis.AnalysisSettings = field(default_factory=analysis.AnalysisSettings)
+
+
+def make_plan(video: Path, options: ScoreOptions, progress: Progress | None = None,
+              timings: dict[str, float] | None = None) -> tuple[analysis.VideoFeatures, ScorePlan]:
+    """Analyse `video` and decide its music (or load the plan given), with the user's flags on top."""
+    report = progress or (lambda stage, fraction: None)
+    timings = timings if timings is not None else {}
+    options.prefs.validate()
+    loaded = load_plan(options.plan_path) if options.plan_path else None
+
+    started = time.perf_counter()
+    features = analysis.analyze(video, options.analysis_settings, subtitles=options.subtitles,
+                                use_sidecar=options.use_sidecar, progress=lambda s, f: report("analysis", f))
+    timings["analysis"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    if loaded is None:
+        score_plan = plan(features, options.prefs)
+    else:
+        score_plan = _fit_plan_to_video(apply_overrides(loaded, options.prefs), features)
+    timings["planning"] = time.perf_counter() - started
+    report("planning", 1.0)
+    return features, score_plan
+
+
+def score(video: Path, options: ScoreOptions | None = None, progress: Progress | None = None) -> ScoreResult:
+    """Score `video`; write the scored video, stems, plan, report and timeline. Nothing partial is left."""
+    options = options or ScoreOptions()
+    report = progress or (lambda stage, fraction: None)
+    video = Path(video)
+    check_readable_file(video)
+    paths = output_paths(video, options.output)
+    timings: dict[str, float] = {}
+    total_started = time.perf_counter()
+
+    with StagedOutputs() as staged, tempfile.TemporaryDirectory(prefix="autoscore-") as work:
+        work_dir = Path(work)
+        temp = {name: staged.path_for(final) for name, final in _named(paths).items()}
+        features, score_plan = make_plan(video, options, progress, timings)
+
+        started = time.perf_counter()
+        track = generation.render(score_plan.brief, work_dir / "music", engine=score_plan.engine.name,
+                                  progress=lambda f: report("generation", f))
+        timings["generation"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        regions = [(r.start, r.end) for r in features.speech.regions]
+        mix_report = mixing.mix_and_mux(
+            video, Path(track.audio_path), duration=features.duration, downbeats=track.downbeats,
+            speech_regions=regions, has_original_audio=features.info.has_audio,
+            outputs=mixing.MixOutputs(video=temp["video"], stem_wav=temp["music_wav"], stem_mp3=temp["music_mp3"],
+                                      work_dir=work_dir),
+            tags=mixing.StemTags(title=f"{video.stem} score", artist=f"autoscore {track.engine} engine",
+                                 comment=f"engine={track.engine}; seed={track.seed}; prompt={track.prompt}"),
+            settings=score_plan.mix,
+        )
+        timings["mixing"] = time.perf_counter() - started
+        report("mixing", 1.0)
+
+        started = time.perf_counter()
+        output_duration = probe(temp["video"]).duration
+        notes = list(track.notes)
+        if abs(output_duration - features.duration) > 1.0 / features.info.fps:
+            notes.append(f"output duration {output_duration:.3f} s differs from the source's "
+                         f"{features.duration:.3f} s by more than a frame")
+        if track.midi_path:
+            shutil.copyfile(track.midi_path, temp["midi"])
+        draw_timeline(features, score_plan, track, temp["timeline"])
+        temp["plan"].write_text(jsonio.dumps(score_plan), encoding="utf-8")
+        timings["outputs"] = time.perf_counter() - started
+        timings["total"] = time.perf_counter() - total_started
+
+        written = {name: str(final) for name, final in _named(paths).items()
+                   if name != "midi" or track.midi_path}
+        result = ScoreResult(
+            source=str(video), outputs=written,
+            engine={"name": track.engine, "model_id": track.model_id, "seed": track.seed, "prompt": track.prompt},
+            duration=features.duration, output_duration=round(output_duration, 6),
+            planned_bpm=score_plan.bpm, rendered_bpm=track.bpm, mix=mix_report,
+            alignment=alignment(features.cuts.times, track.beats, track.downbeats),
+            timings={k: round(v, 3) for k, v in timings.items()},
+            notes=notes + mix_report.notes,
+        )
+        temp["report"].write_text(jsonio.dumps(result), encoding="utf-8")
+        if not track.midi_path:
+            staged.forget(temp["midi"])
+        staged.commit()
+        report("outputs", 1.0)
+    return result
+
+
+def _named(paths: OutputPaths) -> dict[str, Path]:
+    return {name: getattr(paths, name) for name in ("video", "music_wav", "music_mp3", "midi", "plan", "report",
+                                                     "timeline")}
+
+
+def _fit_plan_to_video(score_plan: ScorePlan, features: analysis.VideoFeatures) -> ScorePlan:
+    """A plan made for another cut of the clip is stretched to this clip's exact duration."""
+    duration = features.duration
+    brief = score_plan.brief
+    if abs(brief.target_duration - duration) > 1.0 / features.info.fps:
+        log.warning("plan was made for %.3f s; fitting it to this video's %.3f s", brief.target_duration, duration)
+        scale = duration / brief.target_duration if brief.target_duration > 0 else 1.0
+        for section in brief.sections:
+            section.start *= scale
+            section.end *= scale
+    if not brief.sections:
+        raise InputError("the plan has no sections")
+    brief.sections[-1].end = duration
+    brief.target_duration = duration
+    score_plan.duration = duration
+    score_plan.source = features.info.path
+    return score_plan

@@ -17,3 +17,9 @@ class ModelError(AutoscoreError):
 
 class ResourceError(AutoscoreError):
     """The machine said no: an output cannot be written, a disk is full, a tool is missing."""
+
+
+class UsageError(AutoscoreError):
+    """A command-line option has a value autoscore cannot use."""
+
+    exit_code = 2

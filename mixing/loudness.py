@@ -58,7 +58,7 @@ def limit_true_peak(audio: np.ndarray, rate: int, ceiling_db: float, *, lookahea
         peaks = _sample_peaks(x)
         if peaks.size == 0 or peaks.max() <= ceiling:
             break
-        needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12)) * 0.9995
+        needed = np.minimum(1.0, 0.9995 * ceiling / np.maximum(peaks, 1e-12))
         span = hold + look + 1  # held[n] = min(needed[n - hold .. n + look])
         held = minimum_filter1d(needed, size=span, origin=hold - span // 2, mode="nearest")
         gain = uniform_filter1d(held, size=look + 1, origin=look - (look + 1) // 2, mode="nearest")

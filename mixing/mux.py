@@ -30,7 +30,16 @@ def mux(video: Path, audio_wav: Path, out: Path, *, bitrate: str) -> None:
 
 
 def encode_mp3(wav: Path, out: Path, *, bitrate: str, title: str, artist: str, comment: str) -> None:
-    """MP3 of the music stem, with ID3v2 title/artist/comment naming the prompt and engine."""
-    run_ffmpeg(["-y", "-i", str(wav), "-c:a", "libmp3lame", "-b:a", bitrate, "-id3v2_version", "3",
-                "-metadata", f"title={title}", "-metadata", f"artist={artist}", "-metadata", f"comment={comment}",
-                str(out)], what=f"writing {out}")
+    """MP3 of the music stem with ID3v2 title (TIT2), artist (TPE1) and comment (COMM) frames.
+
+    Tags are written with mutagen: ffmpeg stores a comment as TXXX:comment, which players don't show.
+    """
+    from mutagen.id3 import COMM, ID3, TIT2, TPE1
+
+    run_ffmpeg(["-y", "-i", str(wav), "-c:a", "libmp3lame", "-b:a", bitrate, "-write_xing", "1", str(out)],
+               what=f"writing {out}")
+    tags = ID3()
+    tags.add(TIT2(encoding=3, text=title))
+    tags.add(TPE1(encoding=3, text=artist))
+    tags.add(COMM(encoding=3, lang="eng", desc="", text=comment))
+    tags.save(str(out))

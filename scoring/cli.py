@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from common import jsonio
-from common.errors import AutoscoreError
+from common.errors import AutoscoreError, UsageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Score videos: analyse the picture, plan music that fits, render it and mix it under.")
@@ -92,10 +92,16 @@ def _progress():
 
 
 def _prefs(bpm, mood, genre, prompt, seed, engine, preset, lufs, replace_audio):
+    """The user's flags, checked before any work starts: a value autoscore cannot use is a usage error."""
+    from common.errors import InputError, UsageError
     from scoring.planner import Preferences
 
-    return Preferences(bpm=bpm, mood=mood, genre=genre, prompt=prompt, seed=seed, engine=engine, preset=preset,
-                       lufs=lufs, replace_audio=replace_audio)
+    prefs = Preferences(bpm=bpm, mood=mood, genre=genre, prompt=prompt, seed=seed, engine=engine, preset=preset,
+                        lufs=lufs, replace_audio=replace_audio)
+    try:
+        return prefs.validate()
+    except InputError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 @app.command()
@@ -126,10 +132,10 @@ def score(
         from scoring.pipeline import ScoreOptions, make_plan
         from scoring.pipeline import score as run_score
 
+        if no_subtitles and subtitles is not None:
+            raise UsageError("--subtitles and --no-subtitles exclude each other")
         options = ScoreOptions(output=output, plan_path=plan_file, subtitles=subtitles, use_sidecar=not no_subtitles,
                                prefs=_prefs(bpm, mood, genre, prompt, seed, engine, preset, lufs, replace_audio))
-        if no_subtitles and subtitles is not None:
-            raise typer.BadParameter("--subtitles and --no-subtitles exclude each other")
         bar, update = _progress()
         if dry_run:
             from common.media import check_readable_file

@@ -6,7 +6,8 @@ from dataclasses import dataclass, replace
 
 from analysis import VideoFeatures
 from generation import BriefSection, MusicBrief, TempoPoint, engine_names
-from mixing import settings_for_preset
+from common.errors import InputError
+from mixing import LOUDNESS_PRESETS, MixSettings, settings_for_preset
 from scoring import rules
 from scoring.plan import EngineChoice, ScorePlan
 
@@ -33,9 +34,11 @@ class Preferences:
         if self.genre is not None:
             rules.check_genre(self.genre)
         if self.engine is not None and self.engine not in engine_names():
-            from common.errors import InputError
-
             raise InputError(f"unknown engine {self.engine!r} (available: {', '.join(engine_names())})")
+        if self.preset is not None and self.preset not in LOUDNESS_PRESETS:
+            raise InputError(f"unknown loudness preset {self.preset!r} (choose {', '.join(LOUDNESS_PRESETS)})")
+        if self.lufs is not None:
+            MixSettings(target_lufs=self.lufs).validate()
         return self
 
 

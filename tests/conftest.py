@@ -1,0 +1,122 @@
+"""Fixtures: clips generated with ffmpeg lavfi (known cuts, saturation, speech), real footage from
+../shared/media when present, a CLI runner that uses the installed `autoscore` command, and a guard
+that fails any test whose code logs an error."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from samples.make_samples import ClipSpec, Line, calm_spec, energetic_spec, espeak_available, make_clip
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_MEDIA = REPO.parent / "shared" / "media" / "pyscenedetect"
+
+
+@pytest.fixture(autouse=True)
+def fail_on_logged_errors(caplog):
+    yield
+    errors = [r for r in caplog.get_records("call") if r.levelno >= logging.ERROR]
+    if errors:
+        pytest.fail("logged errors: " + "; ".join(r.getMessage() for r in errors))
+
+
+@dataclass
+class Clip:
+    path: Path
+    spec: ClipSpec
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def calm_clip(media_dir) -> Clip:
+    spec = calm_spec()
+    return Clip(make_clip(media_dir / "calm.mp4", spec), spec)
+
+
+@pytest.fixture(scope="session")
+def energetic_clip(media_dir) -> Clip:
+    spec = energetic_spec()
+    return Clip(make_clip(media_dir / "energetic.mp4", spec), spec)
+
+
+@pytest.fixture(scope="session")
+def silent_clip(media_dir) -> Clip:
+    """No audio track, no subtitles, three cuts."""
+    spec = ClipSpec(shots=[2.5, 3.0, 2.0, 2.5], saturation=1.0, audio="none")
+    return Clip(make_clip(media_dir / "silent.mp4", spec), spec)
+
+
+@pytest.fixture(scope="session")
+def speech_clip(media_dir) -> Clip:
+    if not espeak_available():
+        pytest.skip("espeak-ng is not installed: no real speech to detect (apt-get install espeak-ng)")
+    lines = [Line(2.0, 6.0, "Good evening. Here is the news for tonight, read slowly and clearly."),
+             Line(10.0, 14.0, "After the break we will talk about the weather for the weekend.")]
+    spec = ClipSpec(shots=[4.0, 4.0, 4.0, 4.0], saturation=0.8, speech=lines)
+    return Clip(make_clip(media_dir / "speech.mp4", spec), spec)
+
+
+@pytest.fixture(scope="session")
+def scored_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("scored")
+
+
+def _score_copy(clip: Clip, folder: Path, *extra: str) -> tuple[Path, subprocess.CompletedProcess]:
+    """Copy the clip (and its .srt) into `folder` and score it there with the real CLI."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / clip.path.name
+    shutil.copyfile(clip.path, target)
+    srt = clip.path.with_suffix(".srt")
+    if srt.exists():
+        shutil.copyfile(srt, target.with_suffix(".srt"))
+    result = run_cli("score", str(target), "--json", *extra)
+    assert result.returncode == 0, result.stderr
+    return target, result
+
+
+@pytest.fixture(scope="session")
+def scored_calm(calm_clip, scored_dir):
+    return _score_copy(calm_clip, scored_dir / "calm")
+
+
+@pytest.fixture(scope="session")
+def scored_energetic(energetic_clip, scored_dir):
+    return _score_copy(energetic_clip, scored_dir / "energetic")
+
+
+@pytest.fixture(scope="session")
+def scored_speech(speech_clip, scored_dir):
+    return _score_copy(speech_clip, scored_dir / "speech")
+
+
+def autoscore_command() -> list[str]:
+    found = shutil.which("autoscore", path=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    return [found] if found else [sys.executable, "-m", "scoring.cli"]
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*autoscore_command(), *args], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, **(env or {})}, timeout=300)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def shared_clip(name: str) -> Path:
+    path = SHARED_MEDIA / name
+    if not path.is_file():
+        pytest.skip(f"real footage {path} is absent (../shared/media/pyscenedetect is not beside the repo)")
+    return path

@@ -1,0 +1,50 @@
+"""Measurements tests make on outputs, with the same tools a person would use (ffmpeg, pyloudnorm, librosa)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+
+from common.media import read_audio, run_ffmpeg
+
+
+def container_duration(path: Path) -> float:
+    with av.open(str(path)) as container:
+        return container.duration / 1_000_000
+
+
+def video_stream_md5(path: Path) -> str:
+    return run_ffmpeg(["-i", str(path), "-map", "0:v:0", "-c", "copy", "-f", "md5", "-"], what="md5").decode().strip()
+
+
+def audio_of(path: Path, rate: int = 48000) -> np.ndarray:
+    return read_audio(path, sample_rate=rate, channels=2, what=f"decoding {path}")
+
+
+def lufs(audio: np.ndarray, rate: int = 48000) -> float:
+    import pyloudnorm
+
+    return float(pyloudnorm.Meter(rate).integrated_loudness(audio.astype(np.float64)))
+
+
+def rms_db(x: np.ndarray) -> float:
+    return 10 * np.log10(float(np.mean(np.square(x, dtype=np.float64))) + 1e-20)
+
+
+def measured_tempo(audio_path: Path, start_bpm: float) -> float:
+    """Tempo from librosa's beat tracker: the least-squares period of the tracked beat times.
+
+    librosa reports beats on its frame grid (hop 256 at 22.05 kHz: 11.6 ms), so single intervals
+    alternate between neighbouring frames; the fitted slope over all beats is the tempo they imply.
+    """
+    import librosa
+
+    y, sr = librosa.load(str(audio_path), sr=22050, mono=True)
+    _, beats = librosa.beat.beat_track(y=y, sr=sr, start_bpm=start_bpm, units="time", hop_length=256)
+    period = np.polyfit(np.arange(len(beats)), beats, 1)[0]
+    return 60.0 / float(period)
+
+
+def tempo_matches(measured: float, planned: float, tolerance: float = 0.02) -> bool:
+    return any(abs(measured * factor - planned) / planned <= tolerance for factor in (1.0, 2.0, 0.5))

@@ -1,0 +1,140 @@
+"""Analysis on generated clips with known truth, and on PySceneDetect's own footage."""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+import analysis
+from common.errors import InputError
+from samples.make_samples import ClipSpec, Line, make_clip, write_srt
+from tests.conftest import shared_clip
+
+
+def assert_cuts_match(found: list[float], expected: list[float], fps: float) -> None:
+    assert len(found) == len(expected), (found, expected)
+    for got, want in zip(found, expected):
+        assert abs(got - want) <= 1.0 / fps + 1e-6, (got, want)
+
+
+def test_generated_cuts_within_one_frame(energetic_clip, calm_clip):
+    for clip in (energetic_clip, calm_clip):
+        features = analysis.analyze(clip.path)
+        assert_cuts_match(features.cuts.times, clip.spec.cuts, features.info.fps)
+        assert features.info.duration == pytest.approx(clip.spec.duration, abs=1 / clip.spec.fps)
+
+
+def test_calm_is_less_saturated_and_cut_less_than_energetic(calm_clip, energetic_clip):
+    calm, energetic = analysis.analyze(calm_clip.path), analysis.analyze(energetic_clip.path)
+    assert calm.saturation.mean < energetic.saturation.mean - 0.2
+    assert calm.cuts.mean_rate_per_minute < energetic.cuts.mean_rate_per_minute / 5
+    assert all(0.0 <= v <= 1.0 for v in energetic.saturation.series.values)
+    assert len(calm.saturation.series.values) == pytest.approx(calm.duration / calm.saturation.series.hop, abs=1)
+
+
+def test_subtitle_sentiment_from_sidecar(calm_clip, energetic_clip):
+    calm, energetic = analysis.analyze(calm_clip.path), analysis.analyze(energetic_clip.path)
+    assert calm.subtitles.source.startswith("sidecar:")
+    assert [c.text for c in calm.subtitles.cues] == [line.text for line in calm_clip.spec.subtitles]
+    assert calm.subtitles.mean_sentiment < -0.3 < 0.3 < energetic.subtitles.mean_sentiment
+    assert calm.subtitles.languages == ["en"]
+
+
+def test_speech_regions_cover_the_spoken_lines(speech_clip):
+    features = analysis.analyze(speech_clip.path)
+    assert features.speech.has_audio
+    for line in speech_clip.spec.speech:
+        overlap = sum(max(0.0, min(r.end, line.end) - max(r.start, line.start)) for r in features.speech.regions)
+        assert overlap >= 0.4 * (line.end - line.start), (line, features.speech.regions)
+    # nothing detected in the room tone well away from the lines
+    for region in features.speech.regions:
+        assert any(line.start - 0.5 <= region.start and region.end <= line.end + 1.0 for line in speech_clip.spec.speech)
+    assert 0.2 < features.speech.speech_ratio < 0.6
+    assert features.speech.speech_level_db > features.speech.program_level_db - 6
+
+
+def test_clip_without_audio_or_subtitles_is_normal_input(silent_clip):
+    features = analysis.analyze(silent_clip.path)
+    assert not features.info.has_audio
+    assert features.speech.regions == [] and features.speech.speech_ratio == 0.0
+    assert features.subtitles.source is None and features.subtitles.cues == []
+    assert_cuts_match(features.cuts.times, silent_clip.spec.cuts, features.info.fps)
+
+
+def test_clip_without_cuts(tmp_path):
+    path = make_clip(tmp_path / "one-shot.mp4", ClipSpec(shots=[4.0], audio="none"))
+    features = analysis.analyze(path)
+    assert features.cuts.times == [] and features.cuts.mean_rate_per_minute == 0.0
+
+
+def test_embedded_subtitles_are_read(tmp_path, calm_clip):
+    from common.media import run_ffmpeg
+
+    srt = tmp_path / "zh.srt"
+    write_srt(srt, [Line(1.0, 3.0, "今天天气很好，我很开心"), Line(4.0, 6.0, "This is wonderful news")])
+    mkv = tmp_path / "embedded.mkv"
+    run_ffmpeg(["-i", str(calm_clip.path), "-i", str(srt), "-map", "0", "-map", "1", "-c", "copy", "-c:s", "srt",
+                str(mkv)], what="mux test mkv")
+    features = analysis.analyze(mkv)
+    assert features.subtitles.source.startswith("embedded:")
+    assert [c.language for c in features.subtitles.cues] == ["zh", "en"]
+    assert all(c.sentiment is not None for c in features.subtitles.cues)
+    assert features.subtitles.cues[0].start == pytest.approx(1.0)
+
+
+def test_explicit_subtitles_in_gbk_and_utf16(tmp_path, silent_clip):
+    text = "1\n00:00:01,000 --> 00:00:03,000\n我们赢了，太棒了\n\n2\n00:00:04,000 --> 00:00:05,000\n非常高兴\n"
+    for encoding in ("gbk", "utf-16"):
+        srt = tmp_path / f"subs-{encoding}.srt"
+        srt.write_bytes(text.encode(encoding))
+        features = analysis.analyze(silent_clip.path, subtitles=srt)
+        assert [c.text for c in features.subtitles.cues] == ["我们赢了，太棒了", "非常高兴"], encoding
+        assert features.subtitles.languages == ["zh"]
+
+
+def test_unreadable_subtitles_are_an_input_error(tmp_path, silent_clip):
+    garbage = tmp_path / "bad.srt"
+    garbage.write_bytes(np.random.default_rng(1).integers(0, 256, 4000, dtype=np.uint8).tobytes())
+    with pytest.raises(InputError, match="bad.srt"):
+        analysis.analyze(silent_clip.path, subtitles=garbage)
+
+
+def test_language_detection_by_script():
+    from analysis.sentiment import detect_language
+
+    assert detect_language("Hello there") == "en"
+    assert detect_language("你好，世界") == "zh"
+    assert detect_language("こんにちは世界") == "ja"
+    assert detect_language("안녕하세요") == "ko"
+    assert detect_language("Привет мир") == "ru"
+    assert detect_language("1234 !!") == "und"
+
+
+# PySceneDetect's own expected cuts (tests/resources/goldens, AdaptiveDetector defaults), as frames.
+TESTVIDEO_GOLDEN_FRAMES = [30, 180, 394, 691]
+GOLDENEYE_VFR_GOLDEN_SECONDS = [3.754, 8.759]  # goldeneye-vfr-drop3.mp4, ContentDetector golden at 24000/1001
+
+
+def test_real_footage_testvideo_matches_pyscenedetect_golden():
+    features = analysis.analyze(shared_clip("testvideo.mp4"))
+    expected = [frame * 1001 / 30000 for frame in TESTVIDEO_GOLDEN_FRAMES]
+    assert features.info.fps == pytest.approx(30000 / 1001, rel=1e-6)
+    assert_cuts_match(features.cuts.times, expected, features.info.fps)
+    assert not features.info.has_audio
+
+
+def test_real_footage_variable_frame_rate_cuts_in_seconds():
+    features = analysis.analyze(shared_clip("goldeneye-vfr-drop3.mp4"))
+    assert_cuts_match(features.cuts.times, GOLDENEYE_VFR_GOLDEN_SECONDS, 24000 / 1001)
+
+
+def test_real_footage_with_speech_and_rotation(tmp_path):
+    source = shared_clip("issue-195-aspect-ratio.mp4")
+    features = analysis.analyze(source)
+    assert features.speech.has_audio and features.speech.speech_ratio > 0.5
+    rotated = analysis.analyze(shared_clip("issue-134-rotate.mp4"))
+    assert rotated.info.rotation in (90, 270)
+    copy = tmp_path / source.name
+    shutil.copyfile(source, copy)
+    assert analysis.analyze(copy).cuts.times == features.cuts.times

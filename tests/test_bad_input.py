@@ -1,0 +1,138 @@
+"""Bad input: one clear line on stderr, exit 1 (2 for usage), no traceback, nothing written, source untouched."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli, sha256
+
+
+def assert_clean_failure(result, code: int, *needles: str) -> None:
+    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
+    if code == 1:
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith("autoscore: error: ")
+    for needle in needles:
+        assert needle in result.stderr, result.stderr
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize("command", ["score", "analyze", "plan"])
+def test_missing_file(tmp_path, command):
+    result = run_cli(command, str(tmp_path / "nope.mp4"))
+    assert_clean_failure(result, 1, "nope.mp4", "no such file")
+    assert listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("name, content, reason", [
+    ("empty.mp4", b"", "empty"),
+    ("random.mp4", os.urandom(200_000), "not a readable video"),
+    ("notes.mp4", b"just some text, not a video\n" * 100, "not a readable video"),
+])
+def test_not_a_video(tmp_path, name, content, reason):
+    source = tmp_path / name
+    source.write_bytes(content)
+    digest = sha256(source)
+    result = run_cli("score", str(source))
+    assert_clean_failure(result, 1, name, reason)
+    assert listing(tmp_path) == [name]
+    assert sha256(source) == digest
+
+
+def test_audio_only_file_is_refused(tmp_path):
+    from samples.make_samples import ffmpeg
+
+    audio = tmp_path / "song.m4a"
+    ffmpeg("-f", "lavfi", "-t", "2", "-i", "sine=frequency=440", "-c:a", "aac", str(audio))
+    assert_clean_failure(run_cli("score", str(audio)), 1, "no video stream")
+    assert listing(tmp_path) == ["song.m4a"]
+
+
+def test_directory_instead_of_file(tmp_path):
+    assert_clean_failure(run_cli("score", str(tmp_path)), 1, "directory")
+
+
+def test_unreadable_subtitle_file(tmp_path, calm_clip):
+    source = tmp_path / "clip.mp4"
+    shutil.copyfile(calm_clip.path, source)
+    (tmp_path / "clip.srt").write_bytes(os.urandom(5000))
+    before = listing(tmp_path)
+    result = run_cli("score", str(source))
+    assert_clean_failure(result, 1, "clip.srt")
+    assert listing(tmp_path) == before
+    result = run_cli("score", str(source), "--subtitles", str(tmp_path / "missing.srt"))
+    assert_clean_failure(result, 1, "missing.srt")
+    assert listing(tmp_path) == before
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders; see the /proc case below")
+def test_output_folder_without_write_permission(tmp_path, calm_clip):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        assert_clean_failure(run_cli("score", str(calm_clip.path), "-o", str(locked / "out.mp4")), 1, "cannot write")
+        assert listing(locked) == []
+    finally:
+        locked.chmod(0o700)
+
+
+def test_output_on_a_filesystem_that_refuses_files(calm_clip):
+    result = run_cli("score", str(calm_clip.path), "-o", "/proc/autoscore-test/out.mp4")
+    assert_clean_failure(result, 1, "cannot write", "out.mp4")
+
+
+def test_output_into_missing_parent_of_a_file(tmp_path, calm_clip):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run_cli("score", str(calm_clip.path), "-o", str(blocker / "out.mp4"))
+    assert_clean_failure(result, 1, "cannot write")
+
+
+def test_output_may_not_overwrite_the_source(tmp_path, calm_clip):
+    source = tmp_path / "clip.mp4"
+    shutil.copyfile(calm_clip.path, source)
+    digest = sha256(source)
+    assert_clean_failure(run_cli("score", str(source), "-o", str(source)), 1, "overwrite the source")
+    assert sha256(source) == digest and listing(tmp_path) == ["clip.mp4"]
+
+
+def test_unsupported_output_type(tmp_path, calm_clip):
+    assert_clean_failure(run_cli("score", str(calm_clip.path), "-o", str(tmp_path / "out.gif")), 1, ".gif")
+
+
+def test_failure_midway_leaves_nothing(tmp_path, calm_clip):
+    """A plan that fails at render time (after analysis, with every output staged) leaves no file behind."""
+    source = tmp_path / "clip.mp4"
+    shutil.copyfile(calm_clip.path, source)
+    shutil.copyfile(calm_clip.path.with_suffix(".srt"), tmp_path / "clip.srt")
+    plan = tmp_path / "plan.json"
+    assert run_cli("plan", str(source), "-o", str(plan)).returncode == 0
+    plan.write_text(plan.read_text().replace('"piano"', '"kazoo"'))
+    before = listing(tmp_path)
+    assert_clean_failure(run_cli("score", str(source), "--plan", str(plan)), 1, "kazoo")
+    assert listing(tmp_path) == before
+
+
+@pytest.mark.parametrize("args", [["score"], ["score", "a.mp4", "--bogus"], ["score", "a.mp4", "--bpm", "fast"],
+                                  ["frobnicate"]])
+def test_usage_errors_exit_2(args):
+    result = run_cli(*args)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args, needle", [(["--mood", "angry"], "mood"), (["--bpm", "500"], "BPM"),
+                                          (["--genre", "polka"], "genre"), (["--preset", "cinema"], "preset")])
+def test_bad_option_values_exit_2(calm_clip, args, needle):
+    result = run_cli("score", str(calm_clip.path), *args)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert needle in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,92 @@
+"""The symbolic engine: on the planned grid, deterministic, and music (drums in time, chords per bar)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pretty_midi
+import pytest
+import soundfile
+
+from common.errors import InputError
+from generation import BriefSection, MusicBrief, TempoPoint, render
+from scoring.rules import GENRES
+from tests.measure import measured_tempo, tempo_matches
+
+
+def brief(bpm=120.0, energy=0.7, mode="major", genre="pop", seed=1, duration=20.0, density=1.0) -> MusicBrief:
+    section = BriefSection(start=0.0, end=duration, bpm=bpm, key="D", mode=mode, energy=energy, mood="uplifting",
+                           instrumentation=list(GENRES[genre]), density=density, prompt="test")
+    return MusicBrief(sections=[section], tempo_map=[TempoPoint(0.0, bpm)], key="D", mode=mode, energy=energy,
+                      genre=genre, prompt="test", seed=seed, target_duration=duration, cuts_to_hit=[3.3, 9.1])
+
+
+@pytest.mark.parametrize("bpm, energy, genre", [(76, 0.2, "ambient"), (100, 0.5, "lofi"), (128, 0.8, "electronic"),
+                                                (140, 0.9, "rock")])
+def test_rendered_tempo_matches_the_plan(tmp_path, bpm, energy, genre):
+    track = render(brief(bpm=bpm, energy=energy, genre=genre), tmp_path)
+    measured = measured_tempo(Path(track.audio_path), start_bpm=bpm)
+    assert tempo_matches(measured, bpm, 0.02), f"librosa measured {measured:.2f} BPM for a {bpm} BPM plan"
+    assert track.bpm == pytest.approx(bpm, rel=1e-6)
+    assert np.allclose(np.diff(track.beats), 60.0 / bpm)
+    assert track.downbeats == track.beats[::4]
+
+
+def test_same_seed_same_audio_other_seed_other_audio(tmp_path):
+    a = soundfile.read(render(brief(seed=5), tmp_path / "a").audio_path)[0]
+    b = soundfile.read(render(brief(seed=5), tmp_path / "b").audio_path)[0]
+    c = soundfile.read(render(brief(seed=6), tmp_path / "c").audio_path)[0]
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_audio_is_stereo_48k_and_covers_the_target(tmp_path):
+    track = render(brief(duration=12.5), tmp_path)
+    info = soundfile.info(track.audio_path)
+    assert info.samplerate == 48000 and info.channels == 2
+    assert info.duration >= 12.5
+    audio, _ = soundfile.read(track.audio_path)
+    assert np.max(np.abs(audio)) <= 1.0 and np.sqrt(np.mean(audio ** 2)) > 0.02
+
+
+def test_drums_on_the_grid_and_chords_change_with_the_bar(tmp_path):
+    bpm = 110.0
+    track = render(brief(bpm=bpm), tmp_path)
+    midi = pretty_midi.PrettyMIDI(track.midi_path)
+    beat = 60.0 / bpm
+    drums = next(i for i in midi.instruments if i.is_drum)
+    kicks = [n.start for n in drums.notes if n.pitch == 36]
+    assert len(kicks) > 10
+    for start in kicks:  # kicks fall on quarter notes of the planned grid
+        assert abs(start / beat - round(start / beat)) < 1e-3
+    pad = next(i for i in midi.instruments if i.name == "strings")
+    chords = []
+    for bar in range(6):
+        t = bar * 4 * beat + beat / 2
+        chords.append(frozenset(n.pitch % 12 for n in pad.notes if n.start <= t < n.end))
+    assert all(len(c) == 3 for c in chords)
+    assert sum(chords[i] != chords[i + 1] for i in range(5)) >= 3
+    # the closing chord is the tonic (D major) on a downbeat
+    last_start = max(n.start for n in pad.notes)
+    assert {n.pitch % 12 for n in pad.notes if n.start == last_start} == {2, 6, 9}
+    assert abs(last_start - round(last_start / (4 * beat)) * 4 * beat) < 1e-3  # MIDI ticks: sub-ms
+
+
+def test_sparse_arrangement_drops_the_lead(tmp_path):
+    full = pretty_midi.PrettyMIDI(render(brief(density=1.0), tmp_path / "full").midi_path)
+    sparse = pretty_midi.PrettyMIDI(render(brief(density=0.3), tmp_path / "sparse").midi_path)
+    lead = lambda m: sum(len(i.notes) for i in m.instruments if i.name == "flute")  # noqa: E731
+    assert lead(full) > 10 and lead(sparse) <= 1
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda b: setattr(b, "key", "H"), "key"),
+    (lambda b: setattr(b.sections[0], "instrumentation", ["kazoo"]), "instrument"),
+    (lambda b: setattr(b, "tempo_map", [TempoPoint(0.0, 5.0)]), "BPM"),
+    (lambda b: setattr(b, "sections", []), "sections"),
+])
+def test_bad_briefs_are_input_errors(tmp_path, change, message):
+    b = brief()
+    change(b)
+    with pytest.raises(InputError, match=message):
+        render(b, tmp_path)

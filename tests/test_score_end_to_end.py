@@ -1,0 +1,150 @@
+"""`autoscore score` end to end through the installed command, asserting measured properties of its outputs."""
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from tests.conftest import run_cli, sha256
+from tests.measure import audio_of, container_duration, lufs, rms_db, video_stream_md5
+
+OUTPUT_SUFFIXES = (".scored.mp4", ".music.wav", ".music.mp3", ".music.mid", ".plan.json", ".report.json",
+                   ".timeline.png")
+
+
+def outputs_of(source: Path) -> dict[str, Path]:
+    stem = source.with_suffix("")
+    return {suffix: Path(f"{stem}{suffix}") for suffix in OUTPUT_SUFFIXES}
+
+
+@pytest.mark.parametrize("fixture", ["scored_calm", "scored_energetic"])
+def test_all_outputs_written_and_measured(request, fixture):
+    source, result = request.getfixturevalue(fixture)
+    report = json.loads(result.stdout)
+    paths = outputs_of(source)
+    for path in paths.values():
+        assert path.is_file() and path.stat().st_size > 0, path
+    assert not list(source.parent.glob(".*partial*")), "temporary files left behind"
+    assert report["outputs"]["video"] == str(paths[".scored.mp4"])
+
+    # duration exact to the frame, video stream copied bit for bit
+    assert container_duration(paths[".scored.mp4"]) == pytest.approx(container_duration(source), abs=1 / 30)
+    assert video_stream_md5(paths[".scored.mp4"]) == video_stream_md5(source)
+
+    # loudness of the final mix, measured on the muxed audio
+    mixed = audio_of(paths[".scored.mp4"])
+    assert lufs(mixed) == pytest.approx(-14.0, abs=0.5)
+    assert report["mix"]["true_peak_db"] <= -1.0 + 1e-3
+
+    # music stem: 48 kHz WAV of the video's length; MP3 at 128 kb/s with ID3 tags naming prompt and engine
+    info = soundfile.info(str(paths[".music.wav"]))
+    assert info.samplerate == 48000 and info.duration == pytest.approx(report["duration"], abs=1e-3)
+    from mutagen.mp3 import MP3
+
+    mp3 = MP3(str(paths[".music.mp3"]))
+    assert mp3.info.bitrate == 128000
+    tags = mp3.tags
+    assert "symbolic" in str(tags["TPE1"]) and source.stem in str(tags["TIT2"])
+    comment = " ".join(str(frame) for key, frame in tags.items() if key.startswith("COMM"))
+    assert report["engine"]["prompt"] in comment and "engine=symbolic" in comment
+
+    png = paths[".timeline.png"].read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert width >= 800 and height >= 500
+
+    plan = json.loads(paths[".plan.json"].read_text())
+    assert plan["brief"]["tempo_map"][0]["bpm"] == report["planned_bpm"]
+    assert set(report["timings"]) >= {"analysis", "planning", "generation", "mixing", "total"}
+
+
+def test_calm_clip_scores_slower_and_calmer(scored_calm, scored_energetic):
+    calm = json.loads(scored_calm[1].stdout)
+    energetic = json.loads(scored_energetic[1].stdout)
+    calm_plan = json.loads(outputs_of(scored_calm[0])[".plan.json"].read_text())
+    energetic_plan = json.loads(outputs_of(scored_energetic[0])[".plan.json"].read_text())
+    assert calm["planned_bpm"] < energetic["planned_bpm"]
+    assert calm_plan["brief"]["energy"] < energetic_plan["brief"]["energy"]
+
+
+def test_music_stem_ducks_at_least_15_db_under_speech(scored_speech):
+    source, result = scored_speech
+    report = json.loads(result.stdout)
+    features = json.loads(run_cli("analyze", str(source), "--json").stdout)
+    regions = [(r["start"], r["end"]) for r in features["speech"]["regions"]]
+    assert regions, "the espeak lines were not detected as speech"
+    stem, rate = soundfile.read(str(outputs_of(source)[".music.wav"]), always_2d=True)
+    mono = stem.mean(axis=1)
+    inside = np.zeros(len(mono), bool)
+    near = np.zeros(len(mono), bool)
+    for start, end in regions:
+        inside[int(start * rate):int(end * rate)] = True
+        near[int((start - 0.5) * rate):int((end + 1.0) * rate)] = True  # ramps either side
+    outside = ~near
+    outside[int((report["duration"] - 3.0) * rate):] = False  # the closing fade
+    depth = rms_db(mono[outside]) - rms_db(mono[inside])
+    assert depth >= 15.0, f"music only {depth:.1f} dB lower under speech"
+    assert report["mix"]["duck_depth_db"] >= 15.0
+
+
+def test_json_report_on_stdout_and_logs_on_stderr(scored_energetic):
+    _, result = scored_energetic
+    report = json.loads(result.stdout)  # stdout is exactly one JSON document
+    assert report["mix"]["original_audio"] == "kept"
+    assert "Traceback" not in result.stderr
+
+
+def test_edited_plan_is_rendered(tmp_path, scored_calm):
+    source, _ = scored_calm
+    plan_path = tmp_path / "plan.json"
+    made = run_cli("plan", str(source), "-o", str(plan_path))
+    assert made.returncode == 0, made.stderr
+    plan = json.loads(plan_path.read_text())
+    plan["brief"]["tempo_map"][0]["bpm"] = 132
+    for section in plan["brief"]["sections"]:
+        section["bpm"] = 132
+    plan_path.write_text(json.dumps(plan))
+    out = tmp_path / "edited.mp4"
+    result = run_cli("score", str(source), "--plan", str(plan_path), "-o", str(out), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["planned_bpm"] == 132 and report["rendered_bpm"] == pytest.approx(132)
+    assert (tmp_path / "edited.plan.json").is_file() and (tmp_path / "edited.music.wav").is_file()
+
+
+def test_replace_audio_and_broadcast_preset(tmp_path, scored_calm):
+    source, _ = scored_calm
+    out = tmp_path / "broadcast.mov"
+    result = run_cli("score", str(source), "-o", str(out), "--replace-audio", "--preset", "broadcast", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["mix"]["original_audio"] == "replaced"
+    assert lufs(audio_of(out)) == pytest.approx(-23.0, abs=0.5)
+    assert video_stream_md5(out) == video_stream_md5(source)
+
+
+def test_clip_without_audio_gets_music_only(tmp_path, silent_clip):
+    out = tmp_path / "silent.scored.mp4"
+    result = run_cli("score", str(silent_clip.path), "-o", str(out), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["mix"]["original_audio"] == "none" and report["mix"]["duck_depth_db"] is None
+    assert lufs(audio_of(out)) == pytest.approx(-14.0, abs=0.5)
+
+
+def test_dry_run_writes_nothing(tmp_path, calm_clip):
+    before = sorted(p.name for p in calm_clip.path.parent.iterdir())
+    result = run_cli("score", str(calm_clip.path), "--dry-run", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["dry_run"] and any(p.endswith(".scored.mp4") for p in summary["would_write"])
+    assert sorted(p.name for p in calm_clip.path.parent.iterdir()) == before
+
+
+def test_source_is_never_touched(scored_energetic, energetic_clip):
+    source, _ = scored_energetic
+    assert sha256(source) == sha256(energetic_clip.path)

@@ -34,5 +34,6 @@ def get_engine(name: str) -> Engine:
         raise InputError(f"unknown engine {name!r} (available: {', '.join(engine_names())})") from None
 
 
-def render(brief: MusicBrief, work_dir: Path, *, engine: str = "symbolic", progress: Progress | None = None) -> MusicTrack:
+def render(brief: MusicBrief, work_dir: Path, *, engine: str = "symbolic",
+           progress: Progress | None = None) -> MusicTrack:
     return get_engine(engine).render(brief, Path(work_dir), progress=progress)

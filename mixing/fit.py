@@ -7,7 +7,8 @@ MIN_FINAL_S = 0.5  # a closing fade starts no later than this before the end
 JOIN_FADE_S = 0.02  # crossfade where looped bars are joined
 
 
-def fit_to_length(music: np.ndarray, rate: int, downbeats: list[float], duration: float, max_fade_s: float) -> np.ndarray:
+def fit_to_length(music: np.ndarray, rate: int, downbeats: list[float], duration: float,
+                  max_fade_s: float) -> np.ndarray:
     """`music` (samples, channels) → exactly round(duration * rate) samples."""
     target = int(round(duration * rate))
     if len(music) < target:

@@ -5,6 +5,8 @@ which would undo the ducking.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import resample_poly
@@ -23,7 +25,7 @@ def integrated_lufs(audio: np.ndarray, rate: int) -> float:
         return float(meter.integrated_loudness(np.asarray(audio, dtype=np.float64)))
 
 
-def _sample_peaks(audio: np.ndarray) -> np.ndarray:
+def sample_peaks(audio: np.ndarray) -> np.ndarray:
     """Per original sample, the largest |value| among its oversampled points, over all channels."""
     x = audio if audio.ndim == 2 else audio[:, None]
     peaks = np.zeros(len(x), dtype=np.float32)
@@ -36,13 +38,20 @@ def _sample_peaks(audio: np.ndarray) -> np.ndarray:
 def true_peak_db(audio: np.ndarray) -> float:
     if audio.size == 0:
         return float("-inf")
-    peak = float(_sample_peaks(audio).max())
+    peak = float(sample_peaks(audio).max())
     return 20.0 * np.log10(peak) if peak > 0 else float("-inf")
 
 
-def limit_true_peak(audio: np.ndarray, rate: int, ceiling_db: float, *, lookahead_ms: float = 10.0,
-                    hold_ms: float = 40.0) -> tuple[np.ndarray, float]:
-    """Lookahead limiter on oversampled peaks. Returns (limited audio, largest gain reduction in dB).
+@dataclass
+class Limited:
+    audio: np.ndarray
+    reduction_db: float  # largest gain reduction applied
+    true_peak_db: float  # measured on the result
+
+
+def limit_true_peak(audio: np.ndarray, rate: int, ceiling_db: float, *, peaks: np.ndarray | None = None,
+                    lookahead_ms: float = 10.0, hold_ms: float = 40.0) -> Limited:
+    """Lookahead limiter on oversampled peaks; `peaks` may be given when already known (`sample_peaks`).
 
     The gain each sample needs to keep its true peak under the ceiling is held from `lookahead`
     before it to `hold` after it (a sliding minimum), then smoothed by a trailing mean over the
@@ -54,8 +63,8 @@ def limit_true_peak(audio: np.ndarray, rate: int, ceiling_db: float, *, lookahea
     look = max(1, int(rate * lookahead_ms / 1000.0))
     hold = max(1, int(rate * hold_ms / 1000.0))
     worst = 0.0
+    peaks = sample_peaks(x) if peaks is None else peaks
     for _ in range(3):  # one pass does it; the others mop up what 4x oversampling under-reads
-        peaks = _sample_peaks(x)
         if peaks.size == 0 or peaks.max() <= ceiling:
             break
         needed = np.minimum(1.0, 0.9995 * ceiling / np.maximum(peaks, 1e-12))
@@ -64,4 +73,6 @@ def limit_true_peak(audio: np.ndarray, rate: int, ceiling_db: float, *, lookahea
         gain = uniform_filter1d(held, size=look + 1, origin=look - (look + 1) // 2, mode="nearest")
         x[: len(gain)] *= gain[:, None].astype(np.float32) if x.ndim == 2 else gain.astype(np.float32)
         worst = max(worst, -20.0 * float(np.log10(gain.min())))
-    return x, worst
+        peaks = sample_peaks(x)
+    top = float(peaks.max()) if peaks.size else 0.0
+    return Limited(audio=x, reduction_db=worst, true_peak_db=20.0 * np.log10(top) if top > 0 else float("-inf"))

@@ -13,7 +13,7 @@ from common.errors import InputError
 from common.media import read_audio
 from mixing.duck import duck_envelope, level_inside_outside
 from mixing.fit import fade_start, fit_to_length
-from mixing.loudness import integrated_lufs, limit_true_peak, true_peak_db
+from mixing.loudness import Limited, integrated_lufs, limit_true_peak, sample_peaks
 from mixing.mux import encode_mp3, mux
 from mixing.settings import MixSettings
 
@@ -68,14 +68,15 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
     stem = fitted * envelope[:, None] * np.float32(10.0 ** (music_gain_db / 20.0))
     mix = stem + original if original is not None else stem.copy()
 
-    mix, stem, reduction, static_db = normalise(mix, stem, rate, settings)
+    limited, stem, static_db = normalise(mix, stem, rate, settings)
+    mix = limited.audio
     fade_at = fade_start(downbeats, duration, settings.fade_out_s)
     inside, outside = level_inside_outside(stem, rate, speech_regions, exclude_after=fade_at)
     report = MixReport(
         target_lufs=settings.target_lufs,
         integrated_lufs=round(integrated_lufs(mix, rate), 3),
-        true_peak_db=round(true_peak_db(mix), 3),
-        limiter_reduction_db=round(reduction, 3),
+        true_peak_db=round(limited.true_peak_db, 3),
+        limiter_reduction_db=round(limited.reduction_db, 3),
         music_gain_db=round(float(music_gain_db + static_db), 3),
         original_audio="replaced" if has_original_audio and settings.replace_audio else (
             "kept" if original is not None else "none"),
@@ -95,26 +96,27 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
 
 
 def normalise(mix: np.ndarray, stem: np.ndarray, rate: int, settings: MixSettings,
-              tolerance_lu: float = 0.1) -> tuple[np.ndarray, np.ndarray, float, float]:
+              tolerance_lu: float = 0.1) -> tuple[Limited, np.ndarray, float]:
     """One static gain to the loudness target, then the true-peak limiter.
 
     The limiter takes some loudness off peaky material, so the static gain is chosen such that the
     limited result lands on the target (a few measurements, still a single static gain on the mix).
-    Returns (limited mix, music stem at the same gain and limited alike, limiter reduction dB, gain dB).
+    Returns (the limited mix, the music stem at the same gain and limited alike, the static gain in dB).
     """
     loudness = integrated_lufs(mix, rate)
     if not np.isfinite(loudness):
         raise InputError("the mix is silent; nothing to normalise")
+    peaks = sample_peaks(mix)  # peaks scale with a static gain: measured once
     gain_db = settings.target_lufs - loudness
     for _ in range(4):
         gain = np.float32(10.0 ** (gain_db / 20.0))
-        limited, reduction = limit_true_peak(mix * gain, rate, settings.true_peak_db)
-        error = settings.target_lufs - integrated_lufs(limited, rate)
+        limited = limit_true_peak(mix * gain, rate, settings.true_peak_db, peaks=peaks * gain)
+        error = settings.target_lufs - integrated_lufs(limited.audio, rate)
         if abs(error) <= tolerance_lu:
             break
         gain_db += error
-    stem_limited, _ = limit_true_peak(stem * gain, rate, settings.true_peak_db)
-    return limited, stem_limited, reduction, gain_db
+    stem_limited = limit_true_peak(stem * gain, rate, settings.true_peak_db)
+    return limited, stem_limited.audio, gain_db
 
 
 def _load_music(path: Path, rate: int) -> np.ndarray:

@@ -106,7 +106,8 @@ def _make_audio(out: Path, spec: ClipSpec, work_dir: Path) -> None:
             inputs += ["-i", str(clip)]
             trim = f"atrim=0:{line.end - line.start:.3f},"
         else:
-            inputs += ["-f", "lavfi", "-t", f"{line.end - line.start:.3f}", "-i", "sine=frequency=300:sample_rate=48000"]
+            inputs += ["-f", "lavfi", "-t", f"{line.end - line.start:.3f}",
+                       "-i", "sine=frequency=300:sample_rate=48000"]
             trim = ""
         delay = int(line.start * 1000)
         mix.append(f"[{i + 1}:a]{trim}aresample=48000,volume=0.8,adelay={delay}:all=1[s{i}]")

@@ -73,22 +73,21 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
-def _progress():
-    """A rich progress bar per stage on a terminal; a no-op callback otherwise."""
+def _with_progress(work):
+    """Run `work(update)`; on a terminal `update(stage, fraction)` drives a rich bar per stage on stderr."""
     if not sys.stderr.isatty():
-        return None, None
+        return work(None)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    bar = Progress(TextColumn("{task.description:<11}"), BarColumn(), TimeElapsedColumn(), console=stderr,
-                   transient=True)
     tasks: dict[str, int] = {}
+    with Progress(TextColumn("{task.description:<11}"), BarColumn(), TimeElapsedColumn(), console=stderr,
+                  transient=True) as bar:
+        def update(stage: str, fraction: float) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=1.0)
+            bar.update(tasks[stage], completed=min(max(fraction, 0.0), 1.0))
 
-    def update(stage: str, fraction: float) -> None:
-        if stage not in tasks:
-            tasks[stage] = bar.add_task(stage, total=1.0)
-        bar.update(tasks[stage], completed=min(max(fraction, 0.0), 1.0))
-
-    return bar, update
+        return work(update)
 
 
 def _prefs(bpm, mood, genre, prompt, seed, engine, preset, lufs, replace_audio):
@@ -136,21 +135,17 @@ def score(
             raise UsageError("--subtitles and --no-subtitles exclude each other")
         options = ScoreOptions(output=output, plan_path=plan_file, subtitles=subtitles, use_sidecar=not no_subtitles,
                                prefs=_prefs(bpm, mood, genre, prompt, seed, engine, preset, lufs, replace_audio))
-        bar, update = _progress()
         if dry_run:
             from common.media import check_readable_file
 
             check_readable_file(video)
             paths = output_paths(video, output)
-            _, score_plan = make_plan(video, options, update)
-            summary = {"dry_run": True, "would_write": [str(p) for p in paths.all()], "plan": jsonio.to_jsonable(score_plan)}
+            _, score_plan = _with_progress(lambda update: make_plan(video, options, update))
+            summary = {"dry_run": True, "would_write": [str(p) for p in paths.all()],
+                       "plan": jsonio.to_jsonable(score_plan)}
             _emit(summary, json_out, lambda: _print_plan(score_plan, paths.all()))
             return
-        if bar is not None:
-            with bar:
-                result = run_score(video, options, update)
-        else:
-            result = run_score(video, options, update)
+        result = _with_progress(lambda update: run_score(video, options, update))
         _emit(jsonio.to_jsonable(result), json_out, lambda: _print_result(result))
 
 
@@ -168,12 +163,8 @@ def analyze(
     with _errors_reported():
         import analysis
 
-        bar, update = _progress()
-        if bar is not None:
-            with bar:
-                features = analysis.analyze(video, subtitles=subtitles, use_sidecar=not no_subtitles, progress=update)
-        else:
-            features = analysis.analyze(video, subtitles=subtitles, use_sidecar=not no_subtitles)
+        features = _with_progress(lambda update: analysis.analyze(video, subtitles=subtitles,
+                                                                  use_sidecar=not no_subtitles, progress=update))
         if output is not None:
             _write_json(output, features)
         _emit(jsonio.to_jsonable(features), json_out, lambda: _print_features(features))
@@ -210,12 +201,7 @@ def plan_command(
             raise AutoscoreError(f"{target}: output would overwrite the source video")
         options = ScoreOptions(subtitles=subtitles, use_sidecar=not no_subtitles,
                                prefs=_prefs(bpm, mood, genre, prompt, seed, engine, preset, lufs, replace_audio))
-        bar, update = _progress()
-        if bar is not None:
-            with bar:
-                _, score_plan = make_plan(video, options, update)
-        else:
-            _, score_plan = make_plan(video, options)
+        _, score_plan = _with_progress(lambda update: make_plan(video, options, update))
         _write_json(target, score_plan)
         _emit(jsonio.to_jsonable(score_plan), json_out, lambda: print(target))
 

@@ -5,8 +5,8 @@ import zlib
 from dataclasses import dataclass, replace
 
 from analysis import VideoFeatures
-from generation import BriefSection, MusicBrief, TempoPoint, engine_names
 from common.errors import InputError
+from generation import BriefSection, MusicBrief, TempoPoint, engine_names
 from mixing import LOUDNESS_PRESETS, MixSettings, settings_for_preset
 from scoring import rules
 from scoring.plan import EngineChoice, ScorePlan

@@ -49,7 +49,8 @@ def test_speech_regions_cover_the_spoken_lines(speech_clip):
         assert overlap >= 0.4 * (line.end - line.start), (line, features.speech.regions)
     # nothing detected in the room tone well away from the lines
     for region in features.speech.regions:
-        assert any(line.start - 0.5 <= region.start and region.end <= line.end + 1.0 for line in speech_clip.spec.speech)
+        assert any(line.start - 0.5 <= region.start and region.end <= line.end + 1.0
+                   for line in speech_clip.spec.speech)
     assert 0.2 < features.speech.speech_ratio < 0.6
     assert features.speech.speech_level_db > features.speech.program_level_db - 6
 

@@ -52,11 +52,12 @@ def test_limiter_holds_true_peak_under_the_ceiling():
     x[3 * RATE:3 * RATE + 2400] *= 4.0  # a loud burst
     x[6 * RATE + 17] = 1.4  # a single-sample spike
     assert true_peak_db(x) > 2.0
-    limited, reduction = limit_true_peak(x, RATE, -1.0)
-    assert true_peak_db(limited) <= -1.0 + 1e-3
-    assert reduction > 3.0
+    result = limit_true_peak(x, RATE, -1.0)
+    assert true_peak_db(result.audio) <= -1.0 + 1e-3
+    assert result.true_peak_db == pytest.approx(true_peak_db(result.audio))
+    assert result.reduction_db > 3.0
     # away from the burst the signal is untouched
-    assert np.allclose(limited[RATE:2 * RATE], x[RATE:2 * RATE])
+    assert np.allclose(result.audio[RATE:2 * RATE], x[RATE:2 * RATE])
 
 
 @pytest.mark.parametrize("preset, target", [("default", -14.0), ("tiktok", -14.0), ("broadcast", -23.0)])
@@ -65,9 +66,10 @@ def test_normalise_lands_on_the_target_after_limiting(preset, target):
     mix = (rng.standard_normal((10 * RATE, 2)) * 0.05).astype(np.float32)
     mix[::RATE // 4] = 0.9  # clicks that the limiter must take down
     settings = settings_for_preset(preset)
-    limited, stem, _, _ = normalise(mix, mix.copy(), RATE, settings)
-    assert integrated_lufs(limited, RATE) == pytest.approx(target, abs=0.2)
-    assert true_peak_db(limited) <= -1.0 + 1e-3
+    limited, stem, _ = normalise(mix, mix.copy(), RATE, settings)
+    assert integrated_lufs(limited.audio, RATE) == pytest.approx(target, abs=0.2)
+    assert true_peak_db(limited.audio) <= -1.0 + 1e-3
+    assert true_peak_db(stem) <= -1.0 + 1e-3
 
 
 def test_unknown_preset_is_refused():

@@ -8,8 +8,7 @@ import pytest
 import analysis
 from common import jsonio
 from common.errors import InputError
-from scoring import Preferences, apply_overrides, load_plan, plan
-from scoring import rules
+from scoring import Preferences, apply_overrides, load_plan, plan, rules
 
 
 @pytest.fixture(scope="module")

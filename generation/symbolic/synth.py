@@ -22,7 +22,8 @@ def soundfont_path() -> Path:
     return path
 
 
-def render_midi(midi_path: Path, seconds: float, sample_rate: int, *, block_s: float = 1.0, progress=None) -> np.ndarray:
+def render_midi(midi_path: Path, seconds: float, sample_rate: int, *, block_s: float = 1.0,
+                progress=None) -> np.ndarray:
     """Stereo float32 audio, shape (samples, 2), exactly `seconds` long."""
     import tinysoundfont
 

@@ -1,12 +1,26 @@
-"""Generation stage: a `MusicBrief` in, a `MusicTrack` (audio + beat grid + provenance) out."""
+"""Generation stage: a `MusicBrief` in, a `MusicTrack` (audio + beat grid + provenance) out.
+
+Engines register by name and are imported only when they run, so importing this stage costs
+neither the SoundFont synthesiser nor torch.
+"""
 from generation.brief import BriefSection, MusicBrief, MusicTrack, TempoPoint
-from generation.registry import engine_names, get_engine, register, render
-from generation.symbolic import SymbolicEngine
-from generation.symbolic.instruments import INSTRUMENTS
+from generation.registry import engine_names, get_engine, register, render, render_with_fallback
 
-register("symbolic", SymbolicEngine)
 
-__all__ = [
-    "INSTRUMENTS", "BriefSection", "MusicBrief", "MusicTrack", "SymbolicEngine", "TempoPoint", "engine_names",
-    "get_engine", "register", "render",
-]
+def _symbolic():
+    from generation.symbolic import SymbolicEngine
+
+    return SymbolicEngine()
+
+
+def _musicgen():
+    from generation.musicgen import MusicGenEngine
+
+    return MusicGenEngine()
+
+
+register("symbolic", _symbolic)
+register("musicgen", _musicgen)
+
+__all__ = ["BriefSection", "MusicBrief", "MusicTrack", "TempoPoint", "engine_names", "get_engine", "register",
+           "render", "render_with_fallback"]

@@ -56,3 +56,4 @@ class MusicTrack:
     model_id: str | None = None
     midi_path: str | None = None
     notes: list[str] = field(default_factory=list)
+    candidates: list[str] = field(default_factory=list)  # every rendered alternative, the chosen one first

@@ -1,13 +1,15 @@
 """Engines by name. An engine renders a MusicBrief into a MusicTrack inside a work folder."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Callable, Protocol
 
-from common.errors import InputError
+from common.errors import InputError, ModelError
 from generation.brief import MusicBrief, MusicTrack
 
 Progress = Callable[[float], None]
+log = logging.getLogger(__name__)
 
 
 class Engine(Protocol):
@@ -37,3 +39,17 @@ def get_engine(name: str) -> Engine:
 def render(brief: MusicBrief, work_dir: Path, *, engine: str = "symbolic",
            progress: Progress | None = None) -> MusicTrack:
     return get_engine(engine).render(brief, Path(work_dir), progress=progress)
+
+
+def render_with_fallback(brief: MusicBrief, work_dir: Path, *, engine: str, fallback: str | None,
+                         progress: Progress | None = None) -> MusicTrack:
+    """Render with `engine`; when it cannot (no weights, no memory), render with `fallback` and say so."""
+    try:
+        return render(brief, work_dir, engine=engine, progress=progress)
+    except ModelError as exc:
+        if not fallback or fallback == engine:
+            raise
+        log.warning("%s engine failed (%s); rendering with %s", engine, exc, fallback)
+        track = render(brief, Path(work_dir) / fallback, engine=fallback, progress=progress)
+        track.notes.insert(0, f"{engine} engine failed: {exc}; rendered with the {fallback} engine instead")
+        return track

@@ -41,6 +41,12 @@ PresetOpt = typer.Option(None, "--preset", help="Loudness preset: default, youtu
                                                 "broadcast (-23 LUFS).")
 LufsOpt = typer.Option(None, "--lufs", help="Integrated loudness target, overrides the preset.")
 ReplaceOpt = typer.Option(None, "--replace-audio/--keep-audio", help="Drop the original audio (default: keep it).")
+ModelOpt = typer.Option(None, "--model", help="musicgen checkpoint: small, medium, large, a hub id or a local folder.")
+DeviceOpt = typer.Option(None, "--device", help="musicgen device: auto, cuda, mps or cpu.")
+CandidatesOpt = typer.Option(None, "--candidates", help="musicgen: render N alternatives, keep all, use the one "
+                                                        "whose beats fit the cuts best.")
+FallbackOpt = typer.Option(None, "--fallback", help="Engine to use when the chosen one cannot run (e.g. symbolic), "
+                                                    "or none.")
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -90,13 +96,14 @@ def _with_progress(work):
         return work(update)
 
 
-def _prefs(bpm, mood, genre, prompt, seed, engine, preset, lufs, replace_audio):
+def _prefs(bpm, mood, genre, prompt, seed, engine, preset, lufs, replace_audio, model, device, candidates, fallback):
     """The user's flags, checked before any work starts: a value autoscore cannot use is a usage error."""
     from common.errors import InputError, UsageError
     from scoring.planner import Preferences
 
     prefs = Preferences(bpm=bpm, mood=mood, genre=genre, prompt=prompt, seed=seed, engine=engine, preset=preset,
-                        lufs=lufs, replace_audio=replace_audio)
+                        lufs=lufs, replace_audio=replace_audio, model=model, device=device, candidates=candidates,
+                        fallback=fallback)
     try:
         return prefs.validate()
     except InputError as exc:
@@ -109,6 +116,10 @@ def score(
     output: Optional[Path] = OutputOpt,
     plan_file: Optional[Path] = typer.Option(None, "--plan", help="Render this (edited) plan instead of planning."),
     engine: Optional[str] = EngineOpt,
+    model: Optional[str] = ModelOpt,
+    device: Optional[str] = DeviceOpt,
+    candidates: Optional[int] = CandidatesOpt,
+    fallback: Optional[str] = FallbackOpt,
     bpm: Optional[float] = BpmOpt,
     mood: Optional[str] = MoodOpt,
     genre: Optional[str] = GenreOpt,
@@ -134,7 +145,8 @@ def score(
         if no_subtitles and subtitles is not None:
             raise UsageError("--subtitles and --no-subtitles exclude each other")
         options = ScoreOptions(output=output, plan_path=plan_file, subtitles=subtitles, use_sidecar=not no_subtitles,
-                               prefs=_prefs(bpm, mood, genre, prompt, seed, engine, preset, lufs, replace_audio))
+                               prefs=_prefs(bpm, mood, genre, prompt, seed, engine, preset, lufs, replace_audio,
+                                            model, device, candidates, fallback))
         if dry_run:
             from common.media import check_readable_file
 
@@ -176,6 +188,10 @@ def plan_command(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Plan JSON to write (default: "
                                                                        "<clip>.plan.json)."),
     engine: Optional[str] = EngineOpt,
+    model: Optional[str] = ModelOpt,
+    device: Optional[str] = DeviceOpt,
+    candidates: Optional[int] = CandidatesOpt,
+    fallback: Optional[str] = FallbackOpt,
     bpm: Optional[float] = BpmOpt,
     mood: Optional[str] = MoodOpt,
     genre: Optional[str] = GenreOpt,
@@ -200,10 +216,68 @@ def plan_command(
         if target.resolve() == video.resolve():
             raise AutoscoreError(f"{target}: output would overwrite the source video")
         options = ScoreOptions(subtitles=subtitles, use_sidecar=not no_subtitles,
-                               prefs=_prefs(bpm, mood, genre, prompt, seed, engine, preset, lufs, replace_audio))
+                               prefs=_prefs(bpm, mood, genre, prompt, seed, engine, preset, lufs, replace_audio,
+                                            model, device, candidates, fallback))
         _, score_plan = _with_progress(lambda update: make_plan(video, options, update))
         _write_json(target, score_plan)
         _emit(jsonio.to_jsonable(score_plan), json_out, lambda: print(target))
+
+
+models_app = typer.Typer(help="MusicGen checkpoints: what is known, what is here, what it needs.",
+                         invoke_without_command=True, no_args_is_help=False)
+app.add_typer(models_app, name="models")
+
+
+@models_app.callback()
+def models_list(ctx: typer.Context, json_out: bool = JsonOpt) -> None:
+    """List the MusicGen checkpoints, whether each is in the Hugging Face cache, its size and VRAM need."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with _errors_reported():
+        from generation.musicgen.catalog import CATALOG, cache_dir, cached_snapshot, folder_size_gb
+
+        rows = []
+        for info in CATALOG.values():
+            snapshot = cached_snapshot(info.repo_id)
+            rows.append({"name": info.name, "repo_id": info.repo_id, "present": snapshot is not None,
+                         "path": str(snapshot) if snapshot else None,
+                         "size_gb": folder_size_gb(snapshot) if snapshot else None,
+                         "params_m": info.total_params_m, "vram_gb": info.vram_gb,
+                         "supported": not info.melody})
+        if json_out:
+            _emit({"cache": cache_dir(), "models": rows}, True, None)
+            return
+        table = Table(title=f"MusicGen checkpoints (cache: {cache_dir()})")
+        for column in ("name", "hub id", "here", "size on disk", "parameters", "VRAM (fp16)"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(row["name"], row["repo_id"], "yes" if row["present"] else "no",
+                          f"{row['size_gb']} GB" if row["size_gb"] is not None else "-",
+                          f"{row['params_m']} M", f"~{row['vram_gb']} GB" + ("" if row["supported"] else " (not yet)"))
+        Console().print(table)
+
+
+@models_app.command("pull")
+def models_pull(name: str = typer.Argument(..., help="small, medium, large, melody or a hub id.")) -> None:
+    """Download a checkpoint into the Hugging Face cache (needs a machine that reaches the hub)."""
+    with _errors_reported():
+        from common.errors import ModelError
+        from generation.musicgen.catalog import hub_offline, resolve
+
+        source, _, local = resolve(name)
+        if local:
+            raise UsageError(f"{name} is a local folder already; nothing to pull")
+        if hub_offline():
+            raise ModelError("HF_HUB_OFFLINE is set: unset it on a machine that reaches the hub to pull")
+        try:
+            from huggingface_hub import snapshot_download
+        except ImportError as exc:
+            raise ModelError("pulling needs huggingface_hub: pip install 'autoscore[musicgen]'") from exc
+        try:
+            folder = snapshot_download(source)
+        except Exception as exc:  # network and hub errors come in many types; all mean "not pulled"
+            raise ModelError(f"cannot download {source}: {type(exc).__name__}: {exc}") from exc
+        print(folder)
 
 
 def _write_json(path: Path, value) -> None:

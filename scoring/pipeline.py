@@ -77,8 +77,11 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
         features, score_plan = make_plan(video, options, progress, timings)
 
         started = time.perf_counter()
-        track = generation.render(score_plan.brief, work_dir / "music", engine=score_plan.engine.name,
-                                  progress=lambda f: report("generation", f))
+        score_plan.brief.engine_options = score_plan.engine.options()
+        track = generation.render_with_fallback(score_plan.brief, work_dir / "music", engine=score_plan.engine.name,
+                                                fallback=score_plan.engine.fallback,
+                                                progress=lambda f: report("generation", f))
+        candidate_outputs = _stage_candidates(track.candidates, paths, staged)
         timings["generation"] = time.perf_counter() - started
 
         started = time.perf_counter()
@@ -110,6 +113,7 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
 
         written = {name: str(final) for name, final in _named(paths).items()
                    if name != "midi" or track.midi_path}
+        written.update(candidate_outputs)
         result = ScoreResult(
             source=str(video), outputs=written,
             engine={"name": track.engine, "model_id": track.model_id, "seed": track.seed, "prompt": track.prompt},
@@ -125,6 +129,20 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
         staged.commit()
         report("outputs", 1.0)
     return result
+
+
+def _stage_candidates(candidates: list[str], paths: OutputPaths, staged: StagedOutputs) -> dict[str, str]:
+    """Every alternative an engine rendered, kept beside the outputs for the user to choose from."""
+    if len(candidates) < 2:
+        return {}
+    written = {}
+    base = paths.music_wav.name[: -len(".music.wav")]
+    for path in map(Path, candidates):
+        number = path.stem.rsplit("cand", 1)[-1]
+        final = paths.music_wav.with_name(f"{base}.music.cand{number}.wav")
+        shutil.copyfile(path, staged.path_for(final))
+        written[f"candidate_{number}"] = str(final)
+    return written
 
 
 def _named(paths: OutputPaths) -> dict[str, Path]:

@@ -14,10 +14,22 @@ PLAN_VERSION = 1
 @dataclass
 class EngineChoice:
     name: str = "symbolic"
-    model: str | None = None
+    fallback: str | None = None  # engine to use when this one cannot run (no weights, out of memory)
+    model: str = "small"  # musicgen: small, medium, large, a hub id or a local checkpoint folder
+    device: str = "auto"
     guidance: float = 3.0
     temperature: float = 1.0
     top_k: int = 250
+    top_p: float = 0.0
+    candidates: int = 1
+
+    def options(self) -> dict:
+        """What the engine reads from MusicBrief.engine_options."""
+        if self.name != "musicgen":
+            return {}
+        return {"model": self.model, "device": self.device, "guidance": self.guidance,
+                "temperature": self.temperature, "top_k": self.top_k, "top_p": self.top_p,
+                "candidates": self.candidates}
 
 
 @dataclass

@@ -25,6 +25,10 @@ class Preferences:
     preset: str | None = None
     lufs: float | None = None
     replace_audio: bool | None = None
+    model: str | None = None
+    device: str | None = None
+    candidates: int | None = None
+    fallback: str | None = None
 
     def validate(self) -> Preferences:
         if self.bpm is not None:
@@ -39,7 +43,25 @@ class Preferences:
             raise InputError(f"unknown loudness preset {self.preset!r} (choose {', '.join(LOUDNESS_PRESETS)})")
         if self.lufs is not None:
             MixSettings(target_lufs=self.lufs).validate()
+        if self.fallback is not None and self.fallback not in ("none", *engine_names()):
+            raise InputError(f"unknown fallback {self.fallback!r} (none or {', '.join(engine_names())})")
+        if self.candidates is not None and not 1 <= self.candidates <= 32:
+            raise InputError(f"--candidates {self.candidates} is outside 1..32")
+        if self.device is not None and self.device not in ("auto", "cuda", "mps", "cpu") \
+                and not self.device.startswith("cuda:"):
+            raise InputError(f"unknown device {self.device!r} (auto, cuda, mps or cpu)")
         return self
+
+    def engine_choice(self, base: EngineChoice | None = None) -> EngineChoice:
+        choice = base or EngineChoice()
+        for name in ("model", "device", "candidates"):
+            if getattr(self, name) is not None:
+                setattr(choice, name, getattr(self, name))
+        if self.engine is not None:
+            choice.name = self.engine
+        if self.fallback is not None:
+            choice.fallback = None if self.fallback == "none" else self.fallback
+        return choice
 
 
 def default_seed(features: VideoFeatures) -> int:
@@ -82,7 +104,7 @@ def plan(features: VideoFeatures, prefs: Preferences | None = None) -> ScorePlan
         mix = replace(mix, target_lufs=prefs.lufs).validate()
     if prefs.replace_audio is not None:
         mix.replace_audio = prefs.replace_audio
-    return ScorePlan(source=features.info.path, duration=duration, engine=EngineChoice(name=prefs.engine or "symbolic"),
+    return ScorePlan(source=features.info.path, duration=duration, engine=prefs.engine_choice(),
                      brief=brief, mix=mix, rationale=why)
 
 
@@ -114,8 +136,7 @@ def apply_overrides(score_plan: ScorePlan, prefs: Preferences) -> ScorePlan:
             section.prompt = rules.prompt_for(section.mood, brief.genre, section.bpm, section.key, section.mode,
                                               section.instrumentation, section.energy)
         brief.prompt = brief.sections[0].prompt
-    if prefs.engine is not None:
-        score_plan.engine.name = prefs.engine
+    score_plan.engine = prefs.engine_choice(score_plan.engine)
     if prefs.preset is not None:
         replace_audio = score_plan.mix.replace_audio
         score_plan.mix = settings_for_preset(prefs.preset)

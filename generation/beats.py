@@ -1,0 +1,39 @@
+"""Measured beat grids for engines that do not render on a planned grid (librosa's beat tracker)."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def measure_beats(audio: np.ndarray, rate: int, start_bpm: float, beats_per_bar: int = 4
+                  ) -> tuple[float, list[float], list[float]]:
+    """(tempo in BPM, beat times, downbeat times) of mono `audio`.
+
+    The tempo is the least-squares period of the tracked beats (finer than librosa's tempo bins); the
+    downbeat phase is the one whose beats carry the most onset strength.
+    """
+    import librosa
+
+    hop = 256
+    onset = librosa.onset.onset_strength(y=audio, sr=rate, hop_length=hop)
+    _, frames = librosa.beat.beat_track(onset_envelope=onset, sr=rate, hop_length=hop, start_bpm=start_bpm)
+    beats = librosa.frames_to_time(frames, sr=rate, hop_length=hop)
+    if len(beats) < 2:
+        return float(start_bpm), [round(float(b), 4) for b in beats], [round(float(b), 4) for b in beats]
+    period = float(np.polyfit(np.arange(len(beats)), beats, 1)[0])
+    phases = range(min(beats_per_bar, len(frames)))
+    strength = [float(onset[frames[phase::beats_per_bar]].sum()) for phase in phases]
+    phase = int(np.argmax(strength))
+    times = [round(float(b), 4) for b in beats]
+    return round(60.0 / period, 3), times, times[phase::beats_per_bar]
+
+
+def cut_fit(cuts: list[float], beats: list[float], tolerance_s: float = 0.07) -> tuple[float, float]:
+    """(share of cuts with a beat within tolerance, mean distance to the nearest beat).
+
+    A higher share is better; between equal shares, a smaller distance.
+    """
+    if not cuts or not beats:
+        return 0.0, 0.0
+    beat_arr = np.asarray(beats)
+    distances = np.array([np.min(np.abs(beat_arr - c)) for c in cuts])
+    return float(np.mean(distances <= tolerance_s)), float(distances.mean())

@@ -1,0 +1,242 @@
+"""The `musicgen` engine: transformers' MusicGen, windowed past 30 s, candidates batched, OOM ladder."""
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from common.errors import InputError, ModelError
+from generation.beats import cut_fit, measure_beats
+from generation.brief import MusicBrief, MusicTrack
+from generation.musicgen import loader
+from generation.musicgen.catalog import CATALOG, resolve
+
+log = logging.getLogger(__name__)
+
+TAIL_S = 1.0  # generated past the target so mixing can end on a bar line
+
+
+@dataclass
+class MusicGenOptions:
+    model: str = "small"
+    device: str = "auto"
+    guidance: float = 3.0
+    temperature: float = 1.0
+    top_k: int = 250
+    top_p: float = 0.0
+    candidates: int = 1
+    max_batch: int = 8
+    window_s: float = 30.0
+    overlap_s: float = 10.0
+    crossfade_s: float = 0.5
+
+    @classmethod
+    def from_brief(cls, brief: MusicBrief) -> MusicGenOptions:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(brief.engine_options) - known)
+        if unknown:
+            raise InputError(f"unknown musicgen option(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        options = cls(**brief.engine_options)
+        if options.candidates < 1 or options.max_batch < 1:
+            raise InputError("candidates and max_batch must be at least 1")
+        if not 0 < options.overlap_s < options.window_s:
+            raise InputError("the window overlap must be positive and shorter than the window")
+        if options.guidance < 1.0 or options.temperature <= 0 or options.top_k < 0 or not 0 <= options.top_p <= 1:
+            raise InputError("guidance must be >= 1, temperature > 0, top_k >= 0 and top_p in 0..1")
+        return options
+
+
+class OutOfMemory(Exception):
+    pass
+
+
+def plan_windows(total: int, window: int, overlap: int) -> list[tuple[int, int]]:
+    """Frame spans: the first from 0, each next one starting `overlap` frames before the previous end."""
+    spans = [(0, min(window, total))]
+    while spans[-1][1] < total:
+        start = spans[-1][1] - overlap
+        spans.append((start, min(start + window, total)))
+    return spans
+
+
+def undelay(ids, num_codebooks: int):
+    """(batch*K, L) ids in MusicGen's delay pattern (BOS first) → (batch, K, L - K) codes."""
+    import torch
+
+    length = ids.shape[-1]
+    frames = length - num_codebooks
+    grid = ids.reshape(-1, num_codebooks, length)
+    return torch.stack([grid[:, k, k + 1:k + 1 + frames] for k in range(num_codebooks)], dim=1)
+
+
+class _Tap:
+    """A logits processor that reads the ids each step (progress, and the codes for the next window)."""
+
+    def __init__(self, on_step):
+        self.latest = None
+        self.on_step = on_step
+
+    def __call__(self, input_ids, scores):
+        self.latest = input_ids
+        self.on_step()
+        return scores
+
+
+class MusicGenEngine:
+    name = "musicgen"
+
+    def render(self, brief: MusicBrief, work_dir: Path, *, progress=None) -> MusicTrack:
+        options = MusicGenOptions.from_brief(brief)
+        work_dir.mkdir(parents=True, exist_ok=True)
+        notes: list[str] = []
+        model, batch = options.model, min(options.max_batch, options.candidates)
+        while True:
+            loaded = loader.load(model, options.device)
+            if loaded.melody:
+                raise ModelError("the melody checkpoint needs chroma conditioning, which autoscore does not drive "
+                                 "yet; use small, medium or large")
+            try:
+                audio = self._generate(loaded, brief, options, batch, progress)
+                break
+            except OutOfMemory:
+                step = self._smaller(model, batch)
+                if step is None:
+                    raise ModelError("out of GPU memory even at batch 1 on the smallest model") from None
+                message = (f"out of memory with {model} at batch {batch}; retrying with "
+                           f"{step[0]} at batch {step[1]}")
+                log.warning(message)
+                notes.append(message)
+                if step[0] != model:
+                    loader.forget(model, options.device)
+                model, batch = step
+        return self._track(brief, loaded, audio, work_dir, notes)
+
+    @staticmethod
+    def _smaller(model: str, batch: int) -> tuple[str, int] | None:
+        if batch > 1:
+            return model, batch // 2
+        _, info, _ = resolve(model)
+        if info is not None and info.smaller:
+            return info.smaller, 1
+        return None
+
+    def _generate(self, loaded, brief: MusicBrief, options: MusicGenOptions, batch: int, progress) -> np.ndarray:
+        """(candidates, samples) float32 audio covering the target plus a tail."""
+        fr, hop = loaded.frame_rate, loaded.sample_rate // loaded.frame_rate
+        total = math.ceil((brief.target_duration + TAIL_S) * fr)
+        spans = plan_windows(total, int(options.window_s * fr), int(options.overlap_s * fr))
+        steps_total = sum(end - start for start, end in spans) * math.ceil(options.candidates / batch)
+        done = [0]
+
+        def step() -> None:
+            done[0] += 1
+            if progress:
+                progress(min(1.0, done[0] / steps_total))
+
+        codes = audio = None
+        previous_end = 0
+        for index, (start, end) in enumerate(spans):
+            text = _section_prompt(brief, previous_end / fr)
+            prompt = None if codes is None else codes[:, :, start:previous_end]
+            pieces = [self._window(loaded, [text] * len(chunk), None if prompt is None else prompt[chunk],
+                                   end - start, options, brief.seed + index, step)
+                      for chunk in _chunks(options.candidates, batch)]
+            import torch
+
+            new_codes = torch.cat([p[0] for p in pieces])
+            new_audio = np.concatenate([p[1] for p in pieces])
+            if codes is None:
+                codes, audio = new_codes, new_audio
+            else:
+                overlap = previous_end - start
+                codes = torch.cat([codes, new_codes[:, :, overlap:]], dim=2)
+                audio = _crossfade(audio, new_audio, start * hop, int(options.crossfade_s * loaded.sample_rate))
+            previous_end = end
+            log.info("musicgen window %d/%d: frames %d-%d, prompt %r", index + 1, len(spans), start, end, text)
+        return audio
+
+    def _window(self, loaded, texts: list[str], prompt, frames: int, options: MusicGenOptions, seed: int, step):
+        import torch
+        from transformers import LogitsProcessorList
+
+        model, processor = loaded.model, loaded.processor
+        k = loaded.num_codebooks
+        bos = model.generation_config.decoder_start_token_id
+        inputs = processor(text=texts, padding=True, return_tensors="pt").to(loaded.device)
+        max_length = frames + k + 1  # one step more than needed: the tap sees every id of the wanted frames
+        start_ids = torch.full((len(texts) * k, 1), bos, dtype=torch.long)
+        extra = {}
+        if prompt is not None:
+            flat = prompt.reshape(len(texts) * k, -1)
+            start_ids = torch.cat([start_ids, flat.cpu()], dim=1)
+            extra["decoder_input_ids"] = flat.to(loaded.device)
+        _, pattern = model.decoder.build_delay_pattern_mask(start_ids, pad_token_id=bos, max_length=max_length)
+        tap = _Tap(step)
+        torch.manual_seed(seed)
+        try:
+            with torch.inference_mode():
+                values = model.generate(**inputs, **extra, max_length=max_length, do_sample=True,
+                                        guidance_scale=options.guidance, temperature=options.temperature,
+                                        top_k=options.top_k, top_p=options.top_p or None,
+                                        logits_processor=LogitsProcessorList([tap]))
+        except torch.cuda.OutOfMemoryError as exc:
+            torch.cuda.empty_cache()
+            raise OutOfMemory() from exc
+        ids = model.decoder.apply_delay_pattern_mask(tap.latest, pattern.to(tap.latest.device))
+        codes = undelay(ids, k)
+        hop = loaded.sample_rate // loaded.frame_rate
+        audio = values[:, 0, : frames * hop].float().cpu().numpy()
+        return codes, audio
+
+    def _track(self, brief: MusicBrief, loaded, audio: np.ndarray, work_dir: Path, notes: list[str]) -> MusicTrack:
+        import soundfile
+
+        rate = loaded.sample_rate
+        bpm_hint = brief.tempo_map[0].bpm
+        measured = []
+        for i, candidate in enumerate(audio):
+            peak = float(np.max(np.abs(candidate))) or 1.0
+            candidate = (candidate / peak * 10 ** (-3 / 20)).astype(np.float32)
+            path = work_dir / f"music.cand{i + 1}.wav"
+            soundfile.write(str(path), candidate, rate, subtype="FLOAT")
+            bpm, beats, downbeats = measure_beats(candidate, rate, bpm_hint)
+            measured.append((cut_fit(brief.cuts_to_hit, beats), path, bpm, beats, downbeats))
+        order = sorted(range(len(measured)), key=lambda i: (-measured[i][0][0], measured[i][0][1]))
+        (share, _), path, bpm, beats, downbeats = measured[order[0]]
+        if len(measured) > 1:
+            notes.append(f"picked candidate {order[0] + 1} of {len(measured)}: {share:.0%} of cuts on a beat")
+        return MusicTrack(
+            audio_path=str(path), sample_rate=rate, duration=round(audio.shape[1] / rate, 6), bpm=bpm,
+            beats=beats, downbeats=downbeats, engine=self.name, seed=brief.seed, prompt=brief.prompt,
+            model_id=loaded.model_id, notes=notes, candidates=[str(measured[i][1]) for i in order],
+        )
+
+
+def _chunks(count: int, size: int) -> list[list[int]]:
+    return [list(range(i, min(i + size, count))) for i in range(0, count, size)]
+
+
+def _section_prompt(brief: MusicBrief, at: float) -> str:
+    """The prompt of the section under way at `at` (a window starts its section's prompt)."""
+    current = brief.sections[0]
+    for section in brief.sections:
+        if section.start <= at + 1e-6:
+            current = section
+    return current.prompt or brief.prompt
+
+
+def _crossfade(before: np.ndarray, after: np.ndarray, after_starts_at: int, fade: int) -> np.ndarray:
+    """Join `after` (which starts at sample `after_starts_at`) onto `before` with an equal-power crossfade
+    ending where `before` ends."""
+    end = before.shape[1]
+    fade = max(1, min(fade, end - after_starts_at))
+    begin = end - fade
+    t = np.linspace(0.0, np.pi / 2, fade, dtype=np.float32)
+    mixed = before[:, begin:end] * np.cos(t) + after[:, begin - after_starts_at:end - after_starts_at] * np.sin(t)
+    return np.concatenate([before[:, :begin], mixed, after[:, end - after_starts_at:]], axis=1)
+
+
+__all__ = ["CATALOG", "MusicGenEngine", "MusicGenOptions", "plan_windows", "undelay"]

@@ -1,0 +1,120 @@
+"""Loads a MusicGen checkpoint once per process: model id or local folder, HF cache, offline mode, device."""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from common.errors import ModelError
+from generation.musicgen.catalog import cache_dir, cached_snapshot, hub_offline, resolve
+
+log = logging.getLogger(__name__)
+
+_LOADED: dict[tuple[str, str, str], "LoadedModel"] = {}
+_LOCK = threading.Lock()
+
+
+@dataclass
+class LoadedModel:
+    model: object
+    processor: object
+    model_id: str
+    device: str
+    dtype: str
+    sample_rate: int
+    frame_rate: int
+    num_codebooks: int
+    melody: bool
+
+
+def require_torch():
+    try:
+        import torch
+        import transformers  # noqa: F401
+    except ImportError as exc:
+        raise ModelError("the musicgen engine needs torch and transformers: pip install 'autoscore[musicgen]'") from exc
+    return torch
+
+
+def pick_device(requested: str = "auto") -> str:
+    torch = require_torch()
+    if requested not in {"auto", "cuda", "mps", "cpu"} and not requested.startswith("cuda:"):
+        raise ModelError(f"unknown device {requested!r} (auto, cuda, mps or cpu)")
+    if requested == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return "mps"
+        return "cpu"
+    if requested.startswith("cuda") and not torch.cuda.is_available():
+        raise ModelError("--device cuda was asked for but no CUDA GPU is visible to torch")
+    if requested == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ModelError("--device mps was asked for but MPS is not available")
+    return requested
+
+
+def pick_dtype(device: str):
+    torch = require_torch()
+    if device.startswith("cuda"):
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.float32
+
+
+def missing_weights_message(model: str, repo_id: str) -> str:
+    return (f"MusicGen weights for {model!r} are not on this machine"
+            f"{' and HF_HUB_OFFLINE is set' if hub_offline() else ' and the Hugging Face hub cannot be reached'}: "
+            f"run `autoscore models pull {model}` on a connected machine and copy its cache ({cache_dir()}) "
+            f"to this machine's HF_HOME, or pass --model /path/to/a/saved/checkpoint")
+
+
+def load(model: str = "small", device: str = "auto") -> LoadedModel:
+    """The loaded model for (model, device), loaded on first use and reused by every later job."""
+    require_torch()
+    source, info, local = resolve(model)
+    device = pick_device(device)
+    dtype = pick_dtype(device)
+    key = (source, device, str(dtype))
+    with _LOCK:
+        if key in _LOADED:
+            return _LOADED[key]
+        if not local and hub_offline() and cached_snapshot(source) is None:
+            raise ModelError(missing_weights_message(model, source))
+        from transformers import AutoProcessor
+        from transformers import logging as hf_logging
+
+        melody = bool(info and info.melody) or "melody" in source.lower()
+        if melody:
+            from transformers import MusicgenMelodyForConditionalGeneration as ModelClass
+        else:
+            from transformers import MusicgenForConditionalGeneration as ModelClass
+        hf_logging.set_verbosity_error()
+        attention = {"text_encoder": "sdpa", "decoder": "sdpa", "audio_encoder": "eager", "": "sdpa"}
+        try:
+            processor = AutoProcessor.from_pretrained(source, local_files_only=local or hub_offline())
+            loaded = ModelClass.from_pretrained(source, dtype=dtype, attn_implementation=attention,
+                                                local_files_only=local or hub_offline())
+        except OSError as exc:
+            if local:
+                raise ModelError(f"{source}: not a MusicGen checkpoint folder ({exc})") from exc
+            raise ModelError(missing_weights_message(model, source)) from exc
+        loaded = loaded.to(device).eval()
+        result = LoadedModel(
+            model=loaded, processor=processor, model_id=source, device=device, dtype=str(dtype).replace("torch.", ""),
+            sample_rate=int(loaded.config.audio_encoder.sampling_rate),
+            frame_rate=int(loaded.config.audio_encoder.frame_rate),
+            num_codebooks=int(loaded.decoder.num_codebooks), melody=melody,
+        )
+        log.info("loaded MusicGen %s on %s (%s)", source, device, result.dtype)
+        _LOADED[key] = result
+        return result
+
+
+def forget(model: str, device: str) -> None:
+    """Drop a loaded model (after it ran out of memory) so that its memory can be reused."""
+    torch = require_torch()
+    source, _, _ = resolve(model)
+    with _LOCK:
+        for key in [k for k in _LOADED if k[0] == source and k[1] == pick_device(device)]:
+            del _LOADED[key]
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()

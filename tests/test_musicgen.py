@@ -25,7 +25,8 @@ def tiny_model(tmp_path_factory) -> Path:
 
 def brief(model: str, duration: float, **options) -> MusicBrief:
     sections = [BriefSection(0.0, duration / 2, 120.0, "C", "major", 0.7, "joyful", ["piano"], prompt="joyful pop"),
-                BriefSection(duration / 2, duration, 120.0, "C", "major", 0.7, "calm", ["piano"], prompt="calm ambient")]
+                BriefSection(duration / 2, duration, 120.0, "C", "major", 0.7, "calm", ["piano"],
+                             prompt="calm ambient")]
     return MusicBrief(sections=sections, tempo_map=[TempoPoint(0.0, 120.0)], key="C", mode="major", energy=0.7,
                       genre="pop", prompt="joyful pop", seed=3, target_duration=duration, cuts_to_hit=[1.0, 2.5],
                       engine_options={"model": model, "device": "cpu", **options})

@@ -14,7 +14,8 @@ ARCHITECTURES = {  # decoder (hidden, layers, heads, ffn); every size uses T5-ba
     "large": (2048, 48, 32, 8192),
 }
 WORDS = ("calm joyful uplifting driving reflective melancholic tense ambient cinematic lofi pop electronic rock "
-         "orchestral instrumental bpm major minor piano strings bass drums pad lead synth energy low medium high").split()
+         "orchestral instrumental bpm major minor piano strings bass drums pad lead synth energy low medium "
+         "high").split()
 
 
 def config(size: str):
@@ -26,7 +27,8 @@ def config(size: str):
             if tiny else T5Config(vocab_size=32128, d_model=768, d_kv=64, d_ff=3072, num_layers=12, num_heads=12))
     audio = EncodecConfig(sampling_rate=32000, audio_channels=1, codebook_size=2048, upsampling_ratios=[8, 5, 4, 4],
                           target_bandwidths=[2.2], chunk_length_s=None, overlap=None, normalize=False,
-                          num_filters=4 if tiny else 64, hidden_size=16 if tiny else 128, codebook_dim=16 if tiny else 128,
+                          num_filters=4 if tiny else 64, hidden_size=16 if tiny else 128,
+                          codebook_dim=16 if tiny else 128,
                           num_lstm_layers=1 if tiny else 2, num_residual_layers=1, compress=2)
     decoder = MusicgenDecoderConfig(vocab_size=2048, hidden_size=hidden, num_hidden_layers=layers,
                                     num_attention_heads=heads, ffn_dim=ffn, num_codebooks=4, pad_token_id=2048,

@@ -223,6 +223,57 @@ def plan_command(
         _emit(jsonio.to_jsonable(score_plan), json_out, lambda: print(target))
 
 
+@app.command()
+def watch(
+    inbox: Path = typer.Argument(..., help="Folder to watch for videos."),
+    out: Path = typer.Option(..., "--out", help="Folder for the scored videos and their sidecars."),
+    failed: Optional[Path] = typer.Option(None, "--failed", help="Where failing sources go (default OUT/failed)."),
+    once: bool = typer.Option(False, "--once", help="Score what is there now, then exit (cron, tests)."),
+    hold: float = typer.Option(2.0, "--hold", help="Seconds between size+mtime readings."),
+    readings: int = typer.Option(2, "--readings", help="Equal readings before a file counts as complete."),
+    rescan: float = typer.Option(10.0, "--rescan", help="Seconds between full rescans (a backstop for events)."),
+    attempts: int = typer.Option(3, "--attempts", help="Failed tries per file before it is moved to --failed."),
+    interruptions: int = typer.Option(10, "--interruptions", help="Watcher deaths during one file before it is "
+                                                                  "moved to --failed."),
+    copy_failed: bool = typer.Option(False, "--copy-failed", help="Copy failing sources instead of moving them."),
+    engine: Optional[str] = EngineOpt,
+    model: Optional[str] = ModelOpt,
+    device: Optional[str] = DeviceOpt,
+    fallback: str = typer.Option("symbolic", "--fallback", help="Engine when the chosen one cannot run, or none."),
+    preset: Optional[str] = PresetOpt,
+    lufs: Optional[float] = LufsOpt,
+    replace_audio: Optional[bool] = ReplaceOpt,
+    json_out: bool = JsonOpt,
+    verbose: bool = VerboseOpt,
+) -> None:
+    """Score every video that lands in INBOX, exactly once; sources are never modified."""
+    _setup_logging(verbose)
+    with _errors_reported():
+        from scoring.pipeline import ScoreOptions
+        from scoring.watch import Watcher, WatchSettings
+
+        if readings < 1 or attempts < 1 or interruptions < 0 or hold < 0 or rescan <= 0:
+            raise UsageError("--readings and --attempts must be at least 1, --interruptions and --hold at least 0, "
+                             "--rescan above 0")
+        prefs = _prefs(None, None, None, None, None, engine, preset, lufs, replace_audio, model, device, None,
+                       fallback)
+        watcher = Watcher(WatchSettings(inbox=inbox, out=out, failed=failed, hold_s=hold, stable_readings=readings,
+                                        rescan_s=rescan, max_attempts=attempts, max_interruptions=interruptions,
+                                        copy_failed=copy_failed,
+                                        options=ScoreOptions(prefs=prefs)))
+        watcher.install_signal_handlers()
+        if not once:
+            stderr.print(f"watching {watcher.settings.inbox} -> {watcher.settings.out} (Ctrl-C to stop)",
+                         markup=False)
+            watcher.run_forever()
+            return
+        summary = watcher.run_once()
+        _emit(jsonio.to_jsonable(summary), json_out,
+              lambda: stderr.print(f"done {len(summary.done)}, failed {len(summary.failed)}, retrying "
+                                   f"{len(summary.retrying)}, skipped {len(summary.skipped)}", markup=False))
+        raise typer.Exit(summary.exit_code)
+
+
 models_app = typer.Typer(help="MusicGen checkpoints: what is known, what is here, what it needs.",
                          invoke_without_command=True, no_args_is_help=False)
 app.add_typer(models_app, name="models")

@@ -1,0 +1,197 @@
+"""The watch folder's job ledger: SQLite, one row per file identity, claims that several processes agree on.
+
+A file's identity is its path, size, mtime and a hash of its head and tail, so a file that is done is
+never redone unless it changes, and the same name with new content is a new job. A job that fails is
+queued again until `max_failures`; a job left `running` by a process that died is taken again, until
+`max_interruptions` (a file that keeps killing its watcher is failed rather than retried forever).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+HEAD_TAIL_BYTES = 1 << 20
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    key TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    content TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0,
+    interruptions INTEGER NOT NULL DEFAULT 0,
+    completions INTEGER NOT NULL DEFAULT 0,
+    owner TEXT,
+    error TEXT,
+    output TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_path ON jobs (path);
+"""
+
+
+@dataclass(frozen=True)
+class Identity:
+    path: str
+    size: int
+    mtime_ns: int
+    content: str
+
+    @property
+    def key(self) -> str:
+        return hashlib.sha256(f"{self.path}|{self.size}|{self.mtime_ns}|{self.content}".encode()).hexdigest()
+
+
+def identify(path: Path) -> Identity:
+    stat = path.stat()
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        digest.update(handle.read(HEAD_TAIL_BYTES))
+        if stat.st_size > 2 * HEAD_TAIL_BYTES:
+            handle.seek(-HEAD_TAIL_BYTES, os.SEEK_END)
+            digest.update(handle.read(HEAD_TAIL_BYTES))
+    return Identity(str(path.resolve()), stat.st_size, stat.st_mtime_ns, digest.hexdigest())
+
+
+@dataclass
+class Job:
+    key: str
+    path: str
+    state: str
+    attempts: int
+    failures: int
+    interruptions: int
+    completions: int
+    owner: str | None
+    error: str | None
+    output: str | None
+
+
+def this_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{_start_ticks(os.getpid())}"
+
+
+def _start_ticks(pid: int) -> str:
+    """The process's start time in clock ticks (Linux), so a reused pid is not taken for the dead owner."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return "?"
+
+
+def owner_alive(owner: str | None) -> bool:
+    if not owner:
+        return False
+    host, pid_text, ticks = owner.split(":", 2)
+    if host != socket.gethostname():
+        return True  # another machine's process: not ours to judge
+    pid = int(pid_text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return ticks == "?" or _start_ticks(pid) == ticks
+
+
+class Ledger:
+    def __init__(self, path: Path, max_failures: int = 3, max_interruptions: int = 10):
+        self.path = Path(path)
+        self.max_failures = max_failures
+        self.max_interruptions = max_interruptions
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.executescript(SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA busy_timeout=30000")
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def observe(self, identity: Identity) -> Job:
+        """Record a ready file (a new identity is queued) and return its job."""
+        now = time.time()
+        with self._transaction() as db:
+            db.execute("INSERT OR IGNORE INTO jobs (key, path, size, mtime_ns, content, state, created_at, updated_at)"
+                       " VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)",
+                       (identity.key, identity.path, identity.size, identity.mtime_ns, identity.content, now, now))
+            return self._get(db, identity.key)
+
+    def claim(self, key: str, owner: str) -> Job | None:
+        """Take a job to run: a queued one, or a running one whose owner died. None when not ours to run.
+
+        A job whose attempts are spent (its runners kept dying) is failed here and returned as failed.
+        """
+        now = time.time()
+        with self._transaction() as db:
+            job = self._get(db, key)
+            if job is None or job.state in ("done", "failed"):
+                return None
+            interrupted = job.state == "running"
+            if interrupted and owner_alive(job.owner):
+                return None
+            if interrupted and job.interruptions + 1 > self.max_interruptions:
+                reason = f"the watcher died while scoring this file {job.interruptions + 1} times"
+                db.execute("UPDATE jobs SET state='failed', interruptions=interruptions+1, error=?, owner=NULL, "
+                           "updated_at=? WHERE key=?", (reason, now, key))
+                return self._get(db, key)
+            db.execute("UPDATE jobs SET state='running', attempts=attempts+1, interruptions=interruptions+?, owner=?, "
+                       "updated_at=? WHERE key=?", (int(interrupted), owner, now, key))
+            return self._get(db, key)
+
+    def finish(self, key: str, output: str) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE jobs SET state='done', completions=completions+1, output=?, error=NULL, owner=NULL, "
+                       "updated_at=? WHERE key=?", (output, time.time(), key))
+
+    def fail(self, key: str, error: str) -> Job:
+        """Record a failed attempt: queued again while attempts remain, else failed for good."""
+        with self._transaction() as db:
+            job = self._get(db, key)
+            state = "failed" if job.failures + 1 >= self.max_failures else "queued"
+            db.execute("UPDATE jobs SET state=?, failures=failures+1, error=?, owner=NULL, updated_at=? WHERE key=?",
+                       (state, error, time.time(), key))
+            return self._get(db, key)
+
+    def jobs(self) -> list[Job]:
+        with self._connect() as db:
+            rows = db.execute("SELECT key, path, state, attempts, failures, interruptions, completions, owner, error, "
+                              "output FROM jobs ORDER BY created_at").fetchall()
+        return [Job(*row) for row in rows]
+
+    def pending(self) -> list[Job]:
+        return [job for job in self.jobs() if job.state in ("queued", "running")]
+
+    @staticmethod
+    def _get(db: sqlite3.Connection, key: str) -> Job | None:
+        row = db.execute("SELECT key, path, state, attempts, failures, interruptions, completions, owner, error, "
+                         "output FROM jobs WHERE key=?", (key,)).fetchone()
+        return Job(*row) if row else None

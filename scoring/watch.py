@@ -1,0 +1,252 @@
+"""`autoscore watch IN --out OUT`: score every video that lands in a folder, exactly once, restart-safe.
+
+A file is ready after a close-after-write event or N equal size+mtime readings; partial copies and
+temporary names are ignored. Jobs are recorded in a SQLite ledger in OUT/.autoscore; outputs are built
+in OUT/.staging, probed, and only then renamed into OUT. A file that keeps failing is moved (or copied)
+to the failed folder with an .error.txt beside it. Sources are otherwise never modified or deleted.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import shutil
+import signal
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from common.errors import AutoscoreError, InputError
+from common.media import probe
+from mixing import supported_suffix
+from scoring.ledger import Ledger, identify, this_owner
+from scoring.pipeline import ScoreOptions, score
+
+log = logging.getLogger(__name__)
+
+VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".mts", ".m2ts", ".wmv",
+                  ".flv", ".3gp", ".mxf"}
+TEMPORARY_SUFFIXES = {".part", ".crdownload", ".tmp", ".temp", ".download", ".partial", ".opdownload", ".!qb"}
+
+
+def is_candidate(path: Path) -> bool:
+    name = path.name
+    if name.startswith((".", "~$")) or path.suffix.lower() in TEMPORARY_SUFFIXES:
+        return False
+    return path.suffix.lower() in VIDEO_SUFFIXES and path.is_file() and not path.is_symlink()
+
+
+@dataclass
+class WatchSettings:
+    inbox: Path
+    out: Path
+    failed: Path | None = None  # default OUT/failed
+    hold_s: float = 2.0  # between size+mtime readings
+    stable_readings: int = 2  # equal readings in a row before a file counts as complete
+    rescan_s: float = 10.0  # full rescan as a backstop for missed events
+    max_attempts: int = 3  # failures before a file is moved to FAILED
+    max_interruptions: int = 10  # watcher deaths during one file before it is moved to FAILED
+    copy_failed: bool = False  # copy failing sources to FAILED instead of moving them
+    options: ScoreOptions = field(default_factory=ScoreOptions)
+
+    @property
+    def failed_dir(self) -> Path:
+        return self.failed or self.out / "failed"
+
+
+@dataclass
+class Summary:
+    done: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    retrying: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # done before, taken by another watcher, or not ready
+
+    @property
+    def exit_code(self) -> int:
+        if self.failed and not self.done:
+            return 1
+        return 3 if self.failed or self.retrying else 0
+
+
+class Watcher:
+    def __init__(self, settings: WatchSettings):
+        inbox, out = settings.inbox.resolve(), settings.out.resolve()
+        if not inbox.is_dir():
+            raise InputError(f"{settings.inbox}: no such folder to watch")
+        if out == inbox or inbox in out.parents:
+            raise InputError(f"{settings.out}: the output folder must not be inside the watched folder")
+        self.settings = replace(settings, inbox=inbox, out=out)
+        self.staging = out / ".staging"
+        self.ledger = Ledger(out / ".autoscore" / "ledger.sqlite", max_failures=settings.max_attempts,
+                             max_interruptions=settings.max_interruptions)
+        self.owner = this_owner()
+        self.stop = threading.Event()
+
+    # --- one pass -------------------------------------------------------------------------------
+    def run_once(self) -> Summary:
+        summary = Summary()
+        ready = self._stable(self._candidates())
+        for path in self._candidates():
+            if path not in ready:
+                summary.skipped.append(str(path))
+        for path in sorted(ready):
+            outcome = "retrying"
+            while outcome == "retrying" and not self.stop.is_set():  # one pass retries up to the limit
+                outcome = self.handle(path)
+            self._record(summary, path, outcome)
+        return summary
+
+    def _candidates(self) -> list[Path]:
+        try:
+            return sorted(p for p in self.settings.inbox.iterdir() if is_candidate(p))
+        except OSError as exc:
+            raise InputError(f"{self.settings.inbox}: cannot list ({exc.strerror})") from exc
+
+    def _stable(self, paths: list[Path]) -> set[Path]:
+        """The paths whose size and mtime did not change over `stable_readings` readings."""
+        readings = {p: _stat(p) for p in paths}
+        for _ in range(self.settings.stable_readings - 1):
+            time.sleep(self.settings.hold_s)
+            readings = {p: s for p, s in readings.items() if s is not None and _stat(p) == s}
+        return {p for p, s in readings.items() if s is not None}
+
+    # --- continuous ---------------------------------------------------------------------------
+    def run_forever(self) -> None:
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        events: queue.Queue[tuple[str, Path]] = queue.Queue()
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event):
+                if not event.is_directory:
+                    events.put((event.event_type, Path(getattr(event, "dest_path", "") or event.src_path)))
+
+        observer = Observer()
+        observer.schedule(Handler(), str(self.settings.inbox), recursive=False)
+        observer.start()
+        tracked: dict[Path, tuple[tuple[int, int] | None, int, bool]] = {}  # path -> (stat, equal count, closed)
+        next_rescan = 0.0
+        try:
+            while not self.stop.is_set():
+                now = time.monotonic()
+                if now >= next_rescan:
+                    for path in self._candidates():
+                        tracked.setdefault(path, (None, 0, False))
+                    next_rescan = now + self.settings.rescan_s
+                while not events.empty():
+                    kind, path = events.get_nowait()
+                    if is_candidate(path):
+                        tracked[path] = (_stat(path), 0, kind == "closed")
+                for path, (previous, equal, closed) in list(tracked.items()):
+                    current = _stat(path)
+                    if current is None:
+                        del tracked[path]
+                        continue
+                    equal = equal + 1 if current == previous else 0
+                    if (closed and current == previous) or equal >= self.settings.stable_readings - 1 and equal > 0:
+                        del tracked[path]
+                        self.handle(path)
+                    else:
+                        tracked[path] = (current, equal, closed)
+                self.stop.wait(self.settings.hold_s)
+        finally:
+            observer.stop()
+            observer.join(timeout=5)
+
+    # --- one file -----------------------------------------------------------------------------
+    def handle(self, path: Path) -> str:
+        """Score `path` if the ledger says it is due; returns done, failed, retrying or skipped."""
+        try:
+            identity = identify(path)
+        except OSError:
+            return "skipped"  # gone, or unreadable for now: the next scan decides
+        job = self.ledger.observe(identity)
+        if job.state in ("done", "failed"):
+            return "skipped"
+        claimed = self.ledger.claim(identity.key, self.owner)
+        if claimed is None:
+            return "skipped"  # another watcher is on it
+        if claimed.state == "failed":  # its earlier runners died too often
+            self._quarantine(path, claimed.error or "failed", claimed.attempts - 1)
+            return "failed"
+        log.info("scoring %s (attempt %d)", path.name, claimed.attempts)
+        try:
+            output = self._score(path, identity.key)
+        except Exception as exc:  # any failure is recorded; nothing escapes to stop the watcher
+            message = str(exc) if isinstance(exc, AutoscoreError) else f"{type(exc).__name__}: {exc}"
+            job = self.ledger.fail(identity.key, message)
+            shutil.rmtree(self._stage_dir(identity.key), ignore_errors=True)
+            if job.state == "failed":
+                self._quarantine(path, message, job.attempts)
+                return "failed"
+            log.warning("%s: %s (will retry)", path.name, message)
+            return "retrying"
+        self.ledger.finish(identity.key, output)
+        log.info("scored %s -> %s", path.name, output)
+        return "done"
+
+    def _stage_dir(self, key: str) -> Path:
+        return self.staging / key[:16]
+
+    def _score(self, path: Path, key: str) -> str:
+        stage = self._stage_dir(key)
+        shutil.rmtree(stage, ignore_errors=True)
+        stage.mkdir(parents=True)
+        suffix = path.suffix.lower() if supported_suffix(path) else ".mkv"
+        video = stage / f"{path.stem}.scored{suffix}"
+        result = score(path, replace(self.settings.options, output=video))
+        made = probe(video)
+        if abs(made.duration - result.duration) > 1.0 / made.fps + 1e-3 or not made.has_audio:
+            raise InputError(f"{video.name}: verification failed (duration {made.duration:.3f} s vs "
+                             f"{result.duration:.3f} s, audio {'present' if made.has_audio else 'missing'})")
+        report = stage / video.name.replace(".scored" + suffix, ".report.json")
+        if report.exists():  # point the report at where the outputs will be
+            report.write_text(report.read_text(encoding="utf-8").replace(json.dumps(str(stage))[1:-1],
+                                                                          json.dumps(str(self.settings.out))[1:-1]),
+                              encoding="utf-8")
+        for item in sorted(stage.iterdir(), key=lambda p: p == video):  # the video last: its presence means done
+            os.replace(item, self.settings.out / item.name)
+        stage.rmdir()
+        return str(self.settings.out / video.name)
+
+    def _quarantine(self, path: Path, error: str, attempts: int) -> None:
+        folder = self.settings.failed_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / path.name
+        n = 1
+        while target.exists():
+            target = folder / f"{path.stem}.{n}{path.suffix}"
+            n += 1
+        try:
+            if self.settings.copy_failed:
+                shutil.copy2(path, target)
+            else:
+                shutil.move(str(path), str(target))
+        except OSError as exc:
+            log.error("cannot move %s to %s: %s", path, folder, exc)
+            return
+        target.with_name(target.name + ".error.txt").write_text(
+            f"autoscore could not score {path}\nerror: {error}\nattempts: {attempts}\n"
+            f"at: {time.strftime('%Y-%m-%d %H:%M:%S %z')}\n", encoding="utf-8")
+        log.warning("%s failed after %d attempt(s): %s; %s to %s", path.name, attempts, error,
+                    "copied" if self.settings.copy_failed else "moved", folder)
+
+    @staticmethod
+    def _record(summary: Summary, path: Path, outcome: str) -> None:
+        getattr(summary, {"done": "done", "failed": "failed", "retrying": "retrying"}.get(outcome, "skipped")).append(
+            str(path))
+
+    def install_signal_handlers(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: self.stop.set())
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns

@@ -1,0 +1,171 @@
+"""The watch folder: exactly once, restart-safe after kill -9, several watchers, failures quarantined."""
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from scoring.ledger import Ledger, identify
+from tests.conftest import autoscore_command, run_cli, sha256
+from tests.measure import container_duration, video_stream_md5
+
+FAST = ["--hold", "0.2", "--readings", "2"]
+
+
+def watch_once(inbox: Path, out: Path, *extra: str) -> tuple[subprocess.CompletedProcess, dict]:
+    result = run_cli("watch", str(inbox), "--out", str(out), "--once", "--json", *FAST, *extra)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result, json.loads(result.stdout)
+
+
+def jobs(out: Path) -> list[dict]:
+    db = sqlite3.connect(out / ".autoscore" / "ledger.sqlite")
+    db.row_factory = sqlite3.Row
+    rows = [dict(r) for r in db.execute("SELECT * FROM jobs")]
+    db.close()
+    return rows
+
+
+@pytest.fixture()
+def inbox(tmp_path, silent_clip, calm_clip) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copyfile(silent_clip.path, folder / "one.mp4")
+    shutil.copyfile(calm_clip.path, folder / "two.mp4")
+    shutil.copyfile(calm_clip.path.with_suffix(".srt"), folder / "two.srt")
+    return folder
+
+
+def test_once_scores_ready_videos_and_ignores_partial_copies(inbox, tmp_path):
+    (inbox / "three.mp4.part").write_bytes(b"partial")
+    (inbox / "four.crdownload").write_bytes(b"partial")
+    (inbox / "~$five.mp4").write_bytes(b"lock")
+    (inbox / ".hidden.mp4").write_bytes(b"hidden")
+    (inbox / "notes.txt").write_text("not a video")
+    before = {p.name: sha256(p) for p in inbox.iterdir()}
+    out = tmp_path / "out"
+    result, summary = watch_once(inbox, out)
+    assert result.returncode == 0, result.stderr
+    assert sorted(Path(p).name for p in summary["done"]) == ["one.mp4", "two.mp4"]
+    for name in ("one", "two"):
+        video = out / f"{name}.scored.mp4"
+        assert video.is_file() and (out / f"{name}.report.json").is_file()
+        assert container_duration(video) == pytest.approx(container_duration(inbox / f"{name}.mp4"), abs=1 / 30)
+        assert video_stream_md5(video) == video_stream_md5(inbox / f"{name}.mp4")
+        report = json.loads((out / f"{name}.report.json").read_text())
+        assert report["outputs"]["video"] == str(video.resolve())  # points at OUT, not the staging folder
+    assert {p.name: sha256(p) for p in inbox.iterdir()} == before  # sources untouched
+    assert list((out / ".staging").iterdir()) == []
+    assert not any("three" in p.name or "five" in p.name for p in out.iterdir())
+
+
+def test_done_is_never_redone_and_new_content_is_a_new_job(inbox, tmp_path, energetic_clip):
+    out = tmp_path / "out"
+    watch_once(inbox, out)
+    first_mtime = (out / "one.scored.mp4").stat().st_mtime_ns
+    _, again = watch_once(inbox, out)
+    assert again["done"] == [] and len(again["skipped"]) == 2
+    assert (out / "one.scored.mp4").stat().st_mtime_ns == first_mtime
+
+    shutil.copyfile(energetic_clip.path, inbox / "one.mp4")  # same name, new content
+    _, changed = watch_once(inbox, out)
+    assert [Path(p).name for p in changed["done"]] == ["one.mp4"]
+    assert container_duration(out / "one.scored.mp4") == pytest.approx(energetic_clip.spec.duration, abs=1 / 30)
+    assert sorted(j["completions"] for j in jobs(out)) == [1, 1, 1]
+
+
+@pytest.mark.parametrize("copy", [False, True])
+def test_failing_file_is_retried_then_quarantined(inbox, tmp_path, copy):
+    (inbox / "broken.mp4").write_bytes(os.urandom(50_000))
+    out, failed = tmp_path / "out", tmp_path / "failed"
+    result, summary = watch_once(inbox, out, "--failed", str(failed), "--attempts", "2",
+                                 *(["--copy-failed"] if copy else []))
+    assert result.returncode == 3  # a partial batch
+    assert [Path(p).name for p in summary["failed"]] == ["broken.mp4"] and len(summary["done"]) == 2
+    assert (failed / "broken.mp4").is_file() and (inbox / "broken.mp4").exists() == copy
+    error = (failed / "broken.mp4.error.txt").read_text()
+    assert "not a readable video" in error and "attempts: 2" in error
+    broken = next(j for j in jobs(out) if j["path"].endswith("broken.mp4"))
+    assert broken["state"] == "failed" and broken["failures"] == 2
+    assert not list(out.glob("broken*"))
+    _, again = watch_once(inbox, out, "--failed", str(failed), "--copy-failed")
+    assert again["failed"] == [] and len(list(failed.glob("broken*.mp4"))) == 1  # not quarantined twice
+
+
+def test_job_of_a_dead_watcher_is_taken_again(inbox, tmp_path):
+    out = tmp_path / "out"
+    ledger = Ledger(out / ".autoscore" / "ledger.sqlite")
+    identity = identify(inbox / "one.mp4")
+    ledger.observe(identity)
+    assert ledger.claim(identity.key, "elsewhere-no:1:?") is not None  # a watcher on another host holds it
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    with sqlite3.connect(ledger.path) as db:
+        db.execute("UPDATE jobs SET owner=? WHERE key=?", (f"{os.uname().nodename}:{dead.pid}:?", identity.key))
+    _, summary = watch_once(inbox, out)
+    assert sorted(Path(p).name for p in summary["done"]) == ["one.mp4", "two.mp4"]
+    one = next(j for j in jobs(out) if j["path"].endswith("one.mp4"))
+    assert one["interruptions"] == 1 and one["attempts"] == 2 and one["completions"] == 1
+
+
+def test_two_watchers_never_score_the_same_file(tmp_path, silent_clip):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for i in range(4):
+        shutil.copyfile(silent_clip.path, inbox / f"clip{i}.mp4")
+    out = tmp_path / "out"
+    command = [*autoscore_command(), "watch", str(inbox), "--out", str(out), "--once", "--json", *FAST]
+    first, second = (subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                     for _ in range(2))
+    done = []
+    for process in (first, second):
+        stdout, stderr = process.communicate(timeout=300)
+        assert process.returncode == 0, stderr
+        done += json.loads(stdout)["done"]
+    assert sorted(Path(p).name for p in done) == [f"clip{i}.mp4" for i in range(4)]  # each by exactly one
+    assert [j["completions"] for j in jobs(out)] == [1, 1, 1, 1]
+
+
+def test_survives_kill_9_at_random_points(tmp_path, silent_clip, calm_clip):
+    """20 times: start a watcher, kill -9 it at a random moment. Then finish: every file scored exactly once."""
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for i in range(3):
+        shutil.copyfile((silent_clip if i % 2 else calm_clip).path, inbox / f"clip{i}.mp4")
+    sources = {p.name: sha256(p) for p in inbox.iterdir()}
+    out = tmp_path / "out"
+    rng = random.Random(20261122)
+    command = [*autoscore_command(), "watch", str(inbox), "--out", str(out), "--hold", "0.1", "--rescan", "0.5",
+               "--interruptions", "50"]
+    for _ in range(20):
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5, 5.0))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    result, summary = watch_once(inbox, out, "--interruptions", "50")
+    rows = jobs(out)
+    assert result.returncode == 0, (result.stderr, rows)
+    assert len(rows) == 3 and all(r["state"] == "done" and r["completions"] == 1 for r in rows), rows
+    for i in range(3):
+        video = out / f"clip{i}.scored.mp4"
+        assert video.is_file() and video_stream_md5(video) == video_stream_md5(inbox / f"clip{i}.mp4")
+    assert list((out / ".staging").iterdir()) == []
+    assert {p.name: sha256(p) for p in inbox.iterdir()} == sources
+    assert not list(out.glob(".*partial*"))
+
+
+def test_watch_usage_errors(tmp_path):
+    assert run_cli("watch", str(tmp_path / "missing"), "--out", str(tmp_path / "o"), "--once").returncode == 1
+    inside = tmp_path / "in"
+    inside.mkdir()
+    result = run_cli("watch", str(inside), "--out", str(inside / "out"), "--once")
+    assert result.returncode == 1 and "inside the watched folder" in result.stderr
+    assert run_cli("watch", str(inside), "--out", str(tmp_path / "o"), "--once", "--readings", "0").returncode == 2

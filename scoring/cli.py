@@ -274,6 +274,55 @@ def watch(
         raise typer.Exit(summary.exit_code)
 
 
+@app.command()
+def hook(
+    file: Path = typer.Argument(..., help="The exported video; scored once it is complete."),
+    output: Optional[Path] = OutputOpt,
+    timeout: float = typer.Option(600.0, "--timeout", help="Seconds to wait for the file to be complete."),
+    hold: float = typer.Option(1.0, "--hold", help="Seconds between size+mtime readings."),
+    readings: int = typer.Option(3, "--readings", help="Equal readings before the file counts as complete."),
+    engine: Optional[str] = EngineOpt,
+    model: Optional[str] = ModelOpt,
+    fallback: str = typer.Option("symbolic", "--fallback", help="Engine when the chosen one cannot run, or none."),
+    preset: Optional[str] = PresetOpt,
+    json_out: bool = JsonOpt,
+    verbose: bool = VerboseOpt,
+) -> None:
+    """For editors' export hooks: wait until FILE is complete, score it, print the scored video's path."""
+    _setup_logging(verbose)
+    with _errors_reported():
+        from scoring.hook import wait_until_complete
+        from scoring.pipeline import ScoreOptions
+        from scoring.pipeline import score as run_score
+
+        if readings < 1 or hold < 0 or timeout < 0:
+            raise UsageError("--readings must be at least 1; --hold and --timeout at least 0")
+        prefs = _prefs(None, None, None, None, None, engine, preset, None, None, model, None, None, fallback)
+        wait_until_complete(file, hold, readings, timeout)
+        result = run_score(file, ScoreOptions(output=output, prefs=prefs))
+        _emit(jsonio.to_jsonable(result), json_out, lambda: print(result.outputs["video"]))
+
+
+hooks_app = typer.Typer(help="Ready scripts for editors: DaVinci Resolve, OBS, Compressor/Automator.",
+                        no_args_is_help=True)
+app.add_typer(hooks_app, name="hooks")
+
+
+@hooks_app.command("install")
+def hooks_install(
+    application: str = typer.Argument(..., help="resolve (Python), resolve-lua, or obs."),
+    folder: Optional[Path] = typer.Option(None, "--folder", help="Install here instead of the application's "
+                                                                 "own scripts folder."),
+) -> None:
+    """Copy a hook script into the folder the application reads scripts from, and say what to do next."""
+    with _errors_reported():
+        from scoring.hook import NEXT_STEP, install
+
+        target = install(application, folder)
+        stderr.print(f"installed {target}\nnext: {NEXT_STEP[application]}", markup=False)
+        print(target)
+
+
 models_app = typer.Typer(help="MusicGen checkpoints: what is known, what is here, what it needs.",
                          invoke_without_command=True, no_args_is_help=False)
 app.add_typer(models_app, name="models")

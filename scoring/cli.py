@@ -303,6 +303,47 @@ def hook(
         _emit(jsonio.to_jsonable(result), json_out, lambda: print(result.outputs["video"]))
 
 
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    data: Path = typer.Option(Path("autoscore-data"), "--data", help="Uploads, outputs and the job database."),
+    token: list[str] = typer.Option([], "--token", help="Accepted bearer token (repeatable); also "
+                                                        "AUTOSCORE_TOKENS=a,b."),
+    allow_root: list[Path] = typer.Option([], "--allow-root", help="Folder whose files may be submitted by path "
+                                                                   "(repeatable)."),
+    max_upload_mb: float = typer.Option(2048, "--max-upload-mb"),
+    queue_limit: int = typer.Option(50, "--queue-limit", help="Queued+running jobs before 503."),
+    workers: int = typer.Option(1, "--workers", help="Jobs run at once in this process."),
+    db: Optional[str] = typer.Option(None, "--db", help="SQLAlchemy URL for job records (default SQLite in "
+                                                        "--data)."),
+    webhook_host: list[str] = typer.Option([], "--webhook-host", help="Host webhooks may be sent to "
+                                                                      "(repeatable)."),
+    webhook_secret: Optional[str] = typer.Option(None, "--webhook-secret", envvar="AUTOSCORE_WEBHOOK_SECRET",
+                                                 help="HMAC-SHA256 key for the X-Autoscore-Signature header."),
+    verbose: bool = VerboseOpt,
+) -> None:
+    """Run the HTTP API (OpenAPI docs at /docs)."""
+    _setup_logging(verbose)
+    with _errors_reported():
+        try:
+            import uvicorn
+
+            from scoring.api import ServerSettings, create_app
+        except ImportError as exc:
+            raise AutoscoreError(f"serve needs the [serve] extra: pip install 'autoscore[serve]' ({exc.name})")
+        tokens = set(token) | {t.strip() for t in os.environ.get("AUTOSCORE_TOKENS", "").split(",") if t.strip()}
+        if not tokens:
+            raise UsageError("give at least one --token (or AUTOSCORE_TOKENS): the API accepts no anonymous jobs")
+        if queue_limit < 1 or workers < 1 or max_upload_mb <= 0:
+            raise UsageError("--queue-limit and --workers must be at least 1, --max-upload-mb above 0")
+        asgi, _ = create_app(ServerSettings(
+            data_dir=data.resolve(), tokens=tokens, allowed_roots=[p.resolve() for p in allow_root],
+            max_upload_bytes=int(max_upload_mb * 1024 * 1024), queue_limit=queue_limit, workers=workers,
+            database_url=db, webhook_hosts=set(webhook_host), webhook_secret=webhook_secret))
+        uvicorn.run(asgi, host=host, port=port, log_level="info" if verbose else "warning")
+
+
 hooks_app = typer.Typer(help="Ready scripts for editors: DaVinci Resolve, OBS, Compressor/Automator.",
                         no_args_is_help=True)
 app.add_typer(hooks_app, name="hooks")

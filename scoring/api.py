@@ -1,0 +1,319 @@
+"""`autoscore serve`: the HTTP API (FastAPI). Jobs run the same job function as `autoscore score`.
+
+POST /v1/jobs (upload, or a path inside the allowed roots) → 202 and an id; GET /v1/jobs/{id};
+GET /v1/jobs/{id}/result?file=video|music_wav|music_mp3|plan|report|timeline; DELETE /v1/jobs/{id};
+GET /healthz; OpenAPI at /docs. Bearer tokens, an upload size limit (413), a queue limit (503 with
+Retry-After), and webhooks signed with HMAC-SHA256 to allow-listed hosts only, retried with backoff.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import queue
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from common.errors import AutoscoreError, InputError
+
+log = logging.getLogger(__name__)
+
+RESULT_FILES = ("video", "music_wav", "music_mp3", "plan", "report", "timeline")
+OPTION_NAMES = {"bpm", "mood", "genre", "prompt", "seed", "engine", "model", "device", "candidates", "fallback",
+                "preset", "lufs", "replace_audio"}
+
+
+@dataclass
+class ServerSettings:
+    data_dir: Path
+    tokens: set[str]
+    allowed_roots: list[Path] = field(default_factory=list)
+    max_upload_bytes: int = 2 * 1024 ** 3
+    queue_limit: int = 50
+    workers: int = 1
+    database_url: str | None = None  # default: SQLite in data_dir
+    webhook_hosts: set[str] = field(default_factory=set)
+    webhook_secret: str | None = None
+    webhook_retries: int = 4
+    webhook_backoff_s: float = 1.0
+    retry_after_s: int = 30
+
+
+def token_owner(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class Runner:
+    """Runs queued jobs in worker threads of this process, one job at a time per worker."""
+
+    def __init__(self, settings: ServerSettings, store):
+        self.settings, self.store = settings, store
+        self.queue: queue.Queue[str] = queue.Queue()
+        self.stopping = threading.Event()
+        self.threads = [threading.Thread(target=self._work, daemon=True, name=f"autoscore-worker-{i}")
+                        for i in range(settings.workers)]
+
+    def start(self) -> None:
+        for record in self.store.unfinished():  # jobs accepted before a restart are not lost
+            self.store.transition(record.id, ("running",), "queued")
+            self.queue.put(record.id)
+        for thread in self.threads:
+            thread.start()
+
+    def submit(self, job_id: str) -> None:
+        self.queue.put(job_id)
+
+    def _work(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                job_id = self.queue.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if not self.store.transition(job_id, ("queued",), "running"):
+                continue  # cancelled meanwhile
+            record = self.store.get(job_id)
+            try:
+                result = run_job(record, self.settings)
+            except Exception as exc:  # every failure becomes the job's error; the worker goes on
+                message = str(exc) if isinstance(exc, AutoscoreError) else f"{type(exc).__name__}: {exc}"
+                self.store.transition(job_id, ("running",), "failed", error=message)
+            else:
+                self.store.transition(job_id, ("running",), "done", result=result)
+            final = self.store.get(job_id)
+            if final.callback_url:
+                threading.Thread(target=deliver_webhook, args=(final, self.settings), daemon=True).start()
+
+
+def run_job(record, settings: ServerSettings) -> dict:
+    from scoring.pipeline import ScoreOptions, score
+    from scoring.planner import Preferences
+
+    source = Path(record.source)
+    out_dir = settings.data_dir / "jobs" / record.id / "out"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    prefs = Preferences(**record.options)
+    result = score(source, ScoreOptions(output=out_dir / f"{source.stem}.scored.mp4", prefs=prefs))
+    from common import jsonio
+
+    return jsonio.to_jsonable(result)
+
+
+def deliver_webhook(record, settings: ServerSettings) -> bool:
+    import httpx
+
+    body = json.dumps({"id": record.id, "status": record.status, "result": record.result,
+                       "error": record.error}).encode()
+    headers = {"Content-Type": "application/json", "X-Autoscore-Signature": sign(settings.webhook_secret, body),
+               "X-Autoscore-Job": record.id}
+    delay = settings.webhook_backoff_s
+    for attempt in range(1, settings.webhook_retries + 1):
+        try:
+            response = httpx.post(record.callback_url, content=body, headers=headers, timeout=10.0)
+            if response.status_code < 300:
+                return True
+            log.warning("webhook for %s: HTTP %s (attempt %d)", record.id, response.status_code, attempt)
+        except httpx.HTTPError as exc:
+            log.warning("webhook for %s: %s (attempt %d)", record.id, exc, attempt)
+        time.sleep(delay)
+        delay *= 2
+    return False
+
+
+def check_callback(url: str | None, settings: ServerSettings) -> str | None:
+    if not url:
+        return None
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise InputError(f"callback_url {url!r} is not an http(s) URL")
+    if parsed.hostname not in settings.webhook_hosts:
+        raise InputError(f"callback host {parsed.hostname!r} is not in the server's webhook allow-list")
+    if not settings.webhook_secret:
+        raise InputError("this server has no webhook secret configured, so it sends no webhooks")
+    return url
+
+
+def check_path(path: str, settings: ServerSettings) -> Path:
+    """A server-side source path: must resolve (symlinks followed) inside one of the allowed roots."""
+    resolved = Path(path).resolve()
+    for root in settings.allowed_roots:
+        root = root.resolve()
+        if resolved == root or root in resolved.parents:
+            if not resolved.is_file():
+                raise InputError(f"{path}: no such file")
+            return resolved
+    raise PermissionError(f"{path}: outside the server's allowed roots")
+
+
+def check_options(options) -> dict:
+    from scoring.planner import Preferences
+
+    if not isinstance(options, dict):
+        raise InputError("options must be a JSON object")
+    unknown = sorted(set(options) - OPTION_NAMES)
+    if unknown:
+        raise InputError(f"unknown option(s): {', '.join(unknown)}")
+    Preferences(**options).validate()
+    return options
+
+
+class UploadTooLarge(BaseException):
+    """Raised from `receive`; a BaseException so that the framework's error handler (which would answer
+    500) lets it through to LimitUploads, which answers 413."""
+
+
+class LimitUploads:
+    """ASGI middleware: 413 for a request body over the limit, declared or counted while it streams in."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            return await _reply(send, 413, {"detail": f"upload larger than {self.max_bytes} bytes"})
+        seen = 0
+        started = False
+
+        async def counted_receive():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise UploadTooLarge()
+            return message
+
+        async def tracked_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, tracked_send)
+        except UploadTooLarge:
+            if not started:
+                await _reply(send, 413, {"detail": f"upload larger than {self.max_bytes} bytes"})
+
+
+async def _reply(send, status: int, payload: dict) -> None:
+    body = json.dumps(payload).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(settings: ServerSettings):
+    """(the ASGI app with the upload limit in front, the FastAPI app itself)."""
+    from scoring.jobstore import JobStore
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = JobStore(settings.database_url or f"sqlite:///{settings.data_dir / 'jobs.sqlite'}")
+    runner = Runner(settings, store)
+    bearer = HTTPBearer(auto_error=False)
+    app = FastAPI(title="autoscore", version="0.1.0",
+                  description="Score videos: submit a clip, get it back with music that fits, mixed under it.")
+    app.state.runner, app.state.store = runner, store
+
+    @app.on_event("startup")
+    def _start() -> None:
+        runner.start()
+
+    @app.on_event("shutdown")
+    def _stop() -> None:
+        runner.stopping.set()
+
+    def owner(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str:
+        if credentials is None or not any(hmac.compare_digest(credentials.credentials, t) for t in settings.tokens):
+            raise HTTPException(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+        return token_owner(credentials.credentials)
+
+    def own_job(job_id: str, who: str):
+        record = store.get(job_id)
+        if record is None or record.owner != who:
+            raise HTTPException(404, f"no job {job_id}")
+        return record
+
+    @app.get("/healthz")
+    def healthz() -> dict:
+        return {"status": "ok", "queued_or_running": len(store.unfinished())}
+
+    @app.post("/v1/jobs", status_code=202)
+    async def submit(request: Request, who: str = Depends(owner)):
+        content_type = request.headers.get("content-type", "")
+        upload_dir = None
+        try:
+            if content_type.startswith("multipart/form-data"):
+                form = await request.form()
+                upload = form.get("file")
+                if upload is None or not hasattr(upload, "filename"):
+                    raise InputError("multipart submissions need a 'file' part")
+                options = check_options(json.loads(form.get("options") or "{}"))
+                callback = check_callback(form.get("callback_url"), settings)
+                name = Path(upload.filename or "upload.mp4").name or "upload.mp4"
+                upload_id = hashlib.sha256(f"{time.time_ns()}{name}".encode()).hexdigest()[:16]
+                upload_dir = settings.data_dir / "uploads" / upload_id
+                upload_dir.mkdir(parents=True)
+                source = upload_dir / name
+                with source.open("wb") as handle:
+                    shutil.copyfileobj(upload.file, handle)
+            else:
+                body = await request.json()
+                if not isinstance(body, dict) or not isinstance(body.get("path"), str):
+                    raise InputError("a JSON submission needs a 'path' string")
+                options = check_options(body.get("options") or {})
+                callback = check_callback(body.get("callback_url"), settings)
+                source = check_path(body["path"], settings)
+        except json.JSONDecodeError as exc:
+            raise HTTPException(422, f"malformed JSON: {exc.msg}") from exc
+        except PermissionError as exc:
+            raise HTTPException(403, str(exc)) from exc
+        except AutoscoreError as exc:
+            if upload_dir is not None:
+                shutil.rmtree(upload_dir, ignore_errors=True)
+            raise HTTPException(422, str(exc)) from exc
+        record = store.create(who, str(source), options, callback, settings.queue_limit)
+        if record is None:
+            if upload_dir is not None:
+                shutil.rmtree(upload_dir, ignore_errors=True)
+            return JSONResponse({"detail": "the queue is full; try again later"}, status_code=503,
+                                headers={"Retry-After": str(settings.retry_after_s)})
+        runner.submit(record.id)
+        return {"id": record.id, "status": record.status}
+
+    @app.get("/v1/jobs/{job_id}")
+    def status(job_id: str, who: str = Depends(owner)) -> dict:
+        return own_job(job_id, who).public()
+
+    @app.get("/v1/jobs/{job_id}/result")
+    def result(job_id: str, file: str = "video", who: str = Depends(owner)):
+        record = own_job(job_id, who)
+        if file not in RESULT_FILES:
+            raise HTTPException(422, f"file must be one of {', '.join(RESULT_FILES)}")
+        if record.status != "done":
+            raise HTTPException(409, f"job {job_id} is {record.status}")
+        return FileResponse(record.result["outputs"][file])
+
+    @app.delete("/v1/jobs/{job_id}")
+    def cancel(job_id: str, who: str = Depends(owner)) -> dict:
+        record = own_job(job_id, who)
+        if store.transition(job_id, ("queued",), "cancelled"):
+            return {"id": job_id, "status": "cancelled"}
+        raise HTTPException(409, f"job {job_id} is {record.status} and can no longer be cancelled")
+
+    return LimitUploads(app, settings.max_upload_bytes), app

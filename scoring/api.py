@@ -46,6 +46,8 @@ class ServerSettings:
     webhook_retries: int = 4
     webhook_backoff_s: float = 1.0
     retry_after_s: int = 30
+    broker_url: str | None = None  # set: jobs go to Celery workers (`autoscore worker`) instead of this process
+    visibility_timeout_s: int = 6 * 3600  # above the longest job: a message unacked this long is redelivered
 
 
 def token_owner(token: str) -> str:
@@ -67,6 +69,8 @@ class Runner:
                         for i in range(settings.workers)]
 
     def start(self) -> None:
+        if self.settings.broker_url:
+            return  # Celery workers run the jobs; the broker keeps what was accepted
         for record in self.store.unfinished():  # jobs accepted before a restart are not lost
             self.store.transition(record.id, ("running",), "queued")
             self.queue.put(record.id)
@@ -74,7 +78,12 @@ class Runner:
             thread.start()
 
     def submit(self, job_id: str) -> None:
-        self.queue.put(job_id)
+        if self.settings.broker_url:
+            from scoring.distributed import enqueue
+
+            enqueue(self.settings, job_id)
+        else:
+            self.queue.put(job_id)
 
     def _work(self) -> None:
         while not self.stopping.is_set():
@@ -82,19 +91,32 @@ class Runner:
                 job_id = self.queue.get(timeout=0.5)
             except queue.Empty:
                 continue
-            if not self.store.transition(job_id, ("queued",), "running"):
-                continue  # cancelled meanwhile
-            record = self.store.get(job_id)
-            try:
-                result = run_job(record, self.settings)
-            except Exception as exc:  # every failure becomes the job's error; the worker goes on
-                message = str(exc) if isinstance(exc, AutoscoreError) else f"{type(exc).__name__}: {exc}"
-                self.store.transition(job_id, ("running",), "failed", error=message)
-            else:
-                self.store.transition(job_id, ("running",), "done", result=result)
-            final = self.store.get(job_id)
-            if final.callback_url:
-                threading.Thread(target=deliver_webhook, args=(final, self.settings), daemon=True).start()
+            execute(job_id, self.store, self.settings)
+
+
+def execute(job_id: str, store, settings: ServerSettings, *, retake_running: bool = False,
+            background_webhook: bool = True) -> str | None:
+    """Run one job end to end and record the outcome: the one job function of the in-process runner and
+    of the Celery workers. Returns the final status, or None when the job was not ours to run."""
+    from scoring.ledger import this_owner
+
+    if not store.start(job_id, this_owner(), retake_running=retake_running):
+        return None  # cancelled, finished, or taken by another runner
+    record = store.get(job_id)
+    try:
+        result = run_job(record, settings)
+    except Exception as exc:  # every failure becomes the job's error; the worker goes on
+        message = str(exc) if isinstance(exc, AutoscoreError) else f"{type(exc).__name__}: {exc}"
+        store.transition(job_id, ("running",), "failed", error=message)
+    else:
+        store.transition(job_id, ("running",), "done", result=result)
+    final = store.get(job_id)
+    if final.callback_url and settings.webhook_secret:
+        if background_webhook:
+            threading.Thread(target=deliver_webhook, args=(final, settings), daemon=True).start()
+        else:
+            deliver_webhook(final, settings)
+    return final.status
 
 
 def run_job(record, settings: ServerSettings) -> dict:

@@ -321,6 +321,11 @@ def serve(
                                                                       "(repeatable)."),
     webhook_secret: Optional[str] = typer.Option(None, "--webhook-secret", envvar="AUTOSCORE_WEBHOOK_SECRET",
                                                  help="HMAC-SHA256 key for the X-Autoscore-Signature header."),
+    broker: Optional[str] = typer.Option(None, "--broker", help="Celery broker URL (redis://...): jobs go to "
+                                                                "`autoscore worker` processes."),
+    visibility_timeout: int = typer.Option(6 * 3600, "--visibility-timeout",
+                                           help="Seconds before an unacknowledged job is redelivered; keep it "
+                                                "above the longest job."),
     verbose: bool = VerboseOpt,
 ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs)."""
@@ -340,8 +345,46 @@ def serve(
         asgi, _ = create_app(ServerSettings(
             data_dir=data.resolve(), tokens=tokens, allowed_roots=[p.resolve() for p in allow_root],
             max_upload_bytes=int(max_upload_mb * 1024 * 1024), queue_limit=queue_limit, workers=workers,
-            database_url=db, webhook_hosts=set(webhook_host), webhook_secret=webhook_secret))
+            database_url=db, webhook_hosts=set(webhook_host), webhook_secret=webhook_secret, broker_url=broker,
+            visibility_timeout_s=visibility_timeout))
         uvicorn.run(asgi, host=host, port=port, log_level="info" if verbose else "warning")
+
+
+@app.command()
+def worker(
+    broker: str = typer.Option(..., "--broker", help="Celery broker URL, the same as the API's."),
+    data: Path = typer.Option(Path("autoscore-data"), "--data", help="Shared folder for outputs (as the API's)."),
+    db: Optional[str] = typer.Option(None, "--db", help="The API's job database URL (default SQLite in --data)."),
+    concurrency: int = typer.Option(1, "--concurrency", help="Worker processes (one job each at a time)."),
+    gpus: Optional[str] = typer.Option(None, "--gpus", help="GPU ids, one per worker process (sets "
+                                                            "CUDA_VISIBLE_DEVICES)."),
+    preload_model: Optional[str] = typer.Option(None, "--preload-model", help="Load this MusicGen model in each "
+                                                                              "process after fork."),
+    device: str = typer.Option("auto", "--device"),
+    visibility_timeout: int = typer.Option(6 * 3600, "--visibility-timeout"),
+    webhook_secret: Optional[str] = typer.Option(None, "--webhook-secret", envvar="AUTOSCORE_WEBHOOK_SECRET"),
+    verbose: bool = VerboseOpt,
+) -> None:
+    """Run jobs from the API's queue: a Celery worker, prefetch 1, late acks, redelivery if a process dies."""
+    _setup_logging(verbose)
+    with _errors_reported():
+        try:
+            from scoring.api import ServerSettings
+            from scoring.distributed import run_worker
+        except ImportError as exc:
+            raise AutoscoreError(f"worker needs the [dist] and [serve] extras: pip install 'autoscore[serve,dist]' "
+                                 f"({exc.name})")
+        if concurrency < 1:
+            raise UsageError("--concurrency must be at least 1")
+        if gpus:
+            os.environ["AUTOSCORE_GPUS"] = gpus
+        if preload_model:
+            os.environ["AUTOSCORE_PRELOAD_MODEL"], os.environ["AUTOSCORE_DEVICE"] = preload_model, device
+        data = data.resolve()
+        settings = ServerSettings(data_dir=data, tokens=set(), database_url=db or f"sqlite:///{data / 'jobs.sqlite'}",
+                                  broker_url=broker, visibility_timeout_s=visibility_timeout,
+                                  webhook_secret=webhook_secret)
+        run_worker(settings, concurrency, "INFO" if verbose else "WARNING")
 
 
 hooks_app = typer.Typer(help="Ready scripts for editors: DaVinci Resolve, OBS, Compressor/Automator.",

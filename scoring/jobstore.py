@@ -6,7 +6,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Float, MetaData, String, Table, Text, create_engine, func, select, update
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, func, select, update
 
 metadata = MetaData()
 jobs = Table(
@@ -19,6 +19,9 @@ jobs = Table(
     Column("callback_url", Text),
     Column("result", Text),
     Column("error", Text),
+    Column("attempts", Integer, nullable=False, default=0),  # times a runner started it
+    Column("completions", Integer, nullable=False, default=0),  # times it finished (exactly once, we hope)
+    Column("runner", String(128)),  # host:pid of the process running it
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
@@ -37,11 +40,14 @@ class JobRecord:
     error: str | None
     created_at: float
     updated_at: float
+    attempts: int = 0
+    completions: int = 0
+    runner: str | None = None
 
     def public(self) -> dict:
         return {"id": self.id, "status": self.status, "source": self.source, "options": self.options,
-                "result": self.result, "error": self.error, "created_at": self.created_at,
-                "updated_at": self.updated_at}
+                "result": self.result, "error": self.error, "attempts": self.attempts,
+                "created_at": self.created_at, "updated_at": self.updated_at}
 
 
 class JobStore:
@@ -59,7 +65,7 @@ class JobStore:
                 return None
             db.execute(jobs.insert().values(id=record.id, owner=owner, status="queued", source=source,
                                             options=json.dumps(options), callback_url=callback_url,
-                                            created_at=now, updated_at=now))
+                                            attempts=0, completions=0, created_at=now, updated_at=now))
         return record
 
     def get(self, job_id: str) -> JobRecord | None:
@@ -67,8 +73,19 @@ class JobStore:
             row = db.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
         return _record(row) if row else None
 
+    def start(self, job_id: str, runner: str, *, retake_running: bool = False) -> bool:
+        """Mark a job running (a queued one; with `retake_running`, also one whose runner was lost)."""
+        states = ("queued", "running") if retake_running else ("queued",)
+        with self.engine.begin() as db:
+            changed = db.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.status.in_(states))
+                                 .values(status="running", runner=runner, attempts=jobs.c.attempts + 1,
+                                         updated_at=time.time())).rowcount
+        return changed == 1
+
     def transition(self, job_id: str, from_states: tuple[str, ...], to: str, **fields) -> bool:
         values = {"status": to, "updated_at": time.time()}
+        if to == "done":
+            values["completions"] = jobs.c.completions + 1
         for key in ("result",):
             if key in fields:
                 values[key] = json.dumps(fields[key])
@@ -88,4 +105,4 @@ class JobStore:
 def _record(row) -> JobRecord:
     return JobRecord(row["id"], row["owner"], row["status"], row["source"], json.loads(row["options"]),
                      row["callback_url"], json.loads(row["result"]) if row["result"] else None, row["error"],
-                     row["created_at"], row["updated_at"])
+                     row["created_at"], row["updated_at"], row["attempts"], row["completions"], row["runner"])

@@ -1,11 +1,12 @@
 """The score plan: everything decided about the music for one video, editable as JSON and re-runnable."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from common import jsonio
 from generation import MusicBrief
+from generation.musicgen.engine import MusicGenOptions
 from mixing import MixSettings
 
 PLAN_VERSION = 1
@@ -15,21 +16,11 @@ PLAN_VERSION = 1
 class EngineChoice:
     name: str = "symbolic"
     fallback: str | None = None  # engine to use when this one cannot run (no weights, out of memory)
-    model: str = "small"  # musicgen: small, medium, large, a hub id or a local checkpoint folder
-    device: str = "auto"
-    guidance: float = 3.0
-    temperature: float = 1.0
-    top_k: int = 250
-    top_p: float = 0.0
-    candidates: int = 1
+    musicgen: MusicGenOptions = field(default_factory=MusicGenOptions)  # model, device, sampling, candidates
 
     def options(self) -> dict:
         """What the engine reads from MusicBrief.engine_options."""
-        if self.name != "musicgen":
-            return {}
-        return {"model": self.model, "device": self.device, "guidance": self.guidance,
-                "temperature": self.temperature, "top_k": self.top_k, "top_p": self.top_p,
-                "candidates": self.candidates}
+        return asdict(self.musicgen) if self.name == "musicgen" else {}
 
 
 @dataclass

@@ -56,7 +56,7 @@ class Preferences:
         choice = base or EngineChoice()
         for name in ("model", "device", "candidates"):
             if getattr(self, name) is not None:
-                setattr(choice, name, getattr(self, name))
+                setattr(choice.musicgen, name, getattr(self, name))
         if self.engine is not None:
             choice.name = self.engine
         if self.fallback is not None:

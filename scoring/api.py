@@ -42,6 +42,7 @@ class ServerSettings:
     workers: int = 1
     database_url: str | None = None  # default: SQLite in data_dir
     webhook_hosts: set[str] = field(default_factory=set)
+    token_webhooks: dict[str, str] = field(default_factory=dict)  # token -> callback URL for all its jobs
     webhook_secret: str | None = None
     webhook_retries: int = 4
     webhook_backoff_s: float = 1.0
@@ -245,6 +246,7 @@ def create_app(settings: ServerSettings):
     from scoring.jobstore import JobStore
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    registered = {token_owner(token): check_callback(url, settings) for token, url in settings.token_webhooks.items()}
     store = JobStore(settings.database_url or f"sqlite:///{settings.data_dir / 'jobs.sqlite'}")
     runner = Runner(settings, store)
     bearer = HTTPBearer(auto_error=False)
@@ -286,7 +288,7 @@ def create_app(settings: ServerSettings):
                 if upload is None or not hasattr(upload, "filename"):
                     raise InputError("multipart submissions need a 'file' part")
                 options = check_options(json.loads(form.get("options") or "{}"))
-                callback = check_callback(form.get("callback_url"), settings)
+                callback = check_callback(form.get("callback_url"), settings) or registered.get(who)
                 name = Path(upload.filename or "upload.mp4").name or "upload.mp4"
                 upload_id = hashlib.sha256(f"{time.time_ns()}{name}".encode()).hexdigest()[:16]
                 upload_dir = settings.data_dir / "uploads" / upload_id
@@ -299,7 +301,7 @@ def create_app(settings: ServerSettings):
                 if not isinstance(body, dict) or not isinstance(body.get("path"), str):
                     raise InputError("a JSON submission needs a 'path' string")
                 options = check_options(body.get("options") or {})
-                callback = check_callback(body.get("callback_url"), settings)
+                callback = check_callback(body.get("callback_url"), settings) or registered.get(who)
                 source = check_path(body["path"], settings)
         except json.JSONDecodeError as exc:
             raise HTTPException(422, f"malformed JSON: {exc.msg}") from exc

@@ -321,6 +321,8 @@ def serve(
                                                                       "(repeatable)."),
     webhook_secret: Optional[str] = typer.Option(None, "--webhook-secret", envvar="AUTOSCORE_WEBHOOK_SECRET",
                                                  help="HMAC-SHA256 key for the X-Autoscore-Signature header."),
+    token_webhook: list[str] = typer.Option([], "--token-webhook", help="TOKEN=URL: webhook for every job of that "
+                                                                        "token without its own (repeatable)."),
     broker: Optional[str] = typer.Option(None, "--broker", help="Celery broker URL (redis://...): jobs go to "
                                                                 "`autoscore worker` processes."),
     visibility_timeout: int = typer.Option(6 * 3600, "--visibility-timeout",
@@ -342,10 +344,16 @@ def serve(
             raise UsageError("give at least one --token (or AUTOSCORE_TOKENS): the API accepts no anonymous jobs")
         if queue_limit < 1 or workers < 1 or max_upload_mb <= 0:
             raise UsageError("--queue-limit and --workers must be at least 1, --max-upload-mb above 0")
+        if any("=" not in item for item in token_webhook):
+            raise UsageError("--token-webhook takes TOKEN=URL")
+        registered = dict(item.split("=", 1) for item in token_webhook)
+        if set(registered) - tokens:
+            raise UsageError("--token-webhook names a token that is not accepted (--token)")
         asgi, _ = create_app(ServerSettings(
             data_dir=data.resolve(), tokens=tokens, allowed_roots=[p.resolve() for p in allow_root],
             max_upload_bytes=int(max_upload_mb * 1024 * 1024), queue_limit=queue_limit, workers=workers,
-            database_url=db, webhook_hosts=set(webhook_host), webhook_secret=webhook_secret, broker_url=broker,
+            database_url=db, webhook_hosts=set(webhook_host), token_webhooks=registered,
+            webhook_secret=webhook_secret, broker_url=broker,
             visibility_timeout_s=visibility_timeout))
         uvicorn.run(asgi, host=host, port=port, log_level="info" if verbose else "warning")
 

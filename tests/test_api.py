@@ -211,3 +211,25 @@ def test_accepted_jobs_survive_a_server_kill(tmp_path, root):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_webhook_registered_per_token(tmp_path, root):
+    Receiver.received, Receiver.fail_first = [], False
+    receiver = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{receiver.server_port}/registered"
+    process, base = start_server(tmp_path, root, "--token-webhook", f"{OTHER_TOKEN}={url}")
+    try:
+        silent = Client(base, TOKEN).submit(path=str(root / "clip.mp4"))
+        job = Client(base, OTHER_TOKEN).submit(path=str(root / "clip.mp4"))
+        assert Client(base, OTHER_TOKEN).wait(job, timeout=120)["status"] == "done"
+        assert Client(base, TOKEN).wait(silent, timeout=120)["status"] == "done"
+        deadline = time.monotonic() + 10
+        while not Receiver.received and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        assert [json.loads(body)["id"] for _, body in Receiver.received] == [job]  # only the registered token's
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        receiver.shutdown()

@@ -45,6 +45,11 @@ ModelOpt = typer.Option(None, "--model", help="musicgen checkpoint: small, mediu
 DeviceOpt = typer.Option(None, "--device", help="musicgen device: auto, cuda, mps or cpu.")
 CandidatesOpt = typer.Option(None, "--candidates", help="musicgen: render N alternatives, keep all, use the one "
                                                         "whose beats fit the cuts best.")
+VisibilityTimeoutOpt = typer.Option(6 * 3600, "--visibility-timeout",
+                                    help="Seconds before an unacknowledged job is redelivered; keep it above the "
+                                         "longest job.")
+WebhookSecretOpt = typer.Option(None, "--webhook-secret", envvar="AUTOSCORE_WEBHOOK_SECRET",
+                                help="HMAC-SHA256 key for the X-Autoscore-Signature header.")
 FallbackOpt = typer.Option(None, "--fallback", help="Engine to use when the chosen one cannot run (e.g. symbolic), "
                                                     "or none.")
 
@@ -319,15 +324,12 @@ def serve(
                                                         "--data)."),
     webhook_host: list[str] = typer.Option([], "--webhook-host", help="Host webhooks may be sent to "
                                                                       "(repeatable)."),
-    webhook_secret: Optional[str] = typer.Option(None, "--webhook-secret", envvar="AUTOSCORE_WEBHOOK_SECRET",
-                                                 help="HMAC-SHA256 key for the X-Autoscore-Signature header."),
+    webhook_secret: Optional[str] = WebhookSecretOpt,
     token_webhook: list[str] = typer.Option([], "--token-webhook", help="TOKEN=URL: webhook for every job of that "
                                                                         "token without its own (repeatable)."),
     broker: Optional[str] = typer.Option(None, "--broker", help="Celery broker URL (redis://...): jobs go to "
                                                                 "`autoscore worker` processes."),
-    visibility_timeout: int = typer.Option(6 * 3600, "--visibility-timeout",
-                                           help="Seconds before an unacknowledged job is redelivered; keep it "
-                                                "above the longest job."),
+    visibility_timeout: int = VisibilityTimeoutOpt,
     verbose: bool = VerboseOpt,
 ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs)."""
@@ -369,8 +371,8 @@ def worker(
     preload_model: Optional[str] = typer.Option(None, "--preload-model", help="Load this MusicGen model in each "
                                                                               "process after fork."),
     device: str = typer.Option("auto", "--device"),
-    visibility_timeout: int = typer.Option(6 * 3600, "--visibility-timeout"),
-    webhook_secret: Optional[str] = typer.Option(None, "--webhook-secret", envvar="AUTOSCORE_WEBHOOK_SECRET"),
+    visibility_timeout: int = VisibilityTimeoutOpt,
+    webhook_secret: Optional[str] = WebhookSecretOpt,
     verbose: bool = VerboseOpt,
 ) -> None:
     """Run jobs from the API's queue: a Celery worker, prefetch 1, late acks, redelivery if a process dies."""

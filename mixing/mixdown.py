@@ -68,13 +68,13 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
     stem = fitted * envelope[:, None] * np.float32(10.0 ** (music_gain_db / 20.0))
     mix = stem + original if original is not None else stem.copy()
 
-    limited, stem, static_db = normalise(mix, stem, rate, settings)
+    limited, stem, static_db, final_lufs = normalise(mix, stem, rate, settings)
     mix = limited.audio
     fade_at = fade_start(downbeats, duration, settings.fade_out_s)
     inside, outside = level_inside_outside(stem, rate, speech_regions, exclude_after=fade_at)
     report = MixReport(
         target_lufs=settings.target_lufs,
-        integrated_lufs=round(integrated_lufs(mix, rate), 3),
+        integrated_lufs=round(final_lufs, 3),
         true_peak_db=round(limited.true_peak_db, 3),
         limiter_reduction_db=round(limited.reduction_db, 3),
         music_gain_db=round(float(music_gain_db + static_db), 3),
@@ -96,12 +96,13 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
 
 
 def normalise(mix: np.ndarray, stem: np.ndarray, rate: int, settings: MixSettings,
-              tolerance_lu: float = 0.1) -> tuple[Limited, np.ndarray, float]:
+              tolerance_lu: float = 0.1) -> tuple[Limited, np.ndarray, float, float]:
     """One static gain to the loudness target, then the true-peak limiter.
 
     The limiter takes some loudness off peaky material, so the static gain is chosen such that the
     limited result lands on the target (a few measurements, still a single static gain on the mix).
-    Returns (the limited mix, the music stem at the same gain and limited alike, the static gain in dB).
+    Returns (the limited mix, the music stem at the same gain and limited alike, the static gain in dB,
+    the limited mix's integrated loudness).
     """
     loudness = integrated_lufs(mix, rate)
     if not np.isfinite(loudness):
@@ -111,12 +112,13 @@ def normalise(mix: np.ndarray, stem: np.ndarray, rate: int, settings: MixSetting
     for _ in range(4):
         gain = np.float32(10.0 ** (gain_db / 20.0))
         limited = limit_true_peak(mix * gain, rate, settings.true_peak_db, peaks=peaks * gain)
-        error = settings.target_lufs - integrated_lufs(limited.audio, rate)
+        measured = integrated_lufs(limited.audio, rate)
+        error = settings.target_lufs - measured
         if abs(error) <= tolerance_lu:
             break
         gain_db += error
     stem_limited = limit_true_peak(stem * gain, rate, settings.true_peak_db)
-    return limited, stem_limited.audio, gain_db
+    return limited, stem_limited.audio, gain_db, measured
 
 
 def _load_music(path: Path, rate: int) -> np.ndarray:

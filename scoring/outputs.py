@@ -18,8 +18,11 @@ class OutputPaths:
     report: Path
     timeline: Path
 
+    def named(self) -> dict[str, Path]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
     def all(self) -> list[Path]:
-        return [getattr(self, f.name) for f in fields(self)]
+        return list(self.named().values())
 
 
 def output_paths(source: Path, output: Path | None) -> OutputPaths:

@@ -73,7 +73,7 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
 
     with StagedOutputs() as staged, tempfile.TemporaryDirectory(prefix="autoscore-") as work:
         work_dir = Path(work)
-        temp = {name: staged.path_for(final) for name, final in _named(paths).items()}
+        temp = {name: staged.path_for(final) for name, final in paths.named().items()}
         features, score_plan = make_plan(video, options, progress, timings)
 
         started = time.perf_counter()
@@ -111,7 +111,7 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
         timings["outputs"] = time.perf_counter() - started
         timings["total"] = time.perf_counter() - total_started
 
-        written = {name: str(final) for name, final in _named(paths).items()
+        written = {name: str(final) for name, final in paths.named().items()
                    if name != "midi" or track.midi_path}
         written.update(candidate_outputs)
         result = ScoreResult(
@@ -143,11 +143,6 @@ def _stage_candidates(candidates: list[str], paths: OutputPaths, staged: StagedO
         shutil.copyfile(path, staged.path_for(final))
         written[f"candidate_{number}"] = str(final)
     return written
-
-
-def _named(paths: OutputPaths) -> dict[str, Path]:
-    return {name: getattr(paths, name) for name in ("video", "music_wav", "music_mp3", "midi", "plan", "report",
-                                                     "timeline")}
 
 
 def _fit_plan_to_video(score_plan: ScorePlan, features: analysis.VideoFeatures) -> ScorePlan:

@@ -87,8 +87,9 @@ class Watcher:
     # --- one pass -------------------------------------------------------------------------------
     def run_once(self) -> Summary:
         summary = Summary()
-        ready = self._stable(self._candidates())
-        for path in self._candidates():
+        candidates = self._candidates()
+        ready = self._stable(candidates)
+        for path in candidates:
             if path not in ready:
                 summary.skipped.append(str(path))
         for path in sorted(ready):

@@ -66,8 +66,9 @@ def test_normalise_lands_on_the_target_after_limiting(preset, target):
     mix = (rng.standard_normal((10 * RATE, 2)) * 0.05).astype(np.float32)
     mix[::RATE // 4] = 0.9  # clicks that the limiter must take down
     settings = settings_for_preset(preset)
-    limited, stem, _ = normalise(mix, mix.copy(), RATE, settings)
+    limited, stem, _, measured = normalise(mix, mix.copy(), RATE, settings)
     assert integrated_lufs(limited.audio, RATE) == pytest.approx(target, abs=0.2)
+    assert measured == pytest.approx(integrated_lufs(limited.audio, RATE))
     assert true_peak_db(limited.audio) <= -1.0 + 1e-3
     assert true_peak_db(stem) <= -1.0 + 1e-3
 

@@ -1,5 +1,5 @@
 """Analysis stage: read a video and describe it as `VideoFeatures` (cuts, saturation, speech, subtitles)."""
-from analysis.analyze import analyze
+from analysis.analyze import analyze, analyze_audio_speech
 from analysis.features import (
     CutFeatures,
     SaturationFeatures,
@@ -15,5 +15,5 @@ from analysis.settings import AnalysisSettings
 
 __all__ = [
     "AnalysisSettings", "CutFeatures", "SaturationFeatures", "SpeechFeatures", "SpeechRegion", "SubtitleCue",
-    "SubtitleFeatures", "TimeSeries", "VideoFeatures", "VideoInfo", "analyze",
+    "SubtitleFeatures", "TimeSeries", "VideoFeatures", "VideoInfo", "analyze", "analyze_audio_speech",
 ]

@@ -7,7 +7,7 @@ from typing import Callable
 
 import numpy as np
 
-from analysis.features import VideoFeatures, VideoInfo
+from analysis.features import SpeechFeatures, VideoFeatures, VideoInfo
 from analysis.settings import AnalysisSettings
 from analysis.speech import analyze_speech
 from analysis.subtitles import load_subtitles
@@ -60,3 +60,14 @@ def analyze(path: str | Path, settings: AnalysisSettings | None = None, *, subti
         settings=settings,
         timings={k: round(v, 3) for k, v in timings.items()},
     )
+
+
+def analyze_audio_speech(path: str | Path, settings: AnalysisSettings | None = None) -> SpeechFeatures:
+    """Speech regions and levels of a file's audio alone (no video decode)."""
+    settings = settings or AnalysisSettings()
+    info = probe(Path(path))
+    audio = None
+    if info.has_audio:
+        audio = read_audio(Path(path), sample_rate=settings.analysis_sample_rate, channels=1,
+                           what=f"decoding the audio of {path}")[:, 0]
+    return analyze_speech(audio if audio is not None and audio.size else None, info.duration, settings)

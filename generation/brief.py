@@ -21,8 +21,13 @@ class BriefSection:
 
 @dataclass
 class TempoPoint:
+    """From `time` on, beats follow at `bpm`. A point with `bar` set is a downbeat: bars count from it
+    (the bar before it may be short, as at a section change that falls mid-bar). The first point is a
+    downbeat and may lie before 0 (the music then starts mid-bar)."""
+
     time: float
     bpm: float
+    bar: bool = False
 
 
 @dataclass
@@ -57,3 +62,4 @@ class MusicTrack:
     midi_path: str | None = None
     notes: list[str] = field(default_factory=list)
     candidates: list[str] = field(default_factory=list)  # every rendered alternative, the chosen one first
+    grid: str = "planned"  # "planned": beats exactly where the brief's tempo map puts them; "measured": tracked

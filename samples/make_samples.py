@@ -36,6 +36,7 @@ class Line:
 class ClipSpec:
     shots: list[float]  # shot durations in seconds; hard cuts between them
     saturation: float = 1.0  # hue=s factor: 0 grey .. 1 as is .. 2 vivid
+    shot_saturation: list[float] = field(default_factory=list)  # per shot, where it differs from `saturation`
     size: tuple[int, int] = (640, 360)
     fps: int = 30
     speech: list[Line] = field(default_factory=list)  # spoken with espeak-ng where installed, else a tone
@@ -74,7 +75,8 @@ def make_clip(path: Path, spec: ClipSpec) -> Path:
         for i, d in enumerate(spec.shots):
             source = SOURCES[i % len(SOURCES)].format(w=w, h=h, fps=spec.fps)
             args += ["-f", "lavfi", "-t", f"{d:.6f}", "-i", source]
-            chains.append(f"[{i}:v]format=yuv420p,hue=s={spec.saturation},setsar=1[v{i}]")
+            saturation = spec.shot_saturation[i] if i < len(spec.shot_saturation) else spec.saturation
+            chains.append(f"[{i}:v]format=yuv420p,hue=s={saturation},setsar=1[v{i}]")
         graph = ";".join(chains) + ";" + "".join(f"[v{i}]" for i in range(len(spec.shots)))
         graph += f"concat=n={len(spec.shots)}:v=1:a=0[v]"
         maps = ["-map", "[v]"]
@@ -146,6 +148,29 @@ def energetic_spec() -> ClipSpec:
     shots = [0.8, 0.6, 0.8, 1.0, 0.6, 0.8, 0.8, 1.2, 0.6, 0.8, 1.0, 0.8, 0.6, 0.8, 1.0, 0.8, 0.6, 0.8, 1.2, 0.8, 1.0,
              0.8, 1.0, 0.8]
     return ClipSpec(shots=shots, saturation=1.8, speech=ENERGETIC_LINES, subtitles=ENERGETIC_LINES)
+
+
+def irregular_shots(total: float, seed: int = 3, shortest: float = 1.5, longest: float = 4.0) -> list[float]:
+    """Shots of irregular length (an editor cutting by feel), rounded to whole frames at 30 fps."""
+    import random
+
+    rng, shots = random.Random(seed), []
+    while sum(shots) < total - longest:
+        shots.append(round(rng.uniform(shortest, longest) * 30) / 30)
+    shots.append(round((total - sum(shots)) * 30) / 30)
+    return shots
+
+
+def ladder_specs() -> dict[str, ClipSpec]:
+    """The musical-fit ladder: regular cutting from slow to frantic, irregular cutting, and a clip whose
+    calm, grey first half turns into a frantic, saturated second half."""
+    specs = {f"every-{gap:g}s": ClipSpec(shots=[gap] * int(24 / gap), saturation=0.9, audio="ambience")
+             for gap in (4.0, 2.0, 1.0, 0.5)}
+    specs["irregular"] = ClipSpec(shots=irregular_shots(36.0), saturation=0.9)
+    calm, frantic = [4.0] * 4, [0.5] * 32
+    specs["calm-then-frantic"] = ClipSpec(shots=calm + frantic,
+                                          shot_saturation=[0.0] * len(calm) + [1.9] * len(frantic))
+    return specs
 
 
 def main() -> None:

@@ -187,6 +187,41 @@ def analyze(
         _emit(jsonio.to_jsonable(features), json_out, lambda: _print_features(features))
 
 
+@app.command()
+def evaluate(
+    video: Path = typer.Argument(..., help="A scored clip (its music stem and plan are read from beside it).",
+                                 show_default=False),
+    music: Optional[Path] = typer.Option(None, "--music", help="Music to measure (default: <clip>.music.wav beside "
+                                                                "VIDEO, else VIDEO's own audio track)."),
+    plan_path: Optional[Path] = typer.Option(None, "--plan", help="Plan the clip was scored from (default: "
+                                                                  "<clip>.plan.json beside VIDEO)."),
+    timeline: Optional[Path] = typer.Option(None, "--timeline", help="Timeline PNG to write (default: "
+                                                                     "<clip>.evaluation.png beside VIDEO)."),
+    no_timeline: bool = typer.Option(False, "--no-timeline", help="Do not draw the timeline."),
+    json_out: bool = JsonOpt,
+    verbose: bool = VerboseOpt,
+) -> None:
+    """Measure how the music of VIDEO fits it: cuts on beats, TBIoU, tempo, loudness, ducking, length."""
+    _setup_logging(verbose)
+    with _errors_reported():
+        from common.staging import StagedOutputs
+        from scoring.evaluate import EvaluationInputs, evaluate as run_evaluate, sidecars
+        from scoring.timeline import draw_timeline
+
+        png = None if no_timeline else (timeline or sidecars(video)[0].with_name(
+            sidecars(video)[0].name.replace(".music.wav", ".evaluation.png")))
+        if png is not None and png.resolve() in {p.resolve() for p in (video, music, plan_path) if p}:
+            raise AutoscoreError(f"{png}: the timeline would overwrite an input")
+        result, features, score_plan = _with_progress(
+            lambda update: run_evaluate(EvaluationInputs(video=video, music=music, plan=plan_path)))
+        if png is not None:
+            with StagedOutputs() as staged:
+                draw_timeline(features, score_plan, result.beats, result.downbeats, staged.path_for(png),
+                              title=f"{video.name}: {result.cuts} cuts, measured beats", speech=result.speech)
+                staged.commit()
+        _emit(jsonio.to_jsonable(result), json_out, lambda: _print_evaluation(result, png))
+
+
 @app.command("plan")
 def plan_command(
     video: Path = VideoArg,
@@ -505,10 +540,39 @@ def _print_result(result) -> None:
     print(result.outputs["video"])
 
 
+def _print_evaluation(e, png: Path | None) -> None:
+    def share(x):
+        return "n/a" if x is None else f"{x:.0%}"
+
+    table = Table(title=Path(e.video).name, show_header=False, box=None)
+    table.add_row("cuts", f"{e.cuts}")
+    table.add_row("cut-hit rate", f"{share(e.cut_hit_rate)} on a beat, {share(e.cut_downbeat_rate)} on a downbeat "
+                                  f"(±{e.hit_tolerance_ms:.0f} ms)")
+    table.add_row("TBIoU", "n/a" if e.tbiou is None else f"{e.tbiou:.3f} (window {e.tbiou_window_s:.1f} s)")
+    for t in e.tempo:
+        planned = "" if t.planned_bpm is None else f", planned {t.planned_bpm:.1f}, error {t.error:.1%}"
+        table.add_row("tempo", f"{t.start:.1f}-{t.end:.1f} s: measured {t.measured_bpm:.1f} BPM{planned}")
+    table.add_row("loudness", "no audio" if e.integrated_lufs is None else
+                  f"{e.integrated_lufs:.1f} LUFS, true peak {e.true_peak_db:.1f} dBTP")
+    table.add_row("music under speech", "n/a" if e.music_under_speech_lu is None else
+                  f"{e.music_under_speech_lu:.1f} LU lower")
+    if e.duration_error_s is not None or e.music_duration_error_s is not None:
+        table.add_row("duration error", f"clip {_ms(e.duration_error_s)}, music {_ms(e.music_duration_error_s)}")
+    Console(stderr=False).print(table)
+    for note in e.notes:
+        stderr.print(f"note: {note}", markup=False)
+    if png is not None:
+        stderr.print(f"timeline: {png}", markup=False)
+
+
+def _ms(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{seconds * 1000:.1f} ms"
+
+
 def _print_plan(score_plan, paths) -> None:
     b = score_plan.brief
-    stderr.print(f"plan: {b.tempo_map[0].bpm:.0f} BPM, {b.key} {b.mode}, {b.genre}, energy {b.energy:.2f}, "
-                 f"seed {b.seed}", markup=False)
+    stderr.print(f"plan: {score_plan.bpm:.0f} BPM, {b.key} {b.mode}, {b.genre}, energy {b.energy:.2f}, "
+                 f"seed {b.seed}, {len(b.sections)} section(s)", markup=False)
     stderr.print(f"prompt: {b.prompt}", markup=False)
     for line in score_plan.rationale:
         stderr.print(f"  because {line}", markup=False)

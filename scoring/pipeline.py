@@ -106,7 +106,7 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
                          f"{features.duration:.3f} s by more than a frame")
         if track.midi_path:
             shutil.copyfile(track.midi_path, temp["midi"])
-        draw_timeline(features, score_plan, track, temp["timeline"])
+        draw_timeline(features, score_plan, track.beats, track.downbeats, temp["timeline"])
         temp["plan"].write_text(jsonio.dumps(score_plan), encoding="utf-8")
         timings["outputs"] = time.perf_counter() - started
         timings["total"] = time.perf_counter() - total_started

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from common import jsonio
 from generation import MusicBrief
+from generation.tempo import beat_grid, check_tempo_map, mean_bpm
 from generation.musicgen.engine import MusicGenOptions
 from mixing import MixSettings
 
@@ -35,7 +36,14 @@ class ScorePlan:
 
     @property
     def bpm(self) -> float:
-        return self.brief.tempo_map[0].bpm
+        """Mean tempo of the planned beat grid over the clip."""
+        return self.section_bpm(0.0, self.duration)
+
+    def section_bpm(self, start: float, end: float) -> float:
+        """Mean tempo the tempo map gives [start, end) (its first tempo where fewer than two beats fall there)."""
+        brief = self.brief
+        grid = beat_grid(brief.tempo_map, end, brief.beats_per_bar)
+        return mean_bpm(grid, start, end) or check_tempo_map(brief.tempo_map)[0].bpm
 
     @property
     def seed(self) -> int:

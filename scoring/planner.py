@@ -7,9 +7,12 @@ from dataclasses import dataclass, replace
 from analysis import VideoFeatures
 from common.errors import InputError
 from generation import BriefSection, MusicBrief, TempoPoint, engine_names
+from generation.tempo import beat_grid, mean_bpm
 from mixing import LOUDNESS_PRESETS, MixSettings, settings_for_preset
 from scoring import rules
 from scoring.plan import EngineChoice, ScorePlan
+from scoring.sections import SectionSpan, find_sections
+from scoring.tempo_map import MAX_DEVIATION, SectionTempo, count_hits, fit_section
 
 
 @dataclass
@@ -72,33 +75,36 @@ def default_seed(features: VideoFeatures) -> int:
 
 def plan(features: VideoFeatures, prefs: Preferences | None = None) -> ScorePlan:
     prefs = (prefs or Preferences()).validate()
-    why: list[str] = []
-    cut_rate = features.cuts.mean_rate_per_minute
-    base_energy = rules.energy_for(features.saturation.mean, cut_rate)
-    why.append(f"energy {base_energy:.2f} from saturation {features.saturation.mean:.2f} "
-               f"and {cut_rate:.1f} cuts/min")
-    sentiment = features.subtitles.mean_sentiment
-    mood = prefs.mood or rules.mood_for(sentiment, base_energy)
-    why.append(f"mood {mood} " + ("(override)" if prefs.mood else
-                                  f"from sentiment {sentiment if sentiment is not None else 'n/a'} and energy"))
-    energy = rules.shifted_energy(base_energy, mood)
-    mode = rules.mode_for(mood)
-    bpm = prefs.bpm or rules.bpm_for(cut_rate, mood)
-    why.append(f"{bpm:.0f} BPM " + ("(override)" if prefs.bpm else f"from {cut_rate:.1f} cuts/min, {mood} band"))
-    density = rules.density_for(features.speech.speech_ratio)
-    why.append(f"arrangement density {density:.2f} for speech in {features.speech.speech_ratio:.0%} of the clip")
-    genre = prefs.genre or rules.genre_for(energy, mood)
-    seed = prefs.seed if prefs.seed is not None else default_seed(features)
-    key = rules.key_for(mode, seed)
-    instruments = list(rules.GENRES[genre])
-    prompt = prefs.prompt or rules.prompt_for(mood, genre, bpm, key, mode, instruments, energy)
     duration = features.duration
-
-    section = BriefSection(start=0.0, end=duration, bpm=bpm, key=key, mode=mode, energy=energy, mood=mood,
-                           instrumentation=instruments, density=density, prompt=prompt)
-    brief = MusicBrief(sections=[section], tempo_map=[TempoPoint(time=0.0, bpm=bpm)], key=key, mode=mode,
-                       energy=energy, genre=genre, prompt=prompt, seed=seed, target_duration=duration,
-                       cuts_to_hit=list(features.cuts.times))
+    spans = find_sections(features)
+    why: list[str] = [f"{len(spans)} section(s): " + ", ".join(f"{s.start:.1f}-{s.end:.1f} s" for s in spans)]
+    choices = [_section_choices(span, features, prefs, why) for span in spans]
+    longest = max(choices, key=lambda c: c.span.end - c.span.start)
+    seed = prefs.seed if prefs.seed is not None else default_seed(features)
+    key = rules.key_for(longest.mode, seed)
+    bpb = 4
+    fits = _fit_tempo(choices, features.cuts.times, duration, bpb, fixed=prefs.bpm)
+    tempo_map = [point for i, fit in enumerate(fits)
+                 for point in fit.points(bpb, lead_in=i == 0 and fit.first_downbeat > 0)]
+    grid = beat_grid(tempo_map, duration, bpb)
+    sections = []
+    for choice, fit in zip(choices, fits):
+        bpm = mean_bpm(grid, choice.span.start, choice.span.end) or round(fit.base_bpm, 2)
+        prompt = prefs.prompt or rules.prompt_for(choice.mood, choice.genre, bpm, key, choice.mode,
+                                                  choice.instruments, choice.energy)
+        sections.append(BriefSection(start=choice.span.start, end=choice.span.end, bpm=bpm, key=key,
+                                     mode=choice.mode, energy=choice.energy, mood=choice.mood,
+                                     instrumentation=list(choice.instruments), density=choice.density,
+                                     prompt=prompt))
+    cuts = features.cuts.times
+    hits, downbeat_hits = count_hits(cuts, grid.beats, grid.downbeats)
+    if cuts:
+        why.append(f"tempo map puts {hits} of {len(cuts)} cuts on a beat, {downbeat_hits} on a downbeat "
+                   f"(spans bent at most {MAX_DEVIATION:.0%})")
+    energy = sum(s.energy * (s.end - s.start) for s in sections) / max(duration, 1e-9)
+    brief = MusicBrief(sections=sections, tempo_map=tempo_map, key=key, mode=longest.mode,
+                       energy=round(energy, 3), genre=longest.genre, prompt=sections[0].prompt, seed=seed,
+                       target_duration=duration, cuts_to_hit=list(cuts), beats_per_bar=bpb)
     mix = settings_for_preset(prefs.preset or "default")
     if prefs.lufs is not None:
         mix = replace(mix, target_lufs=prefs.lufs).validate()
@@ -108,12 +114,58 @@ def plan(features: VideoFeatures, prefs: Preferences | None = None) -> ScorePlan
                      brief=brief, mix=mix, rationale=why)
 
 
+@dataclass
+class _SectionChoice:
+    span: SectionSpan
+    energy: float
+    mood: str
+    mode: str
+    target_bpm: float
+    density: float
+    genre: str
+    instruments: list[str]
+
+
+def _section_choices(span: SectionSpan, features: VideoFeatures, prefs: Preferences, why: list[str]) -> _SectionChoice:
+    where = f"{span.start:.1f}-{span.end:.1f} s"
+    base_energy = rules.energy_for(span.saturation, span.cut_rate_per_min)
+    sentiment = span.sentiment if span.sentiment is not None else features.subtitles.mean_sentiment
+    mood = prefs.mood or rules.mood_for(sentiment, base_energy)
+    energy = rules.shifted_energy(base_energy, mood)
+    target = prefs.bpm or rules.bpm_for(span.cut_rate_per_min, mood)
+    density = rules.density_for(span.speech_ratio)
+    genre = prefs.genre or rules.genre_for(energy, mood)
+    why.append(f"{where}: energy {energy:.2f} (saturation {span.saturation:.2f}, {span.cut_rate_per_min:.1f} cuts/min), "
+               f"mood {mood}" + (" (override)" if prefs.mood else
+                                 f" (sentiment {'n/a' if sentiment is None else f'{sentiment:+.2f}'})")
+               + f", {target:.0f} BPM asked" + (" (override)" if prefs.bpm else "")
+               + f", density {density:.2f} for {span.speech_ratio:.0%} speech, {genre}")
+    return _SectionChoice(span=span, energy=energy, mood=mood, mode=rules.mode_for(mood), target_bpm=target,
+                          density=density, genre=genre, instruments=list(rules.GENRES[genre]))
+
+
+def _fit_tempo(choices: list[_SectionChoice], cuts: list[float], duration: float, bpb: int,
+               fixed: float | None) -> list[SectionTempo]:
+    """Each section's tempo fitted to its cuts; a tempo the user fixed runs unbent over the whole clip."""
+    if fixed is not None:
+        return [fit_section(0.0, duration, list(cuts), fixed, (fixed, fixed), bpb, first=True, last=True,
+                            max_deviation=0.0)]
+    fits = []
+    for i, choice in enumerate(choices):
+        span = choice.span
+        inside = [c for c in cuts if span.start + 1e-6 < c < span.end - 1e-6]
+        fits.append(fit_section(span.start, span.end, inside, choice.target_bpm,
+                                rules.tempo_band(choice.target_bpm, choice.mood), bpb,
+                                first=i == 0, last=i == len(choices) - 1))
+    return fits
+
+
 def apply_overrides(score_plan: ScorePlan, prefs: Preferences) -> ScorePlan:
     """Flags on top of a loaded (possibly hand-edited) plan: each given flag wins; the rest stays as edited."""
     prefs.validate()
     brief = score_plan.brief
     if prefs.bpm is not None:
-        brief.tempo_map = [TempoPoint(time=0.0, bpm=prefs.bpm)]
+        brief.tempo_map = [TempoPoint(time=0.0, bpm=prefs.bpm, bar=True)]
         for section in brief.sections:
             section.bpm = prefs.bpm
     if prefs.mood is not None:

@@ -3,6 +3,7 @@
 | feature                         | drives                          | rule                                        |
 |---------------------------------|---------------------------------|---------------------------------------------|
 | cut rate (cuts per minute)      | BPM                             | `bpm_for`: interpolated band table, mood-capped |
+| BPM asked + mood                | tempo search band               | `tempo_band`: ±15%, inside the mood's band   |
 | saturation + cut rate           | energy 0..1                     | `energy_for`: mean of the two, normalised    |
 | subtitle sentiment + energy     | mood, then mode                 | `mood_for`, `MOODS`                          |
 | speech ratio                    | arrangement density             | `density_for`: more speech, sparser          |
@@ -52,6 +53,14 @@ def bpm_for(cut_rate_per_min: float, mood: str) -> float:
     bpm = float(np.interp(cut_rate_per_min, xs, ys))
     _, _, floor, ceiling = MOODS[mood]
     return float(round(min(max(bpm, floor), ceiling)))
+
+
+TEMPO_SEARCH = 0.15  # the tempo that best fits the cuts is looked for within ±15% of the BPM asked
+
+
+def tempo_band(bpm: float, mood: str) -> tuple[float, float]:
+    _, _, floor, ceiling = MOODS[mood]
+    return max(floor, bpm / (1 + TEMPO_SEARCH)), min(ceiling, bpm * (1 + TEMPO_SEARCH))
 
 
 def energy_for(saturation_mean: float, cut_rate_per_min: float) -> float:

@@ -70,7 +70,8 @@ def test_plan_json_round_trip_and_edit(tmp_path, calm_features):
     assert jsonio.to_jsonable(loaded) == jsonio.to_jsonable(original)
 
     data = json.loads(path.read_text())
-    data["brief"]["tempo_map"][0]["bpm"] = 101  # an int where a float is expected, as a person would type it
+    for point in data["brief"]["tempo_map"]:
+        point["bpm"] = 101  # an int where a float is expected, as a person would type it
     data["brief"]["sections"][0]["instrumentation"] = ["piano", "drums"]
     path.write_text(json.dumps(data))
     edited = load_plan(path)

@@ -31,8 +31,8 @@ class SymbolicEngine:
         if peak > 0:
             audio *= (10 ** (PEAK_DBFS / 20)) / peak
         soundfile.write(str(audio_path), audio, brief.sample_rate, subtype="FLOAT")
-        beats = [round(float(b), 6) for b in grid.beats if b < seconds]
-        downbeats = [round(float(b), 6) for b in grid.downbeats if b < seconds]
+        beats = [round(float(b), 6) for b in grid.beats if 0.0 <= b < seconds]
+        downbeats = [round(float(b), 6) for b in grid.downbeats if 0.0 <= b < seconds]
         span = beats[-1] - beats[0] if len(beats) > 1 else 0.0
         return MusicTrack(
             audio_path=str(audio_path), sample_rate=brief.sample_rate, duration=seconds,

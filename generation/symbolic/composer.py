@@ -1,57 +1,24 @@
 """Composes a MusicBrief into MIDI on the brief's tempo grid: drums, bass, chords and a motif per section.
 
-Everything lands on the beat grid computed from the tempo map, so beats fall exactly where the plan
-says. The last bar is a cadence (dominant, then the tonic on a downbeat, left to ring).
+Everything lands on the beat grid computed from the tempo map (tempo changes and bar restarts
+included), so beats fall exactly where the plan says. Each section starts its own phrase on a bar
+line, announced by a fill and a crash; the last bar is a cadence (dominant, then the tonic on a
+downbeat, left to ring).
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pretty_midi
 
 from common.errors import InputError
-from generation.brief import BriefSection, MusicBrief, TempoPoint
+from generation.brief import BriefSection, MusicBrief
 from generation.symbolic import theory
 from generation.symbolic.instruments import Drum, lookup
+from generation.tempo import Grid, beat_grid
 
 FINAL_CHORD_MIN_S = 1.0  # the closing chord sounds at least this long before the video ends
 RING_S = 2.0  # notes of the closing chord are held past the end; mixing trims and fades
-
-
-@dataclass
-class Grid:
-    beats: np.ndarray  # beat times, seconds, from 0, covering the target and one bar more
-    beats_per_bar: int
-
-    @property
-    def downbeats(self) -> np.ndarray:
-        return self.beats[:: self.beats_per_bar]
-
-    def time(self, bar: int, beat: float) -> float:
-        """Time of fractional `beat` within `bar`, interpolated between grid beats."""
-        position = bar * self.beats_per_bar + beat
-        index = int(np.floor(position))
-        frac = position - index
-        if index + 1 >= len(self.beats):
-            step = self.beats[-1] - self.beats[-2]
-            return float(self.beats[-1] + (position - (len(self.beats) - 1)) * step)
-        return float(self.beats[index] + frac * (self.beats[index + 1] - self.beats[index]))
-
-
-def beat_grid(tempo_map: list[TempoPoint], until: float, beats_per_bar: int) -> Grid:
-    if not tempo_map:
-        raise InputError("the plan has an empty tempo map")
-    points = sorted(tempo_map, key=lambda p: p.time)
-    for point in points:
-        if not 20.0 <= point.bpm <= 300.0:
-            raise InputError(f"tempo {point.bpm} BPM at {point.time:.2f} s is outside 20..300 BPM")
-    beats, t = [], 0.0
-    while t <= until or len(beats) % beats_per_bar != 1:
-        beats.append(t)
-        bpm = next((p.bpm for p in reversed(points) if p.time <= t + 1e-9), points[0].bpm)
-        t += 60.0 / bpm
-    return Grid(beats=np.asarray(beats), beats_per_bar=beats_per_bar)
+ACCENT_WITHIN_S = 0.07  # a cut gets a cymbal only where a beat is this close to it
 
 
 class Composer:
@@ -65,37 +32,43 @@ class Composer:
         self.tonic = theory.tonic_pitch_class(brief.key)
         theory.scale(brief.mode)
         self.grid = beat_grid(brief.tempo_map, brief.target_duration + RING_S, brief.beats_per_bar)
-        self.midi = pretty_midi.PrettyMIDI(initial_tempo=float(brief.tempo_map[0].bpm))
+        self.midi = pretty_midi.PrettyMIDI(initial_tempo=float(brief.tempo_map[0].bpm))  # only sets tick size
         self.tracks: dict[str, pretty_midi.Instrument] = {}
+        self.bar_beats, self.bar_end = brief.beats_per_bar, float("inf")  # the bar being written
         self.progression_choice = int(self.rng.integers(0, 3))
         self.motif = self._make_motif()
 
     # --- structure ---------------------------------------------------------------------------
     def compose(self) -> pretty_midi.PrettyMIDI:
-        downbeats = self.grid.downbeats
-        usable = downbeats[downbeats <= self.brief.target_duration - FINAL_CHORD_MIN_S]
-        final_bar = max(0, len(usable) - 1)
-        voicing = None
+        grid = self.grid
+        final_bar = max(0, int(np.count_nonzero(grid.downbeats <= self.brief.target_duration - FINAL_CHORD_MIN_S)) - 1)
+        sections = [self._section_at(grid.time(bar, 0)) for bar in range(final_bar + 1)]
+        voicing, phrase = None, 0
         for bar in range(final_bar):
-            section = self._section_at(self.grid.time(bar, 0))
-            degree = 4 if bar == final_bar - 1 else self._degree(bar, section)
-            chord = theory.triad(self.tonic, section.mode, degree, dominant=bar == final_bar - 1)
+            section = sections[bar]
+            phrase = 0 if bar == 0 or section is not sections[bar - 1] else phrase + 1
+            last_in_section = sections[bar + 1] is not section
+            dominant = bar == final_bar - 1 or last_in_section
+            degree = 4 if dominant else self._degree(phrase, section)
+            chord = theory.triad(self.tonic, section.mode, degree, dominant=dominant)
             voicing = theory.voice(chord, voicing, 55, 74)
-            self._bar(bar, final_bar, section, degree, chord, voicing)
+            self.bar_beats, self.bar_end = grid.bar_length(bar), grid.time(bar + 1, 0)
+            self._bar(bar, final_bar, phrase, last_in_section, section, degree, chord, voicing)
+        self.bar_beats, self.bar_end = self.brief.beats_per_bar, float("inf")
         self._final_bar(final_bar, voicing)
         self._accent_cuts(final_bar)
         self.midi.instruments = list(self.tracks.values())
         return self.midi
 
     def _accent_cuts(self, final_bar: int) -> None:
-        """A cymbal on the beat nearest each cut the plan wants hit (beats stay on the grid)."""
+        """A cymbal on each cut that a beat of the grid hits (the grid itself never moves for a cut)."""
         beats = self.grid.beats
         last = self.grid.time(final_bar, 0)
         for cut in self.brief.cuts_to_hit:
             beat = float(beats[np.argmin(np.abs(beats - cut))])
             section = self._section_at(beat)
             drums = self._roles(section).get("drums")
-            if drums and section.energy >= 0.3 and 0 < beat < last:
+            if drums and section.energy >= 0.3 and abs(beat - cut) <= ACCENT_WITHIN_S and 0 < beat < last:
                 self._note(drums, Drum.CRASH, beat, beat + 0.3, 60 + 45 * section.energy - 12)
 
     def _section_at(self, t: float) -> BriefSection:
@@ -104,8 +77,8 @@ class Composer:
                 return section
         return self.brief.sections[-1] if t >= self.brief.sections[-1].start else self.brief.sections[0]
 
-    def _degree(self, bar: int, section: BriefSection) -> int:
-        return theory.progression(section.mode, section.energy, self.progression_choice)[bar % 4]
+    def _degree(self, phrase: int, section: BriefSection) -> int:
+        return theory.progression(section.mode, section.energy, self.progression_choice)[phrase % 4]
 
     def _track(self, name: str) -> pretty_midi.Instrument:
         if name not in self.tracks:
@@ -121,18 +94,22 @@ class Composer:
         return roles
 
     def _note(self, track: str, pitch: int, start: float, end: float, velocity: float) -> None:
+        """Adds a note; one that starts past a short bar's end, or sounds only before 0, is left out."""
         jitter = self.rng.integers(-5, 6)
+        if start >= self.bar_end - 1e-9 or end <= 0.0:
+            return
+        start = max(start, 0.0)
         vel = int(np.clip(velocity + jitter, 1, 127))
         self._track(track).notes.append(pretty_midi.Note(velocity=vel, pitch=int(pitch), start=start, end=end))
 
     # --- one bar -----------------------------------------------------------------------------
-    def _bar(self, bar: int, final_bar: int, section: BriefSection, degree: int, chord: list[int],
-             voicing: list[int]) -> None:
+    def _bar(self, bar: int, final_bar: int, phrase: int, last_in_section: bool, section: BriefSection, degree: int,
+             chord: list[int], voicing: list[int]) -> None:
         roles = self._roles(section)
         energy, density = section.energy, section.density
         intro = bar == 0 and final_bar >= 6
-        phrase_end = bar % 4 == 3 and bar != final_bar - 1
-        bpb = self.grid.beats_per_bar
+        fill = (phrase % 4 == 3 or last_in_section) and bar != final_bar - 1
+        bpb = self.bar_beats
         t0, t1 = self.grid.time(bar, 0), self.grid.time(bar + 1, 0)
         level = 60 + 45 * energy
 
@@ -147,14 +124,14 @@ class Composer:
         if "lead" in roles and density >= 0.5 and energy >= 0.25 and not intro and bar % 8 not in (0,):
             self._lead(roles["lead"], bar, degree, section, level)
         if "drums" in roles and not intro:
-            self._drums(roles["drums"], bar, energy, level, phrase_end, bar % 4 == 0)
+            self._drums(roles["drums"], bar, energy, level, fill, phrase % 4 == 0, section_start=phrase == 0 and bar > 0)
         elif "drums" in roles and intro:
             for beat in range(bpb):
                 self._note(roles["drums"], Drum.CLOSED_HAT, self.grid.time(bar, beat), self.grid.time(bar, beat + 0.25),
                            level - 35)
 
     def _keys(self, track: str, bar: int, voicing: list[int], energy: float, density: float, level: float) -> None:
-        bpb = self.grid.beats_per_bar
+        bpb = self.bar_beats
         if energy < 0.4 or density < 0.5:
             # slow arpeggio on eighths (calm) or on quarters under dialogue
             step = 0.5 if density >= 0.5 else 1.0
@@ -173,7 +150,7 @@ class Composer:
                     self._note(track, pitch, start, end, level - 14 + (6 if pos in (0, 2) else 0))
 
     def _bass(self, track: str, bar: int, root: int, chord: list[int], energy: float, level: float) -> None:
-        bpb = self.grid.beats_per_bar
+        bpb = self.bar_beats
         fifth = root + 7 if root + 7 <= 55 else root - 5
         if energy < 0.3:
             notes = [(0, bpb, root)]
@@ -206,8 +183,9 @@ class Composer:
                 pitch -= 12
             self._note(track, pitch, self.grid.time(bar, pos), self.grid.time(bar, pos + length * 0.95), level - 8)
 
-    def _drums(self, track: str, bar: int, energy: float, level: float, fill: bool, phrase_start: bool) -> None:
-        bpb = self.grid.beats_per_bar
+    def _drums(self, track: str, bar: int, energy: float, level: float, fill: bool, phrase_start: bool,
+               section_start: bool = False) -> None:
+        bpb = self.bar_beats
         t = lambda pos: self.grid.time(bar, pos)  # noqa: E731
         hit = lambda note, pos, vel: self._note(track, note, t(pos), t(pos + 0.25), vel)  # noqa: E731
         if energy < 0.2:
@@ -228,7 +206,7 @@ class Composer:
             accent = 0 if float(pos).is_integer() else -8
             hit(Drum.OPEN_HAT if energy >= 0.7 and pos % 1 == 0.5 and pos % 2 == 1.5 else Drum.CLOSED_HAT, pos,
                 level - 22 + accent)
-        if phrase_start and energy >= 0.45:
+        if (phrase_start and energy >= 0.45) or (section_start and energy >= 0.3):
             hit(Drum.CRASH, 0, level - 8)
         if fill and energy >= 0.45:
             for i, pos in enumerate(np.arange(bpb - 1, bpb, 0.25)):
@@ -237,7 +215,7 @@ class Composer:
     def _final_bar(self, bar: int, previous: list[int] | None) -> None:
         section = self._section_at(self.grid.time(bar, 0))
         roles = self._roles(section)
-        start = self.grid.time(bar, 0)
+        start = max(0.0, self.grid.time(bar, 0))
         end = self.brief.target_duration + RING_S
         level = 60 + 45 * section.energy
         tonic_chord = theory.triad(self.tonic, section.mode, 0)

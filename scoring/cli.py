@@ -205,7 +205,8 @@ def evaluate(
     _setup_logging(verbose)
     with _errors_reported():
         from common.staging import StagedOutputs
-        from scoring.evaluate import EvaluationInputs, evaluate as run_evaluate, sidecars
+        from scoring.evaluate import EvaluationInputs, sidecars
+        from scoring.evaluate import evaluate as run_evaluate
         from scoring.timeline import draw_timeline
 
         png = None if no_timeline else (timeline or sidecars(video)[0].with_name(

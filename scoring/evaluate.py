@@ -27,7 +27,7 @@ from scipy.signal import resample_poly
 
 import analysis
 from common.errors import InputError
-from common.media import check_readable_file, probe, read_audio
+from common.media import check_readable_file, read_audio
 from generation.beats import measure_beats
 from mixing.loudness import integrated_lufs, true_peak_db
 from scoring.plan import ScorePlan, load_plan

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from common import jsonio
 from generation import MusicBrief
-from generation.tempo import beat_grid, check_tempo_map, mean_bpm
 from generation.musicgen.engine import MusicGenOptions
+from generation.tempo import beat_grid, check_tempo_map, mean_bpm
 from mixing import MixSettings
 
 PLAN_VERSION = 1

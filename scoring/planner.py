@@ -135,7 +135,8 @@ def _section_choices(span: SectionSpan, features: VideoFeatures, prefs: Preferen
     target = prefs.bpm or rules.bpm_for(span.cut_rate_per_min, mood)
     density = rules.density_for(span.speech_ratio)
     genre = prefs.genre or rules.genre_for(energy, mood)
-    why.append(f"{where}: energy {energy:.2f} (saturation {span.saturation:.2f}, {span.cut_rate_per_min:.1f} cuts/min), "
+    why.append(f"{where}: energy {energy:.2f} (saturation {span.saturation:.2f}, "
+               f"{span.cut_rate_per_min:.1f} cuts/min), "
                f"mood {mood}" + (" (override)" if prefs.mood else
                                  f" (sentiment {'n/a' if sentiment is None else f'{sentiment:+.2f}'})")
                + f", {target:.0f} BPM asked" + (" (override)" if prefs.bpm else "")

@@ -58,7 +58,6 @@ def test_all_outputs_written_and_measured(request, fixture):
     width, height = struct.unpack(">II", png[16:24])
     assert width >= 800 and height >= 500
 
-    plan = json.loads(paths[".plan.json"].read_text())
     assert load_plan(paths[".plan.json"]).bpm == report["planned_bpm"]
     assert set(report["timings"]) >= {"analysis", "planning", "generation", "mixing", "total"}
 

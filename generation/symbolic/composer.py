@@ -124,7 +124,8 @@ class Composer:
         if "lead" in roles and density >= 0.5 and energy >= 0.25 and not intro and bar % 8 not in (0,):
             self._lead(roles["lead"], bar, degree, section, level)
         if "drums" in roles and not intro:
-            self._drums(roles["drums"], bar, energy, level, fill, phrase % 4 == 0, section_start=phrase == 0 and bar > 0)
+            self._drums(roles["drums"], bar, energy, level, fill, phrase % 4 == 0,
+                        section_start=phrase == 0 and bar > 0)
         elif "drums" in roles and intro:
             for beat in range(bpb):
                 self._note(roles["drums"], Drum.CLOSED_HAT, self.grid.time(bar, beat), self.grid.time(bar, beat + 0.25),

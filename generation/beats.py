@@ -4,18 +4,24 @@ from __future__ import annotations
 import numpy as np
 
 
-def measure_beats(audio: np.ndarray, rate: int, start_bpm: float, beats_per_bar: int = 4
-                  ) -> tuple[float, list[float], list[float]]:
+def measure_beats(audio: np.ndarray, rate: int, start_bpm: float, beats_per_bar: int = 4,
+                  audible_within_db: float | None = None) -> tuple[float, list[float], list[float]]:
     """(tempo in BPM, beat times, downbeat times) of mono `audio`.
 
     The tempo is the least-squares period of the tracked beats (finer than librosa's tempo bins); the
-    downbeat phase is the one whose beats carry the most onset strength.
+    downbeat phase is the one whose beats carry the most onset strength. By default librosa trims
+    weak beats at both ends (a closing fade loses its beats); with `audible_within_db` every tracked
+    beat is kept where the music is no more than that many dB below its loudest moment.
     """
     import librosa
 
     hop = 256
     onset = librosa.onset.onset_strength(y=audio, sr=rate, hop_length=hop)
-    _, frames = librosa.beat.beat_track(onset_envelope=onset, sr=rate, hop_length=hop, start_bpm=start_bpm)
+    _, frames = librosa.beat.beat_track(onset_envelope=onset, sr=rate, hop_length=hop, start_bpm=start_bpm,
+                                        trim=audible_within_db is None)
+    if audible_within_db is not None and len(frames):
+        level = librosa.amplitude_to_db(librosa.feature.rms(y=audio, hop_length=hop)[0], ref=np.max)
+        frames = frames[level[np.minimum(frames, len(level) - 1)] >= -audible_within_db]
     beats = librosa.frames_to_time(frames, sr=rate, hop_length=hop)
     if len(beats) < 2:
         return float(start_bpm), [round(float(b), 4) for b in beats], [round(float(b), 4) for b in beats]

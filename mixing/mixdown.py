@@ -11,13 +11,18 @@ from scipy.signal import resample_poly
 
 from common.errors import InputError
 from common.media import read_audio
+from mixing.align import Warp, apply_warp, plan_warp
 from mixing.duck import duck_envelope, level_inside_outside
 from mixing.fit import fade_start, fit_to_length
-from mixing.loudness import Limited, integrated_lufs, limit_true_peak, sample_peaks
+from mixing.loudness import Limited, integrated_lufs, limit_true_peak, sample_peaks, true_peak_db
 from mixing.mux import encode_mp3, mux
 from mixing.settings import MixSettings
 
 log = logging.getLogger(__name__)
+
+ENCODE_ATTEMPTS = 3  # limit, encode, measure; lower the ceiling by the codec's overshoot and go again
+PEAK_SLACK_DB = 0.05
+CODEC_MARGIN_DB = 0.5  # AAC at 192 kb/s typically overshoots the limited peaks by 0.3-1 dB
 
 
 @dataclass
@@ -47,13 +52,22 @@ class MixReport:
     music_in_speech_db: float | None
     music_outside_speech_db: float | None
     notes: list[str] = field(default_factory=list)
+    warp: Warp | None = None  # how measured-beat music was bent onto the cuts, with its beats afterwards
 
 
 def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: list[float],
                 speech_regions: list[tuple[float, float]], has_original_audio: bool, outputs: MixOutputs,
-                tags: StemTags, settings: MixSettings) -> MixReport:
+                tags: StemTags, settings: MixSettings, beats: list[float] | None = None,
+                align_to_cuts: list[float] | None = None) -> MixReport:
+    """`align_to_cuts`: cuts to bend the music onto (music whose `beats` were measured, not planned)."""
     rate = settings.sample_rate
     music = _load_music(music_wav, rate)
+    warp = None
+    if align_to_cuts and beats:
+        planned = plan_warp(beats, align_to_cuts, max_stretch=settings.max_stretch,
+                            tolerance_s=settings.beat_tolerance_s, available_s=len(music) / rate - duration)
+        music, warp = apply_warp(music, rate, planned, beats, downbeats)
+        downbeats = warp.downbeats
     fitted = fit_to_length(music, rate, downbeats, duration, settings.fade_out_s)
     samples = len(fitted)
     envelope = duck_envelope(samples, rate, speech_regions, settings.duck_depth_db,
@@ -68,14 +82,30 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
     stem = fitted * envelope[:, None] * np.float32(10.0 ** (music_gain_db / 20.0))
     mix = stem + original if original is not None else stem.copy()
 
-    limited, stem, static_db, final_lufs = normalise(mix, stem, rate, settings)
-    mix = limited.audio
+    ceiling = settings.true_peak_db - CODEC_MARGIN_DB
+    unlimited_mix, unlimited_stem = mix, stem
+    for _ in range(ENCODE_ATTEMPTS):
+        limited, stem, static_db, final_lufs = normalise(unlimited_mix, unlimited_stem, rate, settings,
+                                                         ceiling_db=ceiling)
+        mix_wav = outputs.work_dir / "mix.wav"
+        soundfile.write(str(mix_wav), limited.audio, rate, subtype="FLOAT")
+        mux(video, mix_wav, outputs.video, bitrate=settings.audio_bitrate)
+        # The lossy encoder overshoots the limited peaks; what counts is the peak of what was delivered.
+        encoded = read_audio(outputs.video, sample_rate=rate, channels=2, what=f"decoding {outputs.video}")
+        delivered_peak_db = true_peak_db(encoded)
+        overshoot = delivered_peak_db - settings.true_peak_db
+        if overshoot <= PEAK_SLACK_DB:
+            break
+        ceiling -= overshoot + PEAK_SLACK_DB
     fade_at = fade_start(downbeats, duration, settings.fade_out_s)
     inside, outside = level_inside_outside(stem, rate, speech_regions, exclude_after=fade_at)
+    if overshoot > PEAK_SLACK_DB:
+        notes.append(f"the encoded audio peaks at {delivered_peak_db:.1f} dBTP, above the "
+                     f"{settings.true_peak_db:.1f} dBTP ceiling")
     report = MixReport(
         target_lufs=settings.target_lufs,
-        integrated_lufs=round(final_lufs, 3),
-        true_peak_db=round(limited.true_peak_db, 3),
+        integrated_lufs=round(integrated_lufs(encoded, rate), 3),
+        true_peak_db=round(delivered_peak_db, 3),
         limiter_reduction_db=round(limited.reduction_db, 3),
         music_gain_db=round(float(music_gain_db + static_db), 3),
         original_audio="replaced" if has_original_audio and settings.replace_audio else (
@@ -84,19 +114,17 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
         music_in_speech_db=None if inside is None else round(inside, 2),
         music_outside_speech_db=None if outside is None else round(outside, 2),
         notes=notes,
+        warp=warp,
     )
 
-    mix_wav = outputs.work_dir / "mix.wav"
-    soundfile.write(str(mix_wav), mix, rate, subtype="FLOAT")
     soundfile.write(str(outputs.stem_wav), stem, rate, subtype="PCM_24", format="WAV")
     encode_mp3(outputs.stem_wav, outputs.stem_mp3, bitrate=settings.mp3_bitrate,
                title=tags.title, artist=tags.artist, comment=tags.comment)
-    mux(video, mix_wav, outputs.video, bitrate=settings.audio_bitrate)
     return report
 
 
 def normalise(mix: np.ndarray, stem: np.ndarray, rate: int, settings: MixSettings,
-              tolerance_lu: float = 0.1) -> tuple[Limited, np.ndarray, float, float]:
+              tolerance_lu: float = 0.1, ceiling_db: float | None = None) -> tuple[Limited, np.ndarray, float, float]:
     """One static gain to the loudness target, then the true-peak limiter.
 
     The limiter takes some loudness off peaky material, so the static gain is chosen such that the
@@ -107,17 +135,18 @@ def normalise(mix: np.ndarray, stem: np.ndarray, rate: int, settings: MixSetting
     loudness = integrated_lufs(mix, rate)
     if not np.isfinite(loudness):
         raise InputError("the mix is silent; nothing to normalise")
+    ceiling = settings.true_peak_db if ceiling_db is None else ceiling_db
     peaks = sample_peaks(mix)  # peaks scale with a static gain: measured once
     gain_db = settings.target_lufs - loudness
     for _ in range(4):
         gain = np.float32(10.0 ** (gain_db / 20.0))
-        limited = limit_true_peak(mix * gain, rate, settings.true_peak_db, peaks=peaks * gain)
+        limited = limit_true_peak(mix * gain, rate, ceiling, peaks=peaks * gain)
         measured = integrated_lufs(limited.audio, rate)
         error = settings.target_lufs - measured
         if abs(error) <= tolerance_lu:
             break
         gain_db += error
-    stem_limited = limit_true_peak(stem * gain, rate, settings.true_peak_db)
+    stem_limited = limit_true_peak(stem * gain, rate, ceiling)
     return limited, stem_limited.audio, gain_db, measured
 
 

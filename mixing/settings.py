@@ -21,6 +21,8 @@ class MixSettings:
     music_vs_ambience_lu: float = 6.0  # relative to original audio that has no speech
     replace_audio: bool = False
     fade_out_s: float = 3.0  # longest closing fade; it starts on a bar line where one falls inside it
+    max_stretch: float = 0.08  # music with measured beats is bent at most this much to put cuts on beats
+    beat_tolerance_s: float = 0.07  # a cut within this of a beat is on it
     sample_rate: int = 48000
     audio_bitrate: str = "192k"
     mp3_bitrate: str = "128k"
@@ -36,6 +38,8 @@ class MixSettings:
             raise InputError(f"ducking depth {self.duck_depth_db} dB is outside 0..60")
         if self.duck_attack_ms < 0 or self.duck_release_ms < 0 or self.fade_out_s < 0:
             raise InputError("ducking attack/release and fade must not be negative")
+        if not 0.0 <= self.max_stretch <= 0.25:
+            raise InputError(f"max_stretch {self.max_stretch} is outside 0..0.25")
         return self
 
 

@@ -39,6 +39,7 @@ TBIOU_WINDOW_S = 0.5
 TRACK_RATE = 22050  # beat tracking rate: 11.6 ms frames at hop 256
 MARGIN_S = 0.5  # audio either side of a section given to the tracker, so its edges are tracked too
 MIX_RATE = 48000
+AUDIBLE_DB = 30.0  # beats count where the music is within this of its loudest (a closing fade keeps its beats)
 
 
 @dataclass
@@ -191,7 +192,7 @@ def track_sections(mono: np.ndarray, rate: int, spans: list[tuple[float, float, 
         piece = audio[int(lo * TRACK_RATE):int(hi * TRACK_RATE)]
         if len(piece) < TRACK_RATE:
             continue
-        bpm, found, down = measure_beats(piece, TRACK_RATE, planned or 120.0)
+        bpm, found, down = measure_beats(piece, TRACK_RATE, planned or 120.0, audible_within_db=AUDIBLE_DB)
         # a beat on the boundary belongs to the section it starts
         keep_to = end - HIT_TOLERANCE_S / 2 if index < len(spans) - 1 else end
         keep_from = start - HIT_TOLERANCE_S / 2 if index > 0 else 0.0

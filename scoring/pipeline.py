@@ -93,7 +93,8 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
                                       work_dir=work_dir),
             tags=mixing.StemTags(title=f"{video.stem} score", artist=f"autoscore {track.engine} engine",
                                  comment=f"engine={track.engine}; seed={track.seed}; prompt={track.prompt}"),
-            settings=score_plan.mix,
+            settings=score_plan.mix, beats=track.beats,
+            align_to_cuts=features.cuts.times if track.grid == "measured" else None,
         )
         timings["mixing"] = time.perf_counter() - started
         report("mixing", 1.0)
@@ -106,7 +107,7 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
                          f"{features.duration:.3f} s by more than a frame")
         if track.midi_path:
             shutil.copyfile(track.midi_path, temp["midi"])
-        draw_timeline(features, score_plan, track.beats, track.downbeats, temp["timeline"])
+        draw_timeline(features, score_plan, *_final_beats(track, mix_report), temp["timeline"])
         temp["plan"].write_text(jsonio.dumps(score_plan), encoding="utf-8")
         timings["outputs"] = time.perf_counter() - started
         timings["total"] = time.perf_counter() - total_started
@@ -119,7 +120,7 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
             engine={"name": track.engine, "model_id": track.model_id, "seed": track.seed, "prompt": track.prompt},
             duration=features.duration, output_duration=round(output_duration, 6),
             planned_bpm=score_plan.bpm, rendered_bpm=track.bpm, mix=mix_report,
-            alignment=alignment(features.cuts.times, track.beats, track.downbeats),
+            alignment=alignment(features.cuts.times, *_final_beats(track, mix_report)),
             timings={k: round(v, 3) for k, v in timings.items()},
             notes=notes + mix_report.notes,
         )
@@ -129,6 +130,13 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
         staged.commit()
         report("outputs", 1.0)
     return result
+
+
+def _final_beats(track: generation.MusicTrack, mix_report: mixing.MixReport) -> tuple[list[float], list[float]]:
+    """The beats as they sit in the mix: moved by the warp where mixing bent the music onto the cuts."""
+    if mix_report.warp is not None:
+        return mix_report.warp.beats, mix_report.warp.downbeats
+    return track.beats, track.downbeats
 
 
 def _stage_candidates(candidates: list[str], paths: OutputPaths, staged: StagedOutputs) -> dict[str, str]:

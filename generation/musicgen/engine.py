@@ -211,7 +211,7 @@ class MusicGenEngine:
         return MusicTrack(
             audio_path=str(path), sample_rate=rate, duration=round(audio.shape[1] / rate, 6), bpm=bpm,
             beats=beats, downbeats=downbeats, engine=self.name, seed=brief.seed, prompt=brief.prompt,
-            model_id=loaded.model_id, notes=notes, candidates=[str(measured[i][1]) for i in order],
+            model_id=loaded.model_id, notes=notes, candidates=[str(measured[i][1]) for i in order], grid="measured",
         )
 
 

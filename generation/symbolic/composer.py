@@ -18,6 +18,7 @@ from generation.tempo import Grid, beat_grid
 
 FINAL_CHORD_MIN_S = 1.0  # the closing chord sounds at least this long before the video ends
 RING_S = 2.0  # notes of the closing chord are held past the end; mixing trims and fades
+PULSE_TO_END_ENERGY = 0.45  # from this energy on, kick and hat keep the beat until the video ends
 ACCENT_WITHIN_S = 0.07  # a cut gets a cymbal only where a beat is this close to it
 
 
@@ -233,6 +234,11 @@ class Composer:
             self._note(roles["drums"], Drum.KICK, start, start + 0.3, level)
             if section.energy >= 0.3:
                 self._note(roles["drums"], Drum.CRASH, start, start + 0.3, level - 6)
+            if section.energy >= PULSE_TO_END_ENERGY:  # driving music keeps its pulse under the last chord
+                beats = self.grid.beats
+                for beat in beats[(beats > start + 1e-6) & (beats < self.brief.target_duration)]:
+                    self._note(roles["drums"], Drum.KICK, beat, beat + 0.2, level - 10)
+                    self._note(roles["drums"], Drum.CLOSED_HAT, beat, beat + 0.1, level - 24)
 
 
 def compose(brief: MusicBrief) -> tuple[pretty_midi.PrettyMIDI, Grid]:

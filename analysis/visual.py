@@ -8,6 +8,7 @@ import numpy as np
 from scenedetect import AdaptiveDetector, ContentDetector, SceneManager, VideoOpenFailure, open_video
 
 from analysis.features import CutFeatures, SaturationFeatures, TimeSeries
+from analysis.lowres import LowResStreamAv
 from analysis.saturation import SaturationSampler
 from analysis.settings import AnalysisSettings
 from common.errors import InputError
@@ -23,13 +24,17 @@ class VisualFeatures:
 
 
 def detect_visual(path: str, duration: float, settings: AnalysisSettings, progress=None) -> VisualFeatures:
+    manager = SceneManager()
     try:
-        video = open_video(path, backend=settings.video_backend)
+        if settings.video_backend == LowResStreamAv.BACKEND_NAME:
+            video = LowResStreamAv(path, settings.frame_width)
+            manager.auto_downscale = False  # frames arrive at the analysis size
+        else:
+            video = open_video(path, backend=settings.video_backend)
+            manager.auto_downscale = True  # to PySceneDetect's 256 px width, like `frame_width`
     except (VideoOpenFailure, OSError) as exc:
         raise InputError(f"{path}: cannot decode video ({exc})") from exc
 
-    manager = SceneManager()
-    manager.auto_downscale = True
     manager.add_detector(_cut_detector(settings))
     report = (lambda t: progress(min(1.0, t / duration))) if progress and duration > 0 else None
     sampler = SaturationSampler(settings.saturation_sample_hz, on_frame=report)

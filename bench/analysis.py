@@ -1,0 +1,160 @@
+"""Analysis speed against the decoder: how close `autoscore analyze` runs to a bare decode.
+
+    python bench/analysis.py [--clip FILE] [--long-minutes 10] [--json out.json]
+
+Makes (once, cached under ~/.cache/autoscore/bench) a 60 s 1080p30 H.264 clip at about 8 Mb/s with hard
+cuts and speech-like audio, unless --clip is given, then times in this one run:
+- `ffmpeg -i clip -f null -`: the decode floor;
+- `scenedetect -i clip detect-content`: what a user would otherwise run, for cuts alone;
+- `autoscore analyze clip`: cuts, saturation, speech and subtitles (the CLI, imports included);
+- the same analysis through the plain path (PySceneDetect's OpenCV backend at full resolution,
+  downscaled by its SceneManager), to check that the cut lists agree.
+Reports wall seconds, frames per second, ratios, peak RSS of each process, and the peak RSS of
+`autoscore analyze` on a clip of --long-minutes made by repeating the 60 s clip (streams, so it stays
+bounded).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import imageio_ffmpeg  # noqa: E402
+
+from samples.make_samples import SOURCES  # noqa: E402
+
+FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "autoscore" / "bench"
+SHOTS = [3.0, 2.0, 4.5, 1.5, 3.5, 2.5, 5.0, 2.0, 3.0, 4.0, 1.0, 3.0, 2.5, 3.5, 4.0, 2.0, 3.0, 2.5, 4.5, 3.0]
+
+
+def make_clip(path: Path) -> Path:
+    """60 s, 1920x1080, 30 fps, H.264 at ~8 Mb/s (grain keeps the encoder busy, as camera footage does)."""
+    if path.is_file():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    args, chains = [], []
+    for i, d in enumerate(SHOTS):
+        args += ["-f", "lavfi", "-t", f"{d}", "-i", SOURCES[i % len(SOURCES)].format(w=1920, h=1080, fps=30)]
+        chains.append(f"[{i}:v]format=yuv420p,noise=alls=14:allf=t,setsar=1[v{i}]")
+    graph = ";".join(chains) + ";" + "".join(f"[v{i}]" for i in range(len(SHOTS))) + \
+        f"concat=n={len(SHOTS)}:v=1:a=0[v]"
+    args += ["-f", "lavfi", "-t", "60", "-i", "anoisesrc=color=pink:amplitude=0.05:sample_rate=48000"]
+    partial = path.with_suffix(".partial.mp4")
+    subprocess.run([FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args,
+                    "-filter_complex", graph, "-map", "[v]", "-map", f"{len(SHOTS)}:a",
+                    "-c:v", "libx264", "-preset", "veryfast", "-b:v", "8M", "-maxrate", "8M", "-bufsize", "16M",
+                    "-g", "60", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-t", "60",
+                    "-movflags", "+faststart", str(partial)], check=True)
+    partial.rename(path)
+    return path
+
+
+def repeat_clip(clip: Path, minutes: int, out: Path) -> Path:
+    if out.is_file():
+        return out
+    listing = out.with_suffix(".txt")
+    listing.write_text("".join(f"file '{clip}'\n" for _ in range(minutes)))
+    partial = out.with_suffix(".partial.mp4")
+    subprocess.run([FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0",
+                    "-i", str(listing), "-c", "copy", str(partial)], check=True)
+    partial.rename(out)
+    listing.unlink()
+    return out
+
+
+def timed(command: list[str], cwd: Path | None = None) -> dict:
+    """Wall seconds and stdout of one command."""
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=cwd)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
+    return {"wall_s": round(wall, 3), "stdout": done.stdout}
+
+
+def rss_of(command: list[str]) -> float:
+    """Peak RSS (MB) of one command and its children, read by a fresh wrapper process (RUSAGE_CHILDREN
+    keeps the largest child ever, so each command gets its own wrapper)."""
+    wrapper = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    done = subprocess.run([sys.executable, "-c", wrapper, *command], capture_output=True, text=True, check=True)
+    return round(int(done.stdout.strip()) / 1024, 1)
+
+
+def frame_count(clip: Path) -> int:
+    import av
+
+    with av.open(str(clip)) as container:
+        stream = container.streams.video[0]
+        return stream.frames or int(float(stream.duration * stream.time_base) * float(stream.average_rate))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clip", type=Path, help="clip to time (default: the generated 60 s 1080p clip)")
+    parser.add_argument("--long-minutes", type=int, default=10, help="length of the memory check clip (0: skip)")
+    parser.add_argument("--json", type=Path, help="write the results here")
+    args = parser.parse_args()
+
+    clip = args.clip or make_clip(CACHE / "bench-1080p30-60s.mp4")
+    frames = frame_count(clip)
+    autoscore = shutil.which("autoscore") or str(Path(sys.executable).with_name("autoscore"))
+    scenedetect = shutil.which("scenedetect") or str(Path(sys.executable).with_name("scenedetect"))
+    results: dict = {"clip": str(clip), "frames": frames, "cpus": os.cpu_count()}
+    with tempfile.TemporaryDirectory(prefix="autoscore-bench-") as work:
+        runs = {
+            "decode_floor": [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(clip), "-f", "null",
+                             "-"],
+            "scenedetect": [scenedetect, "-q", "-i", str(clip), "-o", work, "detect-content"],
+            "autoscore_analyze": [autoscore, "analyze", str(clip), "--json", "--no-subtitles"],
+            "plain_path": [sys.executable, "-c",
+                           "import json, sys, analysis; from common import jsonio; "
+                           "f = analysis.analyze(sys.argv[1], analysis.AnalysisSettings(video_backend='opencv'), "
+                           "use_sidecar=False); print(json.dumps(jsonio.to_jsonable(f)))", str(clip)],
+        }
+        for name, command in runs.items():
+            timed(command, cwd=REPO)  # warm the page cache and any compiled caches
+            run = timed(command, cwd=REPO)
+            run["peak_rss_mb"] = rss_of(command)
+            run["fps"] = round(frames / run["wall_s"], 1)
+            results[name] = {k: v for k, v in run.items() if k != "stdout"}
+            if name in ("autoscore_analyze", "plain_path"):
+                results[name]["cuts"] = json.loads(run["stdout"])["cuts"]["times"]
+            print(f"{name:18s} {run['wall_s']:7.2f} s  {run['fps']:7.1f} fps  peak RSS {run['peak_rss_mb']:7.1f} MB",
+                  flush=True)
+        floor = results["decode_floor"]["wall_s"]
+        ours = results["autoscore_analyze"]["wall_s"]
+        results["ratio_to_decode_floor"] = round(ours / floor, 3)
+        results["speedup_over_scenedetect"] = round(results["scenedetect"]["wall_s"] / ours, 3)
+        plain, fast = results["plain_path"]["cuts"], results["autoscore_analyze"]["cuts"]
+        frame = 1.0 / 30
+        results["cuts_agree_within_a_frame"] = len(plain) == len(fast) and all(
+            abs(a - b) <= frame + 1e-6 for a, b in zip(plain, fast))
+        print(f"autoscore analyze / decode floor: {results['ratio_to_decode_floor']:.2f}x (target <= 1.2)")
+        print(f"scenedetect / autoscore analyze:  {results['speedup_over_scenedetect']:.2f}x (target >= 1.5)")
+        print(f"cut lists agree within a frame:   {results['cuts_agree_within_a_frame']} "
+              f"({len(fast)} cuts vs {len(plain)} on the plain path)")
+        if args.long_minutes:
+            long_clip = repeat_clip(clip, args.long_minutes, CACHE / f"bench-1080p30-{args.long_minutes}min.mp4")
+            short_rss = results["autoscore_analyze"]["peak_rss_mb"]
+            long_rss = rss_of([autoscore, "analyze", str(long_clip), "--json", "--no-subtitles"])
+            results["long_clip"] = {"minutes": args.long_minutes, "peak_rss_mb": long_rss,
+                                    "ratio_to_60s_rss": round(long_rss / short_rss, 3)}
+            print(f"peak RSS {args.long_minutes} min vs 60 s:         {long_rss:.0f} MB vs {short_rss:.0f} MB "
+                  f"({long_rss / short_rss:.2f}x)")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

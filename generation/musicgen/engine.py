@@ -32,6 +32,7 @@ class MusicGenOptions:
     window_s: float = 30.0
     overlap_s: float = 10.0
     crossfade_s: float = 0.5
+    decoder: str = "auto"  # "fast" (generation/musicgen/fast.py), "plain" (transformers generate), "auto": fast on CUDA
 
     @classmethod
     def from_brief(cls, brief: MusicBrief) -> MusicGenOptions:
@@ -46,6 +47,8 @@ class MusicGenOptions:
             raise InputError("the window overlap must be positive and shorter than the window")
         if options.guidance < 1.0 or options.temperature <= 0 or options.top_k < 0 or not 0 <= options.top_p <= 1:
             raise InputError("guidance must be >= 1, temperature > 0, top_k >= 0 and top_p in 0..1")
+        if options.decoder not in ("auto", "fast", "plain"):
+            raise InputError(f"unknown musicgen decoder {options.decoder!r} (auto, fast or plain)")
         return options
 
 
@@ -173,6 +176,8 @@ class MusicGenEngine:
             flat = prompt.reshape(len(texts) * k, -1)
             start_ids = torch.cat([start_ids, flat.cpu()], dim=1)
             extra["decoder_input_ids"] = flat.to(loaded.device)
+        if _use_fast(options, loaded.device):
+            return self._window_fast(loaded, inputs, start_ids, max_length, options, seed, step)
         _, pattern = model.decoder.build_delay_pattern_mask(start_ids, pad_token_id=bos, max_length=max_length)
         tap = _Tap(step)
         torch.manual_seed(seed)
@@ -190,6 +195,32 @@ class MusicGenEngine:
         hop = loaded.sample_rate // loaded.frame_rate
         audio = values[:, 0, : frames * hop].float().cpu().numpy()
         return codes, audio
+
+    def _window_fast(self, loaded, inputs, start_ids, max_length: int, options: MusicGenOptions, seed: int, step):
+        """The same window through the fast decode loop (static cache, guidance and sampling on the device)."""
+        import torch
+
+        from generation.musicgen.fast import FastDecoder, Sampling, encoder_states
+
+        model, k = loaded.model, loaded.num_codebooks
+        bos = model.generation_config.decoder_start_token_id
+        prefix, pattern = model.decoder.build_delay_pattern_mask(start_ids, pad_token_id=bos, max_length=max_length)
+        rows = start_ids.shape[0] // k
+        sampling = Sampling(guidance=options.guidance, temperature=options.temperature, top_k=options.top_k,
+                            top_p=options.top_p)
+        torch.manual_seed(seed)
+        try:
+            hidden, mask = encoder_states(model, inputs, options.guidance)
+            ids = FastDecoder(model, rows, max_length, sampling).generate(prefix, pattern, hidden, mask, on_step=step)
+            codes = undelay(ids[:, : max_length - 1], k)
+            with torch.inference_mode():
+                values = model.audio_encoder.decode(codes[None], audio_scales=[None] * rows).audio_values
+        except torch.cuda.OutOfMemoryError as exc:
+            torch.cuda.empty_cache()
+            raise OutOfMemory() from exc
+        hop = loaded.sample_rate // loaded.frame_rate
+        frames = max_length - k - 1
+        return codes, values[:, 0, : frames * hop].float().cpu().numpy()
 
     def _track(self, brief: MusicBrief, loaded, audio: np.ndarray, work_dir: Path, notes: list[str]) -> MusicTrack:
         import soundfile
@@ -213,6 +244,12 @@ class MusicGenEngine:
             beats=beats, downbeats=downbeats, engine=self.name, seed=brief.seed, prompt=brief.prompt,
             model_id=loaded.model_id, notes=notes, candidates=[str(measured[i][1]) for i in order], grid="measured",
         )
+
+
+def _use_fast(options: MusicGenOptions, device) -> bool:
+    if options.decoder == "auto":
+        return getattr(device, "type", str(device)).startswith("cuda")
+    return options.decoder == "fast"
 
 
 def _chunks(count: int, size: int) -> list[list[int]]:

@@ -39,7 +39,11 @@ def detect_visual(path: str, duration: float, settings: AnalysisSettings, progre
     report = (lambda t: progress(min(1.0, t / duration))) if progress and duration > 0 else None
     sampler = SaturationSampler(settings.saturation_sample_hz, on_frame=report)
     manager.add_detector(sampler)
-    frames = manager.detect_scenes(video)
+    try:
+        frames = manager.detect_scenes(video)
+    finally:
+        if isinstance(video, LowResStreamAv):
+            video.close()
     if frames == 0:
         raise InputError(f"{path}: no video frame could be decoded")
 

@@ -1,11 +1,13 @@
 """MusicGen generation speed on this machine, with full-size architectures and random weights.
 
 Random weights cost what real ones cost, so no download is needed. Times the engine's own window
-generation (transformers' generate, text-conditioned, sampling with top-k 250) and reports seconds per
-audio second, tokens per second and peak memory, for each size, batch and guidance setting.
+generation (text-conditioned, sampling with top-k 250) through both decoders in the same run: the plain
+path (transformers' generate) and the fast loop (generation/musicgen/fast.py: static cache, guidance and
+sampling on the device, a CUDA graph on GPUs). Reports seconds per audio second and per 30 s clip,
+tokens per second, peak memory, nvidia-smi utilisation on CUDA, and the fast/plain speed-up.
 
     python bench/musicgen.py                       # CPU-friendly defaults: small, 2 s of audio
-    python bench/musicgen.py --sizes small,medium --batches 1,8 --seconds 10 --device cuda
+    python bench/musicgen.py --sizes small,medium --batches 1,8,32 --seconds 30 --device cuda
 """
 from __future__ import annotations
 
@@ -20,6 +22,27 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+class GpuUtilisation:
+    """nvidia-smi's utilisation, sampled every 100 ms from construction until stop() (mean %)."""
+
+    def __init__(self):
+        import shutil
+        import subprocess
+
+        self.process = None
+        if shutil.which("nvidia-smi"):
+            command = ["nvidia-smi", "--query-gpu=utilization.gpu", "--format=csv,noheader,nounits", "-lms", "100"]
+            self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+
+    def stop(self) -> float | None:
+        if self.process is None:
+            return None
+        self.process.terminate()
+        out, _ = self.process.communicate()
+        values = [float(v) for v in out.split() if v.strip().replace(".", "", 1).isdigit()]
+        return round(sum(values) / len(values), 1) if values else None
+
+
 def peak_rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
 
@@ -32,6 +55,7 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--guidance", default="both", choices=["both", "on", "off"])
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--decoders", default="plain,fast", help="plain, fast or both (same run)")
     parser.add_argument("--out", type=Path, default=None, help="also write the rows as JSON here")
     args = parser.parse_args()
 
@@ -61,43 +85,50 @@ def main() -> None:
         frames = int(args.seconds * loaded.frame_rate)
         for batch in map(int, args.batches.split(",")):
             for scale in guidance:
-                options = MusicGenOptions(guidance=scale)
-                texts = ["joyful pop instrumental piano drums"] * batch
-                engine._window(loaded, texts, None, min(frames, 25), options, 0, lambda: None)  # warm-up
-                if cuda:
-                    torch.cuda.synchronize()
-                    torch.cuda.reset_peak_memory_stats()
-                times = []
-                for repeat in range(args.repeats):
-                    started = time.perf_counter()
-                    engine._window(loaded, texts, None, frames, options, repeat, lambda: None)
+                plain_wall = None
+                for decoder in args.decoders.split(","):
+                    options = MusicGenOptions(guidance=scale, decoder=decoder)
+                    texts = ["joyful pop instrumental piano drums"] * batch
+                    engine._window(loaded, texts, None, min(frames, 25), options, 0, lambda: None)  # warm-up
                     if cuda:
                         torch.cuda.synchronize()
-                    times.append(time.perf_counter() - started)
-                wall = min(times)
-                row = {
-                    "size": size, "batch": batch, "guidance": scale, "audio_s": args.seconds, "device": device,
-                    "dtype": str(dtype).replace("torch.", ""), "wall_s": round(wall, 3),
-                    "s_per_audio_s": round(wall / args.seconds, 4),
-                    "s_per_clip_per_audio_s": round(wall / args.seconds / batch, 4),
-                    "steps_per_s": round((frames + 4) / wall, 1),
-                    "tokens_per_s": round((frames + 4) * batch * 4 / wall, 1),
-                    "peak_mem_gb": round(torch.cuda.max_memory_allocated() / 1024 ** 3, 2) if cuda
-                    else round(peak_rss_gb(), 2),
-                }
-                rows.append(row)
-                print(json.dumps(row), flush=True)
+                        torch.cuda.reset_peak_memory_stats()
+                    times, utilisation = [], GpuUtilisation() if cuda else None
+                    for repeat in range(args.repeats):
+                        started = time.perf_counter()
+                        engine._window(loaded, texts, None, frames, options, repeat, lambda: None)
+                        if cuda:
+                            torch.cuda.synchronize()
+                        times.append(time.perf_counter() - started)
+                    wall = min(times)
+                    plain_wall = wall if decoder == "plain" else plain_wall
+                    row = {
+                        "size": size, "batch": batch, "guidance": scale, "decoder": decoder,
+                        "audio_s": args.seconds, "device": device,
+                        "dtype": str(dtype).replace("torch.", ""), "wall_s": round(wall, 3),
+                        "s_per_audio_s": round(wall / args.seconds, 4),
+                        "s_per_30s_clip": round(wall / args.seconds * 30 / batch, 3),
+                        "steps_per_s": round((frames + 4) / wall, 1),
+                        "tokens_per_s": round((frames + 4) * batch * 4 / wall, 1),
+                        "peak_mem_gb": round(torch.cuda.max_memory_allocated() / 1024 ** 3, 2) if cuda
+                        else round(peak_rss_gb(), 2),
+                        "gpu_util_pct": utilisation.stop() if utilisation else None,
+                        "speedup_vs_plain": round(plain_wall / wall, 2) if plain_wall else None,
+                    }
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
         del model, loaded
         if cuda:
             torch.cuda.empty_cache()
 
     print("\n" + header)
-    print(f"{'size':<7}{'batch':>6}{'cfg':>5}{'wall s':>9}{'s/audio s':>11}{'per clip':>10}{'steps/s':>9}"
-          f"{'tokens/s':>10}{'peak GB':>9}")
+    print(f"{'size':<7}{'batch':>6}{'cfg':>5}{'decoder':>8}{'wall s':>9}{'s/audio s':>11}{'s/30s clip':>11}"
+          f"{'steps/s':>9}{'tokens/s':>10}{'peak GB':>9}{'GPU %':>7}{'vs plain':>9}")
     for r in rows:
-        print(f"{r['size']:<7}{r['batch']:>6}{r['guidance']:>5.0f}{r['wall_s']:>9.2f}{r['s_per_audio_s']:>11.3f}"
-              f"{r['s_per_clip_per_audio_s']:>10.3f}{r['steps_per_s']:>9.1f}{r['tokens_per_s']:>10.0f}"
-              f"{r['peak_mem_gb']:>9.2f}")
+        print(f"{r['size']:<7}{r['batch']:>6}{r['guidance']:>5.0f}{r['decoder']:>8}{r['wall_s']:>9.2f}"
+              f"{r['s_per_audio_s']:>11.3f}{r['s_per_30s_clip']:>11.3f}{r['steps_per_s']:>9.1f}"
+              f"{r['tokens_per_s']:>10.0f}{r['peak_mem_gb']:>9.2f}{r['gpu_util_pct'] or 0:>7.0f}"
+              f"{r['speedup_vs_plain'] or 1:>9.2f}")
     if args.out:
         args.out.write_text(json.dumps({"header": header, "rows": rows}, indent=2))
 

@@ -59,6 +59,8 @@ def _setup_logging(verbose: bool) -> None:
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, force=True,
                         handlers=[RichHandler(console=stderr, show_path=False, show_time=False)], format="%(message)s")
+    import scenedetect  # noqa: F401  (configures its "pyscenedetect" logger on import: import it before quieting it)
+
     logging.getLogger("pyscenedetect").setLevel(logging.WARNING)
 
 

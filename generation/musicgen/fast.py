@@ -181,13 +181,20 @@ class FastDecoder:
         saved_position = self.position.clone()
         saved_ids = self.ids.clone()
         graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
-            self._step()
+        try:
+            with torch.cuda.graph(graph):
+                self._step()
+        except RuntimeError as exc:  # a driver or kernel that cannot be captured: same loop, launched eagerly
+            log.warning("CUDA graph capture failed (%s); decoding without a graph", exc)
+            graph = None
         # Capturing does not run the step: nothing moved, but restore to be certain.
         self.position.copy_(saved_position)
         self.ids.copy_(saved_ids)
         for _ in range(steps - 1):
-            graph.replay()
+            if graph is not None:
+                graph.replay()
+            else:
+                self._step()
             if on_step:
                 on_step()
 

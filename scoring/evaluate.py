@@ -31,6 +31,7 @@ from common.media import check_readable_file, read_audio
 from generation.beats import measure_beats
 from mixing.loudness import integrated_lufs, true_peak_db
 from scoring.plan import ScorePlan, load_plan
+from scoring.report import alignment
 
 log = logging.getLogger(__name__)
 
@@ -210,16 +211,12 @@ def tempo_error(measured: float, planned: float) -> float:
 
 def cut_hits(cuts: list[float], beats: list[float], downbeats: list[float]
              ) -> tuple[float | None, float | None, float | None]:
+    """(share of cuts on a beat, share on a downbeat, mean distance to the nearest beat in ms)."""
     if not cuts:
         return None, None, None
-    if not beats:
-        return 0.0, 0.0, None
-    beat_arr, down_arr = np.asarray(beats), np.asarray(downbeats or beats)
-    offsets = np.array([np.min(np.abs(beat_arr - c)) for c in cuts])
-    down_offsets = np.array([np.min(np.abs(down_arr - c)) for c in cuts])
-    return (round(float(np.mean(offsets <= HIT_TOLERANCE_S + 1e-9)), 4),
-            round(float(np.mean(down_offsets <= HIT_TOLERANCE_S + 1e-9)), 4),
-            round(float(offsets.mean() * 1000), 1))
+    found = alignment(cuts, beats, downbeats, HIT_TOLERANCE_S * 1000)
+    return (round(found.cuts_on_beat / found.cuts, 4), round(found.cuts_on_downbeat / found.cuts, 4),
+            found.mean_offset_ms)
 
 
 def tbiou(cuts: list[float], beats: list[float], window_s: float) -> float:

@@ -81,6 +81,15 @@ def _errors_reported() -> Iterator[None]:
         _fail(f"internal error: {type(exc).__name__}: {exc} (set AUTOSCORE_DEBUG=1 for a traceback)", 1)
 
 
+@contextmanager
+def _needs_extras(message: str) -> Iterator[None]:
+    """An import of an optional extra that fails becomes `message` and the missing module's name."""
+    try:
+        yield
+    except ImportError as exc:
+        raise AutoscoreError(f"{message} ({exc.name})") from None
+
+
 def _fail(message: str, code: int) -> None:
     stderr.print(f"autoscore: error: {message}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
@@ -373,12 +382,10 @@ def serve(
     """Run the HTTP API (OpenAPI docs at /docs)."""
     _setup_logging(verbose)
     with _errors_reported():
-        try:
+        with _needs_extras("serve needs the [serve] extra: pip install 'autoscore[serve]'"):
             import uvicorn
 
             from scoring.api import ServerSettings, create_app
-        except ImportError as exc:
-            raise AutoscoreError(f"serve needs the [serve] extra: pip install 'autoscore[serve]' ({exc.name})")
         tokens = set(token) | {t.strip() for t in os.environ.get("AUTOSCORE_TOKENS", "").split(",") if t.strip()}
         if not tokens:
             raise UsageError("give at least one --token (or AUTOSCORE_TOKENS): the API accepts no anonymous jobs")
@@ -416,12 +423,9 @@ def worker(
     """Run jobs from the API's queue: a Celery worker, prefetch 1, late acks, redelivery if a process dies."""
     _setup_logging(verbose)
     with _errors_reported():
-        try:
+        with _needs_extras("worker needs the [dist] and [serve] extras: pip install 'autoscore[serve,dist]'"):
             from scoring.api import ServerSettings
             from scoring.distributed import run_worker
-        except ImportError as exc:
-            raise AutoscoreError(f"worker needs the [dist] and [serve] extras: pip install 'autoscore[serve,dist]' "
-                                 f"({exc.name})")
         if concurrency < 1:
             raise UsageError("--concurrency must be at least 1")
         if gpus:

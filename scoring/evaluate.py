@@ -122,7 +122,8 @@ def evaluate(inputs: EvaluationInputs) -> tuple[Evaluation, analysis.VideoFeatur
 
     mix_lufs = peak = None
     if features.info.has_audio:
-        mix = read_audio(video, sample_rate=MIX_RATE, channels=2, what=f"decoding the audio of {video}")
+        mix = music if music_source == "mix" else read_audio(video, sample_rate=MIX_RATE, channels=2,
+                                                               what=f"decoding the audio of {video}")
         loudness = integrated_lufs(mix, MIX_RATE)
         mix_lufs = round(loudness, 2) if np.isfinite(loudness) else None
         peak = round(true_peak_db(mix), 2)

@@ -1,10 +1,13 @@
-"""The fast MusicGen decode loop against transformers' own path, on CPU (no CUDA graph here).
+"""The fast MusicGen decode loop against transformers' own path: on CPU in CI (the eager loop), and on
+CUDA where one is present (the CUDA-graph loop, one graph per cache bucket).
 
 Greedy decoding must give the plain path's tokens; with sampling, each step's guided scores must equal
 what transformers' decoder computes for the same tokens; the sampler must draw from softmax(scores)
 after the same top-k/top-p filtering as transformers' warpers.
 """
 from __future__ import annotations
+
+import copy
 
 import pytest
 
@@ -19,6 +22,7 @@ from generation.musicgen.fast import FastDecoder, Sampling, draw, encoder_states
 
 BOS = 2048
 TEXTS = ["calm piano strings", "driving drums bass"]
+DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
 
 
 @pytest.fixture(scope="module")
@@ -48,27 +52,51 @@ def _plain_greedy(model, inputs, start_ids, prompt, max_length, guidance):
     return model.decoder.apply_delay_pattern_mask(tap.latest, pattern)
 
 
-@pytest.mark.parametrize("guidance, prompt_frames", [(3.0, 0), (1.0, 0), (3.0, 24)])
-def test_greedy_tokens_equal_the_plain_path_for_200_steps(tiny, guidance, prompt_frames):
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("guidance, prompt_frames, bucket", [(3.0, 0, 256), (1.0, 0, 48), (3.0, 24, 64)])
+def test_greedy_tokens_equal_the_plain_path_for_200_steps(tiny, device, guidance, prompt_frames, bucket,
+                                                          monkeypatch):
+    monkeypatch.setattr(FastDecoder, "bucket", bucket)  # several buckets: attention reads a growing cache
     model, processor = tiny
+    model = model if device == "cpu" else copy.deepcopy(model).to(device)
     k = model.decoder.num_codebooks
-    inputs = processor(text=TEXTS, padding=True, return_tensors="pt")
+    inputs = processor(text=TEXTS, padding=True, return_tensors="pt").to(device)
     start_ids = torch.full((len(TEXTS) * k, 1), BOS, dtype=torch.long)
     prompt = None
     if prompt_frames:  # a continuation window: the previous window's last codes as the prompt
         prompt = torch.randint(0, 2048, (len(TEXTS) * k, prompt_frames), generator=torch.Generator().manual_seed(1))
         start_ids = torch.cat([start_ids, prompt], dim=1)
+        prompt = prompt.to(device)
     max_length = start_ids.shape[1] + 200 + 1
-    plain = _plain_greedy(model, inputs, start_ids, prompt, max_length, guidance)
+    plain = _plain_greedy(model, inputs, start_ids.to(device), prompt, max_length, guidance)
 
     prefix, pattern = model.decoder.build_delay_pattern_mask(start_ids, pad_token_id=BOS, max_length=max_length)
     hidden, mask = encoder_states(model, inputs, guidance)
     decoder = FastDecoder(model, len(TEXTS), max_length, Sampling(guidance=guidance, greedy=True))
     fast = decoder.generate(prefix, pattern, hidden, mask)
-    assert decoder.use_graph is False  # CPU: the eager loop
+    assert decoder.use_graph is (device == "cuda")
     steps = plain.shape[-1] - start_ids.shape[-1]
     assert steps >= 200
     assert torch.equal(fast[:, : plain.shape[-1]], plain)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_a_captured_draw_follows_the_softmax_on_every_replay():
+    scores = torch.tensor([[2.0, 1.0, 0.0, -1.0, float("-inf")]], device="cuda").expand(1000, -1).contiguous()
+    out = torch.empty(1000, dtype=torch.long, device="cuda")
+    draw(scores)  # warm-up before capture
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        out.copy_(draw(scores))
+    counts = torch.zeros(5, device="cuda")
+    firsts = []
+    for _ in range(200):
+        graph.replay()
+        counts += torch.bincount(out, minlength=5)
+        firsts.append(out[:20].clone())
+    assert len({tuple(f.tolist()) for f in firsts}) == 200  # fresh noise on every replay
+    freq = counts / counts.sum()
+    torch.testing.assert_close(freq.cpu(), scores[0].softmax(-1).cpu(), atol=4e-3, rtol=0)
 
 
 def test_sampled_steps_have_the_plain_decoders_scores(tiny):
@@ -131,3 +159,27 @@ def test_engine_renders_through_the_fast_path(tmp_path, tiny_checkpoint):
                                        "window_s": 2.0, "overlap_s": 1.0, "candidates": 2})
     track = render(brief, tmp_path, engine="musicgen")
     assert track.grid == "measured" and track.duration >= 3.0 and len(track.candidates) == 2
+
+
+def test_the_cache_is_freed_when_generate_returns(tiny):
+    """At batch 32 the cache is tens of GB: it must go with the decoder's last reference, not at the
+    next garbage collection (a leak found on an H100 when consecutive windows ran out of memory)."""
+    import gc
+    import weakref
+
+    model, processor = tiny
+    k = model.decoder.num_codebooks
+    inputs = processor(text=TEXTS[:1], return_tensors="pt")
+    start_ids = torch.full((k, 1), BOS, dtype=torch.long)
+    prefix, pattern = model.decoder.build_delay_pattern_mask(start_ids, pad_token_id=BOS, max_length=40)
+    hidden, mask = encoder_states(model, inputs, 3.0)
+    decoder = FastDecoder(model, 1, 40, Sampling())
+    ids = decoder.generate(prefix, pattern, hidden, mask)
+    alive = weakref.ref(decoder)
+    gc.disable()
+    try:
+        del decoder
+        assert alive() is None
+    finally:
+        gc.enable()
+    assert ids.shape == (k, 40)

@@ -8,7 +8,11 @@ autoregressive loop itself, on state allocated once for the whole window:
 - classifier-free guidance, temperature, top-k, top-p, sampling (Gumbel-max: the same distribution as
   multinomial) and the codebook delay pattern all run on the device;
 - the step position lives on the device and advances inside the step, so the host only launches work
-  and never waits for a token; on CUDA the whole step is captured once as a CUDA graph and replayed.
+  and never waits for a token; on CUDA the whole step is captured as a CUDA graph and replayed;
+- attention reads the cache only up to the next multiple of `bucket` positions past the step, not the
+  whole window (at batch 32 the cache, not the weights, is most of the bytes a step reads); on CUDA
+  each bucket has its own graph, all captured before the first replay;
+- the query, key and value projections of self-attention run as one matrix product.
 The arithmetic is the decoder's own (same modules, same order), so greedy decoding gives the plain
 path's tokens and sampling draws from the same per-step distribution (tests/test_musicgen_fast.py).
 """
@@ -34,6 +38,10 @@ class Sampling:
 
 class FastDecoder:
     """The decode loop for one loaded MusicgenForConditionalGeneration, one batch shape and one length."""
+
+    bucket = 256  # cache positions attended per step, rounded up to this
+    fuse_qkv = True
+    compile_step = False  # torch.compile the decoder (experimental: one compile per bucket)
 
     def __init__(self, model, rows: int, max_length: int, sampling: Sampling, *, use_graph: bool | None = None):
         self.model = model
@@ -76,26 +84,45 @@ class FastDecoder:
             positions.make_weights(self.max_length, positions.embedding_dim)
         self.position_table = positions.weights[: self.max_length].to(self.device, self.dtype)
         self.slots = torch.arange(self.max_length, device=self.device)
+        self.qkv = []
+        if self.fuse_qkv:
+            for layer in layers:
+                attn = layer.self_attn
+                parts = (attn.q_proj, attn.k_proj, attn.v_proj)
+                weight = torch.cat([p.weight for p in parts])
+                bias = None if attn.q_proj.bias is None else torch.cat(
+                    [p.bias if p.bias is not None else torch.zeros_like(attn.q_proj.bias) for p in parts])
+                self.qkv.append((weight, bias))
+        self.forward = torch.compile(self._scores_for, dynamic=False) if self.compile_step else self._scores_for
+
+    def limit(self, position: int) -> int:
+        """Cache positions a step at `position` attends over: past it, rounded up to a bucket."""
+        return min(self.max_length, -(-(position + 1) // self.bucket) * self.bucket)
 
     # --- one step ------------------------------------------------------------------------------
-    def _hidden(self, ids: torch.Tensor, start: torch.Tensor, length: int) -> torch.Tensor:
+    def _hidden(self, ids: torch.Tensor, start: torch.Tensor, length: int, limit: int) -> torch.Tensor:
         """Decoder output for `length` new tokens per row, `ids` (n, K, length), written to the cache
-        at positions start .. start+length-1 (`start`: a 1-element device tensor)."""
+        at positions start .. start+length-1 (`start`: a 1-element device tensor); attention reads cache
+        positions below `limit`, which must lie past the last new token."""
         embeds = sum(self.decoder.embed_tokens[c](ids[:, c]) for c in range(self.k))
         where = start + torch.arange(length, device=self.device)
         hidden = embeds + self.position_table.index_select(0, where)[None]
         # token i attends to every cached position up to start + i
-        visible = self.slots[None, :] <= where[:, None]  # (length, max_length)
+        visible = self.slots[None, :limit] <= where[:, None]  # (length, limit)
         for i, layer in enumerate(self.decoder.layers):
             residual = hidden
             x = layer.self_attn_layer_norm(hidden)
             attn = layer.self_attn
             shape = (self.n, length, self.heads_n, self.head_dim)
-            q = attn.q_proj(x).view(shape).transpose(1, 2)
-            self.cache_k[i].index_copy_(2, where, attn.k_proj(x).view(shape).transpose(1, 2))
-            self.cache_v[i].index_copy_(2, where, attn.v_proj(x).view(shape).transpose(1, 2))
-            out = F.scaled_dot_product_attention(q, self.cache_k[i], self.cache_v[i], attn_mask=visible,
-                                                 scale=attn.scaling)
+            if self.qkv:
+                q, k, v = F.linear(x, *self.qkv[i]).view(self.n, length, 3 * self.heads_n, self.head_dim) \
+                    .transpose(1, 2).split(self.heads_n, dim=1)
+            else:
+                q, k, v = (proj(x).view(shape).transpose(1, 2) for proj in (attn.q_proj, attn.k_proj, attn.v_proj))
+            self.cache_k[i].index_copy_(2, where, k)
+            self.cache_v[i].index_copy_(2, where, v)
+            out = F.scaled_dot_product_attention(q, self.cache_k[i][:, :, :limit], self.cache_v[i][:, :, :limit],
+                                                 attn_mask=visible, scale=attn.scaling)
             hidden = residual + attn.out_proj(out.transpose(1, 2).reshape(self.n, length, -1))
 
             residual = hidden
@@ -125,12 +152,14 @@ class FastDecoder:
             return scores.argmax(dim=-1)
         return draw(filtered(scores, self.sampling))
 
-    def _step(self) -> None:
+    def _scores_for(self, fed: torch.Tensor, position: torch.Tensor, limit: int) -> torch.Tensor:
+        return self._scores(self._hidden(fed, position, 1, limit)[:, -1])
+
+    def _step(self, limit: int) -> None:
         """One token per codebook for every row, from the state on the device; advances the position."""
         tokens = self.ids.index_select(2, self.position).reshape(self.rows, self.k, 1)
         fed = tokens.repeat(2, 1, 1) if self.cfg else tokens
-        hidden = self._hidden(fed, self.position, 1)[:, -1]
-        scores = self._scores(hidden)
+        scores = self.forward(fed, self.position, limit)
         if self.scores_log is not None:
             self.scores_log.append(scores.clone())
         chosen = self._choose(scores).view(self.rows, self.k)
@@ -148,6 +177,16 @@ class FastDecoder:
         from build_delay_pattern_mask; `encoder_hidden`/`encoder_mask` as the plain path gives the decoder
         (guided rows first, then the null rows). Returns ids (rows*K, max_length), pattern applied."""
         self._allocate(encoder_hidden, encoder_mask)
+        try:
+            return self._generate(input_ids, pattern, on_step)
+        finally:  # the cache is gigabytes at large batches: free it now, not when a collector finds the decoder
+            self._release()
+
+    def _release(self) -> None:
+        self.cache_k = self.cache_v = self.cross_k = self.cross_v = self.qkv = []
+        self.forward = None  # a bound method: a reference cycle through self
+
+    def _generate(self, input_ids: torch.Tensor, pattern: torch.Tensor, on_step) -> torch.Tensor:
         start = input_ids.shape[-1]
         self.pattern = pattern.view(self.rows, self.k, -1).to(self.device)
         self.ids = self.pattern.clone()
@@ -156,45 +195,50 @@ class FastDecoder:
         if start > 1:  # the prompt in one pass; the last prompt token is fed by the first step
             prefix = self.ids[:, :, : start - 1]
             fed = prefix.repeat(2, 1, 1) if self.cfg else prefix
-            self._hidden(fed, torch.zeros(1, dtype=torch.long, device=self.device), start - 1)
+            self._hidden(fed, torch.zeros(1, dtype=torch.long, device=self.device), start - 1, self.limit(start - 2))
         self.position = torch.full((1,), start - 1, dtype=torch.long, device=self.device)
-        steps = self.max_length - start
-        if self.use_graph and steps > 1 and self.scores_log is None:
-            self._run_graph(steps, on_step)
+        positions = range(start - 1, self.max_length - 1)  # the step at p writes the token of p + 1
+        if self.use_graph and len(positions) > 1 and self.scores_log is None:
+            self._run_graphs(positions, on_step)
         else:
-            for _ in range(steps):
-                self._step()
+            for p in positions:
+                self._step(self.limit(p))
                 if on_step:
                     on_step()
         return self.ids.reshape(self.rows * self.k, -1)
 
-    def _run_graph(self, steps: int, on_step) -> None:
-        # Capture one step (after a warm-up on a side stream, as CUDA graphs require), then replay it.
-        # The warm-up step is a real step: its token is kept and the replays continue from it.
+    def _run_graphs(self, positions: range, on_step) -> None:
+        # The first step runs eagerly on a side stream (the warm-up CUDA graphs need; with compile_step
+        # it also compiles), then one graph per bucket is captured, and the rest of the steps replay them.
+        # Capturing runs nothing, so the state is as the warm-up step left it.
         stream = torch.cuda.Stream()
         stream.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(stream):
-            self._step()
+            self._step(self.limit(positions[0]))
         torch.cuda.current_stream().wait_stream(stream)
         if on_step:
             on_step()
-        saved_position = self.position.clone()
-        saved_ids = self.ids.clone()
-        graph = torch.cuda.CUDAGraph()
+        rest = positions[1:]
+        graphs: dict[int, torch.cuda.CUDAGraph] = {}
         try:
-            with torch.cuda.graph(graph):
-                self._step()
+            pool = None
+            for limit in sorted({self.limit(p) for p in rest}):
+                if self.compile_step and limit != self.limit(positions[0]):
+                    raise RuntimeError("compile_step captures one bucket only; set bucket >= the window")
+                graph = torch.cuda.CUDAGraph()
+                with torch.cuda.graph(graph, pool=pool):
+                    self._step(limit)
+                pool = graph.pool()
+                graphs[limit] = graph
         except RuntimeError as exc:  # a driver or kernel that cannot be captured: same loop, launched eagerly
             log.warning("CUDA graph capture failed (%s); decoding without a graph", exc)
-            graph = None
-        # Capturing does not run the step: nothing moved, but restore to be certain.
-        self.position.copy_(saved_position)
-        self.ids.copy_(saved_ids)
-        for _ in range(steps - 1):
-            if graph is not None:
-                graph.replay()
+            graphs = {}
+        for p in rest:
+            limit = self.limit(p)
+            if limit in graphs:
+                graphs[limit].replay()
             else:
-                self._step()
+                self._step(limit)
             if on_step:
                 on_step()
 

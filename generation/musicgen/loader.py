@@ -98,6 +98,7 @@ def load(model: str = "small", device: str = "auto") -> LoadedModel:
                 raise ModelError(f"{source}: not a MusicGen checkpoint folder ({exc})") from exc
             raise ModelError(missing_weights_message(model, source)) from exc
         loaded = loaded.to(device).eval()
+        compact_recurrent_weights(loaded)
         result = LoadedModel(
             model=loaded, processor=processor, model_id=source, device=device, dtype=str(dtype).replace("torch.", ""),
             sample_rate=int(loaded.config.audio_encoder.sampling_rate),
@@ -107,6 +108,16 @@ def load(model: str = "small", device: str = "auto") -> LoadedModel:
         log.info("loaded MusicGen %s on %s (%s)", source, device, result.dtype)
         _LOADED[key] = result
         return result
+
+
+def compact_recurrent_weights(model) -> None:
+    """EnCodec's LSTMs: one contiguous weight block after a move or dtype change, or cuDNN copies the
+    weights on every decode (and warns each time)."""
+    import torch
+
+    for module in model.modules():
+        if isinstance(module, torch.nn.LSTM):
+            module.flatten_parameters()
 
 
 def forget(model: str, device: str) -> None:

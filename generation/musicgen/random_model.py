@@ -36,12 +36,14 @@ def config(size: str):
     return MusicgenConfig(text_encoder=text, audio_encoder=audio, decoder=decoder)
 
 
-def build(size: str = "tiny", seed: int = 0):
+def build(size: str = "tiny", seed: int = 0, device: str | None = None):
+    """`device`: where the weights are drawn (a GPU draws a full-size model's in seconds, a CPU in minutes)."""
     import torch
     from transformers import MusicgenForConditionalGeneration
 
     torch.manual_seed(seed)
-    model = MusicgenForConditionalGeneration(config(size))
+    with torch.device(device or "cpu"):
+        model = MusicgenForConditionalGeneration(config(size))
     with torch.no_grad():  # EnCodec's codebooks start as zero buffers: every code would decode to the same sound
         for layer in model.audio_encoder.quantizer.layers:
             layer.codebook.embed.normal_()

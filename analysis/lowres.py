@@ -19,6 +19,8 @@ import av
 import numpy as np
 from scenedetect.backends.pyav import VideoStreamAv
 
+from common.media import quiet_av
+
 log = logging.getLogger(__name__)
 
 AHEAD = 16  # decoded frames waiting for the detectors (each is one full-size frame in memory)
@@ -31,6 +33,7 @@ class LowResStreamAv(VideoStreamAv):
 
     def __init__(self, path: str, width: int):
         super().__init__(path, threading_mode="AUTO")
+        quiet_av()  # after: the base class restores FFmpeg's default (chatty) log callback
         full_width, full_height = super().frame_size
         self.small_width = min(width, full_width) // 2 * 2
         self.small_height = max(2, round(full_height * self.small_width / full_width / 2) * 2)

@@ -16,9 +16,11 @@ class SaturationSampler(SceneDetector):
         self._on_frame = on_frame
         self.times: list[float] = []
         self.values: list[float] = []
+        self.last_frame_at = 0.0
 
     def process_frame(self, timecode: FrameTimecode, frame_img: np.ndarray) -> list[FrameTimecode]:
         seconds = timecode.seconds
+        self.last_frame_at = max(self.last_frame_at, seconds)
         if seconds + 1e-9 >= self._next_at:
             hsv = cv2.cvtColor(frame_img, cv2.COLOR_BGR2HSV)
             self.times.append(seconds)

@@ -23,6 +23,12 @@ class VisualFeatures:
     frames: int
 
 
+# The last decodable frame may fall this short of the declared duration (a last frame's length, a few
+# dropped frames at the end) before the file counts as truncated and is refused.
+TRUNCATION_SLACK_S = 1.0
+TRUNCATION_SLACK_SHARE = 0.05
+
+
 def detect_visual(path: str, duration: float, settings: AnalysisSettings, progress=None) -> VisualFeatures:
     manager = SceneManager()
     try:
@@ -46,6 +52,10 @@ def detect_visual(path: str, duration: float, settings: AnalysisSettings, progre
             video.close()
     if frames == 0:
         raise InputError(f"{path}: no video frame could be decoded")
+    decoded = sampler.last_frame_at
+    if duration - decoded > max(TRUNCATION_SLACK_S, TRUNCATION_SLACK_SHARE * duration):
+        raise InputError(f"{path}: pictures stop at {decoded:.2f} s of the {duration:.2f} s the file declares "
+                         f"(truncated or corrupt)")
 
     cut_times = sorted(round(scene[0].seconds, 6) for scene in manager.get_scene_list()[1:])
     cut_times = [t for t in cut_times if 0.0 < t < duration]

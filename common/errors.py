@@ -2,9 +2,19 @@
 
 
 class AutoscoreError(Exception):
-    """Base of every error autoscore reports to a user. The message is the whole story: one line."""
+    """Base of every error autoscore reports to a user. The message is the whole story: one line.
+
+    Messages quote user data (file names, JSON keys, subtitle text): control characters in them are
+    written as escapes, so the line stays one line whatever the input held."""
 
     exit_code = 1
+
+    def __init__(self, message: str = "", *args):
+        super().__init__(one_line(str(message)), *args)
+
+
+def one_line(text: str) -> str:
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text.strip())
 
 
 class InputError(AutoscoreError):

@@ -16,6 +16,19 @@ import numpy as np
 from common.errors import InputError, ResourceError
 
 TEXT_SUBTITLE_CODECS = frozenset({"subrip", "srt", "ass", "ssa", "mov_text", "webvtt", "text"})
+MIN_DURATION_S = 0.5  # shorter than this there is no music to fit: refused with a line, not a silent stem
+MIN_SIDE_PX = 16  # cut and colour analysis need a picture; a 1x1 "video" is refused
+
+
+def quiet_av():
+    """PyAV with FFmpeg's own stderr chatter off (warnings about SAR, corrupt packets...): problems reach
+    the user as exceptions turned into one line, not as library noise around it. Called again after
+    anything that resets FFmpeg's logging (PySceneDetect's PyAV backend restores the default callback)."""
+    import av
+    import av.logging
+
+    av.logging.set_level(av.logging.PANIC)
+    return av
 
 
 @lru_cache(maxsize=1)
@@ -97,7 +110,7 @@ def check_readable_file(path: Path) -> None:
 
 def probe(path: Path) -> MediaInfo:
     """Streams and exact video duration of `path`. Raises InputError for anything not a video."""
-    import av
+    av = quiet_av()
 
     check_readable_file(path)
     try:
@@ -112,6 +125,9 @@ def probe(path: Path) -> MediaInfo:
         width, height = video.codec_context.width, video.codec_context.height
         if not width or not height:
             raise InputError(f"{path}: video stream has no frame size (corrupt or unsupported)")
+        if min(width, height) < MIN_SIDE_PX:
+            raise InputError(f"{path}: picture of {width}x{height} is too small to analyse "
+                             f"(at least {MIN_SIDE_PX} px a side)")
         rate = video.average_rate or video.guessed_rate or video.base_rate
         if not rate or rate <= 0:
             raise InputError(f"{path}: video stream has no frame rate")
@@ -122,6 +138,8 @@ def probe(path: Path) -> MediaInfo:
             raise InputError(f"{path}: video cannot be decoded ({_av_reason(exc)})") from exc
         if duration <= 0:
             raise InputError(f"{path}: video stream has no frames")
+        if duration < MIN_DURATION_S:
+            raise InputError(f"{path}: {duration:.2f} s of video is too short to score (at least {MIN_DURATION_S} s)")
         audio = container.streams.audio[0] if container.streams.audio else None
         subtitles = tuple(
             SubtitleStream(

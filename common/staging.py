@@ -61,5 +61,22 @@ class StagedOutputs:
     def __enter__(self) -> StagedOutputs:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, kind, error, traceback) -> None:
+        folders = {final.parent for _, final in self._pending}
         self.discard()
+        if error is not None and not isinstance(error, ResourceError):
+            full = [folder for folder in sorted(folders) if _nearly_full(folder)]
+            if full:  # writers (libsndfile, ffmpeg) report a full disk in their own words, or as "System error"
+                raise ResourceError(f"{full[0]}: no space left on the output's filesystem "
+                                    f"({type(error).__name__}: {error})") from error
+
+
+NEARLY_FULL_BYTES = 4 * 1024 * 1024
+
+
+def _nearly_full(folder: Path) -> bool:
+    """Whether `folder`'s filesystem has (after the partial outputs are removed) almost no room left."""
+    try:
+        return os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize < NEARLY_FULL_BYTES
+    except OSError:
+        return False

@@ -10,8 +10,24 @@ AUDIO_CODEC_BY_SUFFIX = {".mp4": "aac", ".m4v": "aac", ".mov": "aac", ".mkv": "a
 SUBTITLE_COPY_SUFFIXES = {".mkv"}  # containers that take any subtitle stream as it is
 
 
+# Pictures a container cannot take as they are (the picture is copied, never re-encoded), as the bundled
+# ffmpeg's muxers answer: tests/test_hostile_input.py writes each corpus codec into each container.
+WEBM_VIDEO_CODECS = frozenset({"vp8", "vp9", "av1"})
+REFUSED_VIDEO_CODECS = {".mp4": {"prores"}, ".m4v": {"prores"}, ".mov": {"vp8", "vp9", "av1"}}
+
+
 def supported_suffix(path: Path) -> bool:
     return path.suffix.lower() in AUDIO_CODEC_BY_SUFFIX
+
+
+def check_copyable(video_codec: str, out: Path) -> None:
+    """InputError, before any work, when `out`'s container cannot hold the source's picture unchanged."""
+    suffix = out.suffix.lower()
+    refused = (video_codec not in WEBM_VIDEO_CODECS if suffix == ".webm"
+               else video_codec in REFUSED_VIDEO_CODECS.get(suffix, ()))
+    if refused:
+        raise InputError(f"{out}: a {video_codec} picture cannot go into a {suffix} file unchanged "
+                         f"(autoscore never re-encodes the picture); write a .mkv instead")
 
 
 def mux(video: Path, audio_wav: Path, out: Path, *, bitrate: str) -> None:

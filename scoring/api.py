@@ -7,6 +7,7 @@ Retry-After), and webhooks signed with HMAC-SHA256 to allow-listed hosts only, r
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -47,6 +48,7 @@ class ServerSettings:
     webhook_retries: int = 4
     webhook_backoff_s: float = 1.0
     retry_after_s: int = 30
+    upload_idle_timeout_s: float = 30.0  # a request body that sends nothing for this long gets 408 (slow loris)
     broker_url: str | None = None  # set: jobs go to Celery workers (`autoscore worker`) instead of this process
     visibility_timeout_s: int = 6 * 3600  # above the longest job: a message unacked this long is redelivered
 
@@ -121,6 +123,7 @@ def execute(job_id: str, store, settings: ServerSettings, *, retake_running: boo
 
 
 def run_job(record, settings: ServerSettings) -> dict:
+    from scoring.outputs import scored_name
     from scoring.pipeline import ScoreOptions, score
     from scoring.planner import Preferences
 
@@ -128,7 +131,7 @@ def run_job(record, settings: ServerSettings) -> dict:
     out_dir = settings.data_dir / "jobs" / record.id / "out"
     out_dir.mkdir(parents=True, exist_ok=True)
     prefs = Preferences(**record.options)
-    result = score(source, ScoreOptions(output=out_dir / f"{source.stem}.scored.mp4", prefs=prefs))
+    result = score(source, ScoreOptions(output=out_dir / scored_name(source), prefs=prefs))
     from common import jsonio
 
     return jsonio.to_jsonable(result)
@@ -197,11 +200,16 @@ class UploadTooLarge(BaseException):
     500) lets it through to LimitUploads, which answers 413."""
 
 
-class LimitUploads:
-    """ASGI middleware: 413 for a request body over the limit, declared or counted while it streams in."""
+class UploadStalled(BaseException):
+    """Raised from `receive` when the body stops arriving; answered 408 by LimitUploads."""
 
-    def __init__(self, app, max_bytes: int):
-        self.app, self.max_bytes = app, max_bytes
+
+class LimitUploads:
+    """ASGI middleware: 413 for a request body over the limit, declared or counted while it streams in;
+    408 for a body that stalls (no bytes for `idle_timeout_s`), so slow clients cannot hold connections."""
+
+    def __init__(self, app, max_bytes: int, idle_timeout_s: float = 30.0):
+        self.app, self.max_bytes, self.idle_timeout_s = app, max_bytes, idle_timeout_s
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -214,7 +222,10 @@ class LimitUploads:
 
         async def counted_receive():
             nonlocal seen
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.idle_timeout_s)
+            except asyncio.TimeoutError:
+                raise UploadStalled() from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
@@ -232,12 +243,18 @@ class LimitUploads:
         except UploadTooLarge:
             if not started:
                 await _reply(send, 413, {"detail": f"upload larger than {self.max_bytes} bytes"})
+        except UploadStalled:
+            if not started:
+                await _reply(send, 408, {"detail": f"upload sent nothing for {self.idle_timeout_s:g} s"},
+                             close=True)
 
 
-async def _reply(send, status: int, payload: dict) -> None:
+async def _reply(send, status: int, payload: dict, close: bool = False) -> None:
     body = json.dumps(payload).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -340,4 +357,4 @@ def create_app(settings: ServerSettings):
             return {"id": job_id, "status": "cancelled"}
         raise HTTPException(409, f"job {job_id} is {record.status} and can no longer be cancelled")
 
-    return LimitUploads(app, settings.max_upload_bytes), app
+    return LimitUploads(app, settings.max_upload_bytes, settings.upload_idle_timeout_s), app

@@ -172,13 +172,15 @@ class Ledger:
             db.execute("UPDATE jobs SET state='done', completions=completions+1, output=?, error=NULL, owner=NULL, "
                        "updated_at=? WHERE key=?", (output, time.time(), key))
 
-    def fail(self, key: str, error: str) -> Job:
-        """Record a failed attempt: queued again while attempts remain, else failed for good."""
+    def fail(self, key: str, error: str, *, counts: bool = True) -> Job:
+        """Record a failed attempt: queued again while attempts remain, else failed for good. A failure that
+        is not the file's fault (`counts=False`: a full disk) is recorded and queued again, uncounted."""
         with self._transaction() as db:
             job = self._get(db, key)
-            state = "failed" if job.failures + 1 >= self.max_failures else "queued"
-            db.execute("UPDATE jobs SET state=?, failures=failures+1, error=?, owner=NULL, updated_at=? WHERE key=?",
-                       (state, error, time.time(), key))
+            counted = 1 if counts else 0
+            state = "failed" if counts and job.failures + 1 >= self.max_failures else "queued"
+            db.execute("UPDATE jobs SET state=?, failures=failures+?, error=?, owner=NULL, updated_at=? WHERE key=?",
+                       (state, counted, error, time.time(), key))
             return self._get(db, key)
 
     def jobs(self) -> list[Job]:

@@ -25,10 +25,15 @@ class OutputPaths:
         return list(self.named().values())
 
 
+def scored_name(source: Path) -> str:
+    """`clip.scored.<ext>`: the source's container where autoscore writes it, else Matroska (takes any picture)."""
+    suffix = source.suffix.lower() if supported_suffix(source) else ".mkv"
+    return f"{source.stem}.scored{suffix}"
+
+
 def output_paths(source: Path, output: Path | None) -> OutputPaths:
     if output is None:
-        suffix = source.suffix.lower() if supported_suffix(source) else ".mkv"
-        video = source.with_name(f"{source.stem}.scored{suffix}")
+        video = source.with_name(scored_name(source))
     else:
         video = output
         if output.is_dir():

@@ -16,6 +16,7 @@ from common import jsonio
 from common.errors import InputError
 from common.media import check_readable_file, probe
 from common.staging import StagedOutputs
+from mixing.mux import check_copyable
 from scoring.outputs import OutputPaths, output_paths
 from scoring.plan import ScorePlan, load_plan
 from scoring.planner import Preferences, apply_overrides, plan
@@ -68,6 +69,7 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
     video = Path(video)
     check_readable_file(video)
     paths = output_paths(video, options.output)
+    check_copyable(probe(video).video_codec, paths.video)
     timings: dict[str, float] = {}
     total_started = time.perf_counter()
 

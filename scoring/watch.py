@@ -18,10 +18,10 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from common.errors import AutoscoreError, InputError
+from common.errors import AutoscoreError, InputError, ResourceError
 from common.media import probe
-from mixing import supported_suffix
 from scoring.ledger import Ledger, identify, this_owner
+from scoring.outputs import scored_name
 from scoring.pipeline import ScoreOptions, score
 
 log = logging.getLogger(__name__)
@@ -178,8 +178,12 @@ class Watcher:
             output = self._score(path, identity.key)
         except Exception as exc:  # any failure is recorded; nothing escapes to stop the watcher
             message = str(exc) if isinstance(exc, AutoscoreError) else f"{type(exc).__name__}: {exc}"
-            job = self.ledger.fail(identity.key, message)
             shutil.rmtree(self._stage_dir(identity.key), ignore_errors=True)
+            if isinstance(exc, ResourceError):  # the machine's fault (a full disk): not the file's; try later
+                self.ledger.fail(identity.key, message, counts=False)
+                log.warning("%s: %s (will retry on a later pass)", path.name, message)
+                return "deferred"
+            job = self.ledger.fail(identity.key, message)
             if job.state == "failed":
                 self._quarantine(path, message, job.attempts)
                 return "failed"
@@ -196,8 +200,8 @@ class Watcher:
         stage = self._stage_dir(key)
         shutil.rmtree(stage, ignore_errors=True)
         stage.mkdir(parents=True)
-        suffix = path.suffix.lower() if supported_suffix(path) else ".mkv"
-        video = stage / f"{path.stem}.scored{suffix}"
+        video = stage / scored_name(path)
+        suffix = video.suffix
         result = score(path, replace(self.settings.options, output=video))
         made = probe(video)
         if abs(made.duration - result.duration) > 1.0 / made.fps + 1e-3 or not made.has_audio:
@@ -237,8 +241,8 @@ class Watcher:
 
     @staticmethod
     def _record(summary: Summary, path: Path, outcome: str) -> None:
-        getattr(summary, {"done": "done", "failed": "failed", "retrying": "retrying"}.get(outcome, "skipped")).append(
-            str(path))
+        lists = {"done": "done", "failed": "failed", "retrying": "retrying", "deferred": "retrying"}
+        getattr(summary, lists.get(outcome, "skipped")).append(str(path))
 
     def install_signal_handlers(self) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -233,3 +233,57 @@ def test_webhook_registered_per_token(tmp_path, root):
         process.terminate()
         process.wait(timeout=10)
         receiver.shutdown()
+
+
+def test_a_stalled_upload_is_cut_off_with_408(tmp_path, root):
+    """Slow loris: headers promise a large body, a few bytes come, then nothing. The server answers 408 once
+    the body has been idle for --upload-timeout, and goes on serving others meanwhile."""
+    process, base = start_server(tmp_path, root, "--upload-timeout", "2")
+    try:
+        port = int(base.rsplit(":", 1)[1])
+        stalled = []
+        for _ in range(5):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=15)
+            sock.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN.encode() +
+                         b"\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 4000000\r\n\r\n--b\r\n")
+            stalled.append(sock)
+        started = time.monotonic()
+        assert httpx.get(base + "/healthz", timeout=5).status_code == 200  # not starved by the stalled ones
+        for sock in stalled:
+            reply = sock.recv(4096).decode(errors="replace")
+            assert reply.startswith("HTTP/1.1 408"), reply
+            sock.close()
+        assert time.monotonic() - started < 10
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_200_concurrent_submissions_against_a_queue_of_50(tmp_path, root):
+    """Every submission gets 202 or 503 with Retry-After; every accepted job is on record afterwards."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    process, base = start_server(tmp_path, root, "--queue-limit", "50", "--workers", "1")
+    try:
+        def submit(_):
+            try:
+                return Client(base, TOKEN).submit(path=str(root / "clip.mp4"))
+            except ApiError as exc:
+                assert exc.status == 503 and exc.retry_after == "30", (exc.status, exc.detail)
+                return None
+
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            outcomes = list(pool.map(submit, range(200)))
+        accepted = [job for job in outcomes if job]
+        assert len(set(accepted)) == len(accepted) >= 50
+        client = Client(base, TOKEN)
+        states = [client.status(job)["status"] for job in accepted]
+        assert set(states) <= {"queued", "running", "done"}, states
+        assert len(accepted) - states.count("done") <= 50  # beyond 50 only as jobs finished during the burst
+        assert len(accepted) + outcomes.count(None) == 200
+        for job, state in zip(accepted, states):
+            if state == "queued":
+                client.cancel(job)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

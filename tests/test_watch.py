@@ -169,3 +169,59 @@ def test_watch_usage_errors(tmp_path):
     result = run_cli("watch", str(inside), "--out", str(inside / "out"), "--once")
     assert result.returncode == 1 and "inside the watched folder" in result.stderr
     assert run_cli("watch", str(inside), "--out", str(tmp_path / "o"), "--once", "--readings", "0").returncode == 2
+
+
+def test_a_file_still_being_written_is_scored_only_when_complete(tmp_path, calm_clip):
+    """A slow copy under the final name (no .part): the watcher must not score the first half."""
+    import threading
+
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    data = calm_clip.path.read_bytes()
+    target = inbox / "growing.mp4"
+
+    def slow_copy():
+        with target.open("wb") as handle:
+            for i in range(0, len(data), len(data) // 10 + 1):
+                handle.write(data[i: i + len(data) // 10 + 1])
+                handle.flush()
+                time.sleep(0.3)
+
+    writer = threading.Thread(target=slow_copy)
+    writer.start()
+    time.sleep(0.1)
+    result, summary = watch_once(inbox, out, "--hold", "1.0", "--readings", "3")
+    writer.join()
+    assert "Traceback" not in result.stderr
+    if not summary["done"]:  # skipped as still growing: the next pass takes it
+        result, summary = watch_once(inbox, out)
+    assert [Path(p).name for p in summary["done"]] == ["growing.mp4"], (summary, result.stderr)
+    assert video_stream_md5(out / "growing.scored.mp4") == video_stream_md5(calm_clip.path)
+
+
+def test_a_file_replaced_while_processing_ends_with_its_final_content_scored(tmp_path, calm_clip, energetic_clip):
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    shutil.copyfile(calm_clip.path, inbox / "clip.mp4")
+    command = [*autoscore_command(), "watch", str(inbox), "--out", str(out), "--hold", "0.1", "--rescan", "0.3"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (out / ".autoscore" / "ledger.sqlite").exists():
+            time.sleep(0.1)
+        time.sleep(1.0)  # the first version is being scored
+        replacement = inbox / ".incoming.tmp"
+        shutil.copyfile(energetic_clip.path, replacement)
+        os.replace(replacement, inbox / "clip.mp4")  # atomic replace, as an editor's export would do
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            video = out / "clip.scored.mp4"
+            if video.exists() and video_stream_md5(video) == video_stream_md5(energetic_clip.path):
+                break
+            time.sleep(0.5)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    assert "Traceback" not in stderr, stderr
+    assert video_stream_md5(out / "clip.scored.mp4") == video_stream_md5(energetic_clip.path)
+    assert not list(out.glob(".*partial*"))

@@ -20,8 +20,9 @@ SOURCES = (
     "smptehdbars=size={w}x{h}:rate={fps}",
     "mandelbrot=size={w}x{h}:rate={fps}",
     "rgbtestsrc=size={w}x{h}:rate={fps}",
-    "gradients=size={w}x{h}:rate={fps}:speed=0.02:seed=7",
-    "cellauto=size={w}x{h}:rate={fps}:rule=18",
+    # gradients draws its points (and without a seed its colours) at random: both fixed, clips repeat exactly
+    "gradients=size={w}x{h}:rate={fps}:speed=0.02:c0=0x2040c0:c1=0xe0a020:x0=0:y0=0:x1={w}:y1={h}:seed=7",
+    "cellauto=size={w}x{h}:rate={fps}:rule=18:random_seed=5",
 )
 
 
@@ -96,7 +97,8 @@ def make_clip(path: Path, spec: ClipSpec) -> Path:
 def _make_audio(out: Path, spec: ClipSpec, work_dir: Path) -> None:
     """Room tone for the whole clip with speech (or 300 Hz tone bursts) placed at the spec's times."""
     duration = spec.duration
-    inputs = ["-f", "lavfi", "-t", f"{duration:.6f}", "-i", "anoisesrc=color=pink:amplitude=0.01:sample_rate=48000"]
+    room_tone = "anoisesrc=color=pink:amplitude=0.01:sample_rate=48000:seed=11"
+    inputs = ["-f", "lavfi", "-t", f"{duration:.6f}", "-i", room_tone]
     if spec.audio == "tone":
         inputs = ["-f", "lavfi", "-t", f"{duration:.6f}", "-i", "sine=frequency=220:sample_rate=48000"]
     mix = ["[0:a]volume=1[bed]"]

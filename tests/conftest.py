@@ -9,6 +9,8 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,3 +122,21 @@ def shared_clip(name: str) -> Path:
     if not path.is_file():
         pytest.skip(f"real footage {path} is absent (../shared/media/pyscenedetect is not beside the repo)")
     return path
+
+
+def slow_copy(source: Path, target: Path, pieces: int, pause_s: float) -> threading.Thread:
+    """Start copying `source` to `target` (its final name) in `pieces` writes, `pause_s` apart, as a slow
+    network copy would; returns the running thread."""
+    data = source.read_bytes()
+    step = len(data) // pieces + 1
+
+    def write() -> None:
+        with target.open("wb") as handle:
+            for i in range(0, len(data), step):
+                handle.write(data[i:i + step])
+                handle.flush()
+                time.sleep(pause_s)
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    return thread

@@ -6,7 +6,6 @@ import json
 import shutil
 import subprocess
 import sys
-import threading
 import time
 import types
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from scoring.hook import HOOKS
-from tests.conftest import run_cli
+from tests.conftest import run_cli, slow_copy
 
 
 @pytest.fixture()
@@ -121,17 +120,7 @@ def test_compressor_step_scores_every_argument(recorder, tmp_path):
 def test_hook_waits_for_the_file_to_be_complete(tmp_path, silent_clip):
     """The export is still being written when the hook starts: it must wait, then score the whole file."""
     target = tmp_path / "export.mp4"
-    data = silent_clip.path.read_bytes()
-
-    def slow_copy():
-        with target.open("wb") as handle:
-            for i in range(0, len(data), len(data) // 6 + 1):
-                handle.write(data[i:i + len(data) // 6 + 1])
-                handle.flush()
-                time.sleep(0.4)
-
-    writer = threading.Thread(target=slow_copy)
-    writer.start()
+    writer = slow_copy(silent_clip.path, target, pieces=6, pause_s=0.4)
     result = run_cli("hook", str(target), "--hold", "0.5", "--readings", "3", "--json")
     writer.join()
     assert result.returncode == 0, result.stderr

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import stat
+from contextlib import contextmanager
 from pathlib import Path
 
 import av
@@ -101,13 +102,13 @@ def test_score(locked_case, tmp_path):
     assert all_files(source.parent) == before, "the source folder changed"
 
 
-@pytest.fixture(scope="module")
-def inbox(tmp_path_factory) -> tuple[Path, dict[str, Case], dict[str, bytes]]:
-    """Every fast case in one folder (names are distinct), as a user's drop folder would hold them."""
+@pytest.fixture(scope="module", params=["fast", pytest.param("slow", marks=pytest.mark.slow)])
+def inbox(request, tmp_path_factory) -> tuple[Path, dict[str, Case], dict[str, bytes]]:
+    """The fast cases (or the slow ones) in one folder, names distinct, as a user's drop folder holds them."""
     folder = tmp_path_factory.mktemp("inbox")
     cases = {}
     for case in CASES:
-        if case.slow:
+        if case.slow != (request.param == "slow"):
             continue
         built = build(case, tmp_path_factory.mktemp(case.name))
         for path in built.parent.iterdir():
@@ -175,15 +176,23 @@ def test_api_over_the_corpus(inbox, tmp_path):
     assert all_files(folder) == before
 
 
-def test_read_only_source_and_output_on_a_full_filesystem(tmp_path):
-    """A 200 kB tmpfs as the output folder: the score fails with one line, nothing is left in it."""
+@contextmanager
+def small_tmpfs(mountpoint: Path, size: str):
+    """A tmpfs of `size` mounted at `mountpoint` for the block (skips the test where it cannot be mounted)."""
     if os.geteuid() != 0 or shutil.which("mount") is None:
         pytest.skip("mounting a small tmpfs needs root")
-    mountpoint = tmp_path / "full"
-    mountpoint.mkdir()
-    if os.system(f"mount -t tmpfs -o size=200k tmpfs '{mountpoint}' 2>/dev/null") != 0:
+    mountpoint.mkdir(exist_ok=True)
+    if os.system(f"mount -t tmpfs -o size={size} tmpfs '{mountpoint}' 2>/dev/null") != 0:
         pytest.skip("this machine refuses a tmpfs mount (a container without CAP_SYS_ADMIN)")
     try:
+        yield mountpoint
+    finally:
+        os.system(f"umount '{mountpoint}'")
+
+
+def test_read_only_source_and_output_on_a_full_filesystem(tmp_path):
+    """A 200 kB tmpfs as the output folder: the score fails with one line, nothing is left in it."""
+    with small_tmpfs(tmp_path / "full", "200k") as mountpoint:
         case = next(c for c in CASES if c.name == "two-seconds")
         source = build(case, tmp_path / "src")
         before = all_files(source.parent)
@@ -193,18 +202,10 @@ def test_read_only_source_and_output_on_a_full_filesystem(tmp_path):
         assert len(lines) == 1 and "space" in lines[0].lower(), result.stderr
         assert list(mountpoint.iterdir()) == []
         assert all_files(source.parent) == before
-    finally:
-        os.system(f"umount '{mountpoint}'")
 
 
 def test_watch_defers_a_file_while_the_output_disk_is_full_and_scores_it_later(tmp_path):
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a small tmpfs needs root")
-    out = tmp_path / "out"
-    out.mkdir()
-    if os.system(f"mount -t tmpfs -o size=300k tmpfs '{out}' 2>/dev/null") != 0:
-        pytest.skip("this machine refuses a tmpfs mount (a container without CAP_SYS_ADMIN)")
-    try:
+    with small_tmpfs(tmp_path / "out", "300k") as out:
         inbox = tmp_path / "in"
         build(next(c for c in CASES if c.name == "two-seconds"), inbox)
         before = all_files(inbox)
@@ -224,5 +225,3 @@ def test_watch_defers_a_file_while_the_output_disk_is_full_and_scores_it_later(t
         assert result.returncode == 0, result.stderr
         assert (out / "two-seconds.scored.mp4").is_file()
         assert all_files(inbox) == before
-    finally:
-        os.system(f"umount '{out}'")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from scoring.ledger import Ledger, identify
-from tests.conftest import autoscore_command, run_cli, sha256
+from tests.conftest import autoscore_command, run_cli, sha256, slow_copy
 from tests.measure import container_duration, video_stream_md5
 
 FAST = ["--hold", "0.2", "--readings", "2"]
@@ -173,22 +173,9 @@ def test_watch_usage_errors(tmp_path):
 
 def test_a_file_still_being_written_is_scored_only_when_complete(tmp_path, calm_clip):
     """A slow copy under the final name (no .part): the watcher must not score the first half."""
-    import threading
-
     inbox, out = tmp_path / "in", tmp_path / "out"
     inbox.mkdir()
-    data = calm_clip.path.read_bytes()
-    target = inbox / "growing.mp4"
-
-    def slow_copy():
-        with target.open("wb") as handle:
-            for i in range(0, len(data), len(data) // 10 + 1):
-                handle.write(data[i: i + len(data) // 10 + 1])
-                handle.flush()
-                time.sleep(0.3)
-
-    writer = threading.Thread(target=slow_copy)
-    writer.start()
+    writer = slow_copy(calm_clip.path, inbox / "growing.mp4", pieces=10, pause_s=0.3)
     time.sleep(0.1)
     result, summary = watch_once(inbox, out, "--hold", "1.0", "--readings", "3")
     writer.join()

@@ -34,15 +34,15 @@ def _glob_escape(text: str) -> str:
 def load_subtitles(video: Path, info: MediaInfo, explicit: Path | None, use_sidecar: bool = True) -> SubtitleFeatures:
     notes: list[str] = []
     if explicit is not None:
-        return _features(f"file:{explicit}", read_subtitle_file(explicit), notes)
+        return _features(f"file:{explicit}", _within(read_subtitle_file(explicit), info.duration, notes), notes)
     sidecar = find_sidecar(video) if use_sidecar else None
     if sidecar is not None:
-        return _features(f"sidecar:{sidecar}", read_subtitle_file(sidecar), notes)
+        return _features(f"sidecar:{sidecar}", _within(read_subtitle_file(sidecar), info.duration, notes), notes)
     for stream in info.subtitle_streams:
         if not stream.is_text:
             notes.append(f"embedded stream {stream.index} ({stream.codec}) is bitmap subtitles; skipped")
             continue
-        events = _embedded_events(video, stream.index)
+        events = _within(_embedded_events(video, stream.index), info.duration, notes)
         if events:
             return _features(f"embedded:{stream.index}", events, notes)
         notes.append(f"embedded stream {stream.index} ({stream.codec}) has no events")
@@ -101,6 +101,15 @@ def _embedded_events(video: Path, stream_index: int) -> list[tuple[float, float,
     ass = run_ffmpeg(["-i", str(video), "-map", f"0:{stream_index}", "-f", "ass", "-"],
                      what=f"reading subtitle stream {stream_index} of {video}")
     return _parse(ass.decode("utf-8", "replace"), "ass", f"{video} stream {stream_index}")
+
+
+def _within(events: list[tuple[float, float, str]], duration: float,
+            notes: list[str]) -> list[tuple[float, float, str]]:
+    """The cues the picture shows: a subtitle file for a longer cut (or a 50 MB one) is not scored past the end."""
+    kept = [e for e in events if e[0] < duration]
+    if len(kept) < len(events):
+        notes.append(f"{len(events) - len(kept)} subtitle cue(s) start after the video ends; ignored")
+    return kept
 
 
 def _features(source: str, events: list[tuple[float, float, str]], notes: list[str]) -> SubtitleFeatures:

@@ -108,9 +108,10 @@ def autoscore_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "scoring.cli"]
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([*autoscore_command(), *args], capture_output=True, text=True, cwd=cwd,
-                          env={**os.environ, **(env or {})}, timeout=300)
+                          env={**os.environ, **(env or {})}, timeout=timeout)
 
 
 def sha256(path: Path) -> str:

@@ -84,7 +84,8 @@ def test_score(locked_case, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     suffix = source.suffix.lower() if source.suffix.lower() in (".mp4", ".mov", ".mkv", ".webm", ".m4v") else ".mkv"
-    result = run_cli("score", str(source), "--output", str(out / f"{source.stem}.scored{suffix}"))
+    result = run_cli("score", str(source), "--output", str(out / f"{source.stem}.scored{suffix}"),
+                     timeout=1800 if case.slow else 300)
     assert "Traceback" not in result.stderr + result.stdout, result.stderr
     assert result.returncode in (0, 1), (result.returncode, result.stderr)
     if case.expect == "scored":
@@ -124,7 +125,7 @@ def test_watch_once_over_the_corpus(inbox, tmp_path):
     (folder / "loop-b.mp4").symlink_to(folder / "loop-a.mp4")
     try:
         result = run_cli("watch", str(folder), "--out", str(out), "--failed", str(failed), "--copy-failed",
-                         "--attempts", "1", "--once", "--json", "--hold", "0.2", "--readings", "2")
+                         "--attempts", "1", "--once", "--json", "--hold", "0.2", "--readings", "2", timeout=3600)
     finally:
         (folder / "loop-a.mp4").unlink()
         (folder / "loop-b.mp4").unlink()
@@ -159,7 +160,7 @@ def test_api_over_the_corpus(inbox, tmp_path):
     try:
         client = Client(base, TOKEN)
         ids = {name: client.submit(path=str(folder / name)) for name in cases}
-        states = {name: client.wait(job_id, timeout=600) for name, job_id in ids.items()}
+        states = {name: client.wait(job_id, timeout=1800) for name, job_id in ids.items()}
         for name, record in states.items():
             case = cases[name]
             assert record["status"] in ("done", "failed"), record

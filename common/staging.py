@@ -77,6 +77,7 @@ NEARLY_FULL_BYTES = 4 * 1024 * 1024
 def _nearly_full(folder: Path) -> bool:
     """Whether `folder`'s filesystem has (after the partial outputs are removed) almost no room left."""
     try:
-        return os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize < NEARLY_FULL_BYTES
+        stats = os.statvfs(folder)
     except OSError:
         return False
+    return stats.f_bavail * stats.f_frsize < NEARLY_FULL_BYTES

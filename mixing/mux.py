@@ -11,7 +11,7 @@ SUBTITLE_COPY_SUFFIXES = {".mkv"}  # containers that take any subtitle stream as
 
 
 # Pictures a container cannot take as they are (the picture is copied, never re-encoded), as the bundled
-# ffmpeg's muxers answer: tests/test_hostile_input.py writes each corpus codec into each container.
+# ffmpeg's muxers answered when each corpus codec (tests/corpus.py) was stream-copied into each container.
 WEBM_VIDEO_CODECS = frozenset({"vp8", "vp9", "av1"})
 REFUSED_VIDEO_CODECS = {".mp4": {"prores"}, ".m4v": {"prores"}, ".mov": {"vp8", "vp9", "av1"}}
 

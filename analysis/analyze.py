@@ -1,4 +1,4 @@
-"""`analyze(path)`: every feature of a video, from one video decode and one audio decode."""
+"""`analyze(path)`: every feature of a video, from one video decode and one audio decode, both streamed."""
 from __future__ import annotations
 
 import time
@@ -6,14 +6,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
-
 from analysis.features import SpeechFeatures, VideoFeatures, VideoInfo
 from analysis.settings import AnalysisSettings
-from analysis.speech import analyze_speech
+from analysis.speech import SpeechMeter
 from analysis.subtitles import load_subtitles
 from analysis.visual import detect_visual
-from common.media import probe, read_audio
+from common.media import probe, stream_audio
 
 Progress = Callable[[str, float], None]
 
@@ -42,7 +40,7 @@ def analyze(path: str | Path, settings: AnalysisSettings | None = None, *, subti
         visual = detect_visual(str(path), info.duration, settings, progress=lambda f: report("video", f))
         timings["video"] = time.perf_counter() - started
         started = time.perf_counter()
-        audio, speech, audio_seconds = audio_job.result()
+        heard, speech, audio_seconds = audio_job.result()
         timings["audio"] = audio_seconds
         timings["audio_wait"] = time.perf_counter() - started
     report("audio", 1.0)
@@ -51,7 +49,7 @@ def analyze(path: str | Path, settings: AnalysisSettings | None = None, *, subti
         info=VideoInfo(
             path=str(path), container=info.container, duration=round(info.duration, 6), fps=round(info.fps, 6),
             width=info.width, height=info.height, rotation=info.rotation, video_codec=info.video_codec,
-            has_audio=info.has_audio and audio is not None and bool(np.any(audio)),
+            has_audio=info.has_audio and heard,
             audio_sample_rate=info.audio_sample_rate, audio_channels=info.audio_channels,
         ),
         cuts=visual.cuts,
@@ -63,14 +61,15 @@ def analyze(path: str | Path, settings: AnalysisSettings | None = None, *, subti
     )
 
 
-def _audio_features(path: Path, info, settings: AnalysisSettings):
+def _audio_features(path: Path, info, settings: AnalysisSettings) -> tuple[bool, SpeechFeatures, float]:
+    """(any sound at all, speech features, seconds taken), the audio streamed through the meter."""
     started = time.perf_counter()
-    audio = None
+    meter = SpeechMeter(settings)
     if info.has_audio:
-        audio = read_audio(path, sample_rate=settings.analysis_sample_rate, channels=1,
-                           what=f"decoding the audio of {path}")[:, 0]
-    speech = analyze_speech(audio if audio is not None and audio.size else None, info.duration, settings)
-    return audio, speech, time.perf_counter() - started
+        for block in stream_audio(path, sample_rate=settings.analysis_sample_rate, channels=1,
+                                  what=f"decoding the audio of {path}"):
+            meter.feed(block[:, 0])
+    return meter.heard, meter.finish(info.duration), time.perf_counter() - started
 
 
 def analyze_audio_speech(path: str | Path, settings: AnalysisSettings | None = None) -> SpeechFeatures:

@@ -1,4 +1,4 @@
-"""Media access at the edges: the bundled ffmpeg binary, PyAV probing and PCM decoding.
+"""Media access at the edges: the bundled ffmpeg binary, PyAV probing and PCM decoding (whole or streamed).
 
 ffmpeg comes from imageio-ffmpeg so that pip alone installs it; it ships no ffprobe, so streams
 are probed with PyAV (which bundles its own FFmpeg libraries).
@@ -6,6 +6,8 @@ are probed with PyAV (which bundles its own FFmpeg libraries).
 from __future__ import annotations
 
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
@@ -49,11 +51,15 @@ def run_ffmpeg(args: list[str], *, what: str, input_bytes: bytes | None = None) 
     except OSError as exc:
         raise ResourceError(f"cannot run ffmpeg for {what}: {exc}") from exc
     if proc.returncode != 0:
-        message = _last_line(proc.stderr) or f"exit code {proc.returncode}"
-        if "No space left on device" in message:
-            raise ResourceError(f"{what} failed: no space left on device")
-        raise InputError(f"{what} failed: {message}")
+        _raise_ffmpeg_failure(proc.stderr, proc.returncode, what)
     return proc.stdout
+
+
+def _raise_ffmpeg_failure(stderr: bytes, returncode: int, what: str) -> None:
+    message = _last_line(stderr) or f"exit code {returncode}"
+    if "No space left on device" in message:
+        raise ResourceError(f"{what} failed: no space left on device")
+    raise InputError(f"{what} failed: {message}")
 
 
 def _last_line(stderr: bytes) -> str:
@@ -198,10 +204,35 @@ def _first_frame_rotation(container, video) -> int:
 
 def read_audio(path: Path, *, sample_rate: int, channels: int, what: str) -> np.ndarray:
     """Decode the first audio stream of `path` to float32 PCM, shape (samples, channels)."""
-    raw = run_ffmpeg(
-        ["-i", str(path), "-map", "0:a:0", "-vn", "-sn", "-dn",
-         "-ac", str(channels), "-ar", str(sample_rate), "-f", "f32le", "-"],
-        what=what,
-    )
-    usable = len(raw) - len(raw) % (4 * channels)
-    return np.frombuffer(raw[:usable], dtype=np.float32).reshape(-1, channels).copy()
+    blocks = list(stream_audio(path, sample_rate=sample_rate, channels=channels, what=what))
+    return np.concatenate(blocks) if blocks else np.zeros((0, channels), dtype=np.float32)
+
+
+def stream_audio(path: Path, *, sample_rate: int, channels: int, what: str,
+                 block_seconds: float = 4.0) -> Iterator[np.ndarray]:
+    """The first audio stream of `path` as float32 PCM blocks of shape (samples, channels), decoded by
+    ffmpeg as they are consumed, so a long file never sits in memory whole. Errors as `run_ffmpeg`."""
+    cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(path), "-map", "0:a:0",
+           "-vn", "-sn", "-dn", "-ac", str(channels), "-ar", str(sample_rate), "-f", "f32le", "-"]
+    frame_bytes = 4 * channels
+    block_bytes = max(1, int(block_seconds * sample_rate)) * frame_bytes
+    # stderr goes to a file: a pipe left unread while stdout is drained can fill and stall ffmpeg
+    with tempfile.TemporaryFile() as stderr:
+        try:
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr)
+        except OSError as exc:
+            raise ResourceError(f"cannot run ffmpeg for {what}: {exc}") from exc
+        try:
+            while chunk := proc.stdout.read(block_bytes):
+                usable = len(chunk) - len(chunk) % frame_bytes  # only the very last read can be ragged
+                if usable:
+                    yield np.frombuffer(chunk[:usable], dtype=np.float32).reshape(-1, channels)
+            returncode = proc.wait()
+        finally:
+            if proc.poll() is None:  # the consumer stopped early
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+        if returncode != 0:
+            stderr.seek(0)
+            _raise_ffmpeg_failure(stderr.read(), returncode, what)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -139,3 +140,63 @@ def test_real_footage_with_speech_and_rotation(tmp_path):
     copy = tmp_path / source.name
     shutil.copyfile(source, copy)
     assert analysis.analyze(copy).cuts.times == features.cuts.times
+
+
+def test_speech_meter_gives_the_same_answer_whatever_the_block_size(speech_clip):
+    """The stream's blocks are an accident of reading: the VAD and the levels must not depend on them."""
+    from analysis.settings import AnalysisSettings
+    from analysis.speech import SpeechMeter
+    from common.media import read_audio
+
+    settings = AnalysisSettings()
+    audio = read_audio(speech_clip.path, sample_rate=settings.analysis_sample_rate, channels=1, what="test")[:, 0]
+    duration = len(audio) / settings.analysis_sample_rate
+
+    def measured(block: int):
+        meter = SpeechMeter(settings)
+        for start in range(0, len(audio), block):
+            meter.feed(audio[start:start + block])
+        return meter.finish(duration)
+
+    whole = measured(len(audio))
+    assert whole.regions and whole.energy_db.values
+    for block in (1000, 511, 16001):  # shorter than a VAD window, ragged, longer than a second
+        assert measured(block) == whole
+
+
+def test_analysis_memory_does_not_grow_with_the_length_of_the_audio(tmp_path):
+    """Four minutes of sound at 16 kHz is 15 MB as one array (the old whole-file read held several times
+    that); streamed through the meter, the analysis allocates a small fraction of it at any moment."""
+    import tracemalloc
+
+    import imageio_ffmpeg
+
+    clip = tmp_path / "long-audio.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-loglevel", "error",
+                    "-f", "lavfi", "-i", "color=c=teal:s=64x36:r=2:d=240",
+                    "-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.1:sample_rate=16000:seed=3:d=240",
+                    "-c:v", "libx264", "-c:a", "aac", "-shortest", str(clip)], check=True)
+    tracemalloc.start()
+    try:
+        features = analysis.analyze(clip, use_sidecar=False)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert features.info.has_audio and len(features.speech.energy_db.values) >= 240 / 0.05
+    whole_audio = 240 * 16000 * 4
+    assert peak < whole_audio / 4, f"peak {peak / 1e6:.1f} MB traced against {whole_audio / 1e6:.1f} MB of audio"
+
+
+def test_streamed_audio_of_a_broken_file_is_one_error_line_and_an_early_stop_ends_ffmpeg(tmp_path, speech_clip):
+    from common.media import stream_audio
+
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 64)
+    with pytest.raises(InputError, match="decoding broken") as raised:
+        list(stream_audio(broken, sample_rate=16000, channels=1, what="decoding broken"))
+    assert "\n" not in str(raised.value)
+
+    blocks = stream_audio(speech_clip.path, sample_rate=16000, channels=2, what="test", block_seconds=0.5)
+    first = next(blocks)
+    assert first.shape == (8000, 2) and first.dtype == np.float32
+    blocks.close()  # the consumer stops: ffmpeg is killed and reaped, no exception

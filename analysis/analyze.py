@@ -11,21 +11,23 @@ from analysis.settings import AnalysisSettings
 from analysis.speech import SpeechMeter
 from analysis.subtitles import load_subtitles
 from analysis.visual import detect_visual
-from common.media import probe, stream_audio
+from common.media import MediaInfo, probe, stream_audio
 
 Progress = Callable[[str, float], None]
 
 
 def analyze(path: str | Path, settings: AnalysisSettings | None = None, *, subtitles: Path | None = None,
-            use_sidecar: bool = True, progress: Progress | None = None) -> VideoFeatures:
-    """Read `path` and return its VideoFeatures. A clip without audio, subtitles or cuts is normal input."""
+            use_sidecar: bool = True, progress: Progress | None = None,
+            info: MediaInfo | None = None) -> VideoFeatures:
+    """Read `path` and return its VideoFeatures. A clip without audio, subtitles or cuts is normal input.
+    `info`: the file's probe where the caller already has it (it is probed otherwise)."""
     settings = settings or AnalysisSettings()
     path = Path(path)
     report = progress or (lambda stage, fraction: None)
     timings: dict[str, float] = {}
 
     started = time.perf_counter()
-    info = probe(path)
+    info = info or probe(path)
     timings["probe"] = time.perf_counter() - started
 
     started = time.perf_counter()

@@ -14,7 +14,7 @@ import generation
 import mixing
 from common import jsonio
 from common.errors import InputError
-from common.media import check_readable_file, probe
+from common.media import MediaInfo, check_readable_file, probe
 from common.staging import StagedOutputs
 from mixing.mux import check_copyable
 from scoring.outputs import OutputPaths, output_paths
@@ -40,8 +40,10 @@ class ScoreOptions:
 
 
 def make_plan(video: Path, options: ScoreOptions, progress: Progress | None = None,
-              timings: dict[str, float] | None = None) -> tuple[analysis.VideoFeatures, ScorePlan]:
-    """Analyse `video` and decide its music (or load the plan given), with the user's flags on top."""
+              timings: dict[str, float] | None = None, *,
+              info: MediaInfo | None = None) -> tuple[analysis.VideoFeatures, ScorePlan]:
+    """Analyse `video` (`info`: its probe, where the caller has one) and decide its music (or load the plan
+    given), with the user's flags on top."""
     report = progress or (lambda stage, fraction: None)
     timings = timings if timings is not None else {}
     options.prefs.validate()
@@ -49,7 +51,8 @@ def make_plan(video: Path, options: ScoreOptions, progress: Progress | None = No
 
     started = time.perf_counter()
     features = analysis.analyze(video, options.analysis_settings, subtitles=options.subtitles,
-                                use_sidecar=options.use_sidecar, progress=lambda s, f: report("analysis", f))
+                                use_sidecar=options.use_sidecar, progress=lambda s, f: report("analysis", f),
+                                info=info)
     timings["analysis"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -69,14 +72,15 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
     video = Path(video)
     check_readable_file(video)
     paths = output_paths(video, options.output)
-    check_copyable(probe(video).video_codec, paths.video)
+    info = probe(video)
+    check_copyable(info.video_codec, paths.video)
     timings: dict[str, float] = {}
     total_started = time.perf_counter()
 
     with StagedOutputs() as staged, tempfile.TemporaryDirectory(prefix="autoscore-") as work:
         work_dir = Path(work)
         temp = {name: staged.path_for(final) for name, final in paths.named().items()}
-        features, score_plan = make_plan(video, options, progress, timings)
+        features, score_plan = make_plan(video, options, progress, timings, info=info)
 
         started = time.perf_counter()
         score_plan.brief.engine_options = score_plan.engine.options()

@@ -112,15 +112,29 @@ class Ledger:
         self.max_failures = max_failures
         self.max_interruptions = max_interruptions
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._use_wal()
         with self._connect() as db:
             db.executescript(SCHEMA)
+
+    def _use_wal(self) -> None:
+        """Switch the file to WAL once (the mode is stored in the file). The switch does not wait on the busy
+        timeout: two watchers creating one ledger at the same moment saw "database is locked", so it is
+        retried here."""
+        deadline = time.monotonic() + 30.0
+        while True:
+            try:
+                with self._connect() as db:
+                    db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA busy_timeout=30000")
             yield db
         finally:
             db.close()

@@ -212,3 +212,30 @@ def test_a_file_replaced_while_processing_ends_with_its_final_content_scored(tmp
     assert "Traceback" not in stderr, stderr
     assert video_stream_md5(out / "clip.scored.mp4") == video_stream_md5(energetic_clip.path)
     assert not list(out.glob(".*partial*"))
+
+
+def test_watchers_creating_one_ledger_at_the_same_moment_all_open_it(tmp_path):
+    """Switching a new ledger to WAL does not wait on SQLite's busy timeout: two watchers started together
+    once failed with "database is locked" (CI). Three openers, released at once, twenty times over."""
+    import threading
+
+    for round_ in range(20):
+        path = tmp_path / f"round{round_}" / "ledger.sqlite"
+        start = threading.Barrier(3)
+        errors: list[Exception] = []
+
+        def open_ledger() -> None:
+            start.wait()
+            try:
+                Ledger(path).jobs()
+            except Exception as exc:  # collected: an exception in a thread would not fail the test
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_ledger) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors, errors
+        with sqlite3.connect(path) as db:
+            assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -1,96 +1,90 @@
-"""A PySceneDetect video stream that hands out small frames, decoded ahead on a thread of their own.
+"""A PySceneDetect video stream whose small frames are decoded and shrunk by the bundled ffmpeg.
 
-PyAV decodes with FFmpeg's frame threads on every core; a feeder thread keeps the decoder busy
-(PyAV releases the GIL inside FFmpeg) and queues decoded frames, so shrinking a frame, the detectors
-and the audio analysis overlap with decoding instead of following it. Each frame is shrunk by
-swscale's fast bilinear scaler in its own pixel format and converted to BGR at the small size, so no
-full-size BGR frame is ever made. Like the cv2.resize of the plain path it samples rather than
-averages, so the detectors see the same values and find the same cuts (an area filter finds extra
-ones on soft transitions: PySceneDetect's thresholds were tuned on sampled frames).
-Timing is PySceneDetect's own (PTS based, so variable frame rate works).
+ffmpeg decodes with its frame threads on every core and shrinks each picture in C (swscale's fast
+bilinear scaler, then BGR at the small size), so no full-size frame ever reaches Python and the
+per-frame Python work is one packet read. Like the cv2.resize of the plain path the scaler samples
+rather than averages, so the detectors see the same values and find the same cuts (an area filter
+finds extra ones on soft transitions: PySceneDetect's thresholds were tuned on sampled frames).
+The frames travel as raw video in NUT, which carries each frame's timestamp, and the input's
+timestamps are kept (`-copyts`): everything else, timing included (PTS based, so variable frame
+rate works), is PySceneDetect's own PyAV stream, opened on the same file for its metadata only.
 """
 from __future__ import annotations
-
-import logging
-import queue
-import threading
 
 import av
 import numpy as np
 from scenedetect.backends.pyav import VideoStreamAv
 
-from common.media import quiet_av
-
-log = logging.getLogger(__name__)
-
-AHEAD = 16  # decoded frames waiting for the detectors (each is one full-size frame in memory)
-MAX_CONSECUTIVE_FAILURES = 10
-_END = object()
+from common.errors import AutoscoreError, InputError
+from common.media import FfmpegPipe, quiet_av
 
 
-class LowResStreamAv(VideoStreamAv):
-    BACKEND_NAME = "pyav-lowres"
+class LowResStreamFfmpeg(VideoStreamAv):
+    BACKEND_NAME = "ffmpeg-lowres"
 
     def __init__(self, path: str, width: int):
-        super().__init__(path, threading_mode="AUTO")
+        super().__init__(path)
         quiet_av()  # after: the base class restores FFmpeg's default (chatty) log callback
         full_width, full_height = super().frame_size
-        self.small_width = min(width, full_width) // 2 * 2
+        self.small_width = max(2, min(width, full_width) // 2 * 2)
         self.small_height = max(2, round(full_height * self.small_width / full_width / 2) * 2)
-        self._queue: queue.Queue = queue.Queue(maxsize=AHEAD)
-        self._stop = threading.Event()
-        self._feeder: threading.Thread | None = None
+        self._ffmpeg: FfmpegPipe | None = None
+        self._frames_box = None  # the NUT stream ffmpeg writes, opened by PyAV
+        self._packets = None
+        # Why the frames stopped early, raised by `close`: an exception from `read` would reach the user
+        # through PySceneDetect's decode thread, which logs it as a fatal error first.
+        self.failure: AutoscoreError | None = None
 
     @property
     def frame_size(self) -> tuple[int, int]:
         return self.small_width, self.small_height
 
     def read(self, decode: bool = True) -> np.ndarray | bool:
-        if self._feeder is None:
-            self._feeder = threading.Thread(target=self._feed, name="autoscore-decode", daemon=True)
-            self._feeder.start()
-        item = self._queue.get()
-        if item is _END:
-            self._queue.put(_END)  # later reads see the end too
-            return False
-        self._frame = item
-        if not decode:
-            return True
-        return item.reformat(width=self.small_width, height=self.small_height, format="bgr24",
-                             interpolation="FAST_BILINEAR").to_ndarray()
-
-    def _feed(self) -> None:
-        failures = 0
-        decoder = self._container.decode(video=0)
         try:
-            while not self._stop.is_set():
-                try:
-                    frame = next(decoder)
-                except (StopIteration, av.error.EOFError):
-                    break
-                except av.error.FFmpegError as exc:  # a damaged packet: skip it, as PySceneDetect does
-                    failures += 1
-                    self._decode_failures += 1
-                    if failures >= MAX_CONSECUTIVE_FAILURES:
-                        log.warning("stopping after %d undecodable frames in a row: %s", failures, exc)
-                        break
-                    decoder = self._container.decode(video=0)
-                    continue
-                failures = 0
-                self._put(frame)
-        finally:
-            self._put(_END)
+            return self._read(decode)
+        except AutoscoreError as exc:
+            self.failure = exc
+            return False
 
-    def _put(self, item) -> None:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return
-            except queue.Full:
+    def _read(self, decode: bool) -> np.ndarray | bool:
+        if self._packets is None:
+            self._start()
+        for packet in self._packets:
+            if packet.size == 0:  # the muxer's end-of-stream flush
                 continue
+            self._frame = packet  # has .pts and .time_base: the base class's position reads those
+            if not decode:
+                return True
+            return np.frombuffer(packet, dtype=np.uint8).reshape(self.small_height, self.small_width, 3)
+        self._finish()
+        return False
+
+    def _start(self) -> None:
+        self._ffmpeg = FfmpegPipe(
+            ["-noautorotate", "-copyts", "-i", self.path, "-map", "0:v:0", "-an", "-sn", "-dn",
+             "-vf", f"scale={self.small_width}:{self.small_height}:flags=fast_bilinear", "-pix_fmt", "bgr24",
+             "-c:v", "rawvideo", "-fps_mode", "passthrough", "-enc_time_base", "demux", "-f", "nut", "pipe:1"],
+            what=f"decoding the video of {self.path}")
+        try:
+            self._frames_box = av.open(self._ffmpeg.stdout, format="nut")
+        except av.error.FFmpegError as exc:  # ffmpeg wrote nothing: it could not decode the file at all
+            self._finish()
+            raise InputError(f"{self.path}: no video frame could be decoded") from exc
+        self._packets = self._frames_box.demux(video=0)
+
+    def _finish(self) -> None:
+        """Waits for ffmpeg. Its failure is the file's only where no picture came out: damaged frames
+        are skipped, as PySceneDetect skips them, and a short decode is judged by the caller."""
+        self._packets = iter(())
+        self._ffmpeg.wait(check=self._frame is None)
 
     def close(self) -> None:
-        """Stops the feeder (a detection that ended early leaves it waiting on a full queue)."""
-        self._stop.set()
-        if self._feeder is not None:
-            self._feeder.join(timeout=5.0)
+        """Ends ffmpeg (a detection that stopped early leaves it blocked on a full pipe), then raises the
+        reason the frames stopped early, if they did."""
+        if self._frames_box is not None:
+            self._frames_box.close()
+            self._frames_box = None
+        if self._ffmpeg is not None:
+            self._ffmpeg.close()
+        if self.failure is not None:
+            raise self.failure

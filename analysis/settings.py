@@ -11,10 +11,10 @@ class AnalysisSettings:
     adaptive_threshold: float = 3.0
     content_threshold: float = 27.0
     min_scene_len_frames: int = 15
-    # "pyav-lowres": PyAV decodes on all cores, swscale shrinks to `frame_width` before the BGR
-    # conversion (analysis/lowres.py). "opencv"/"pyav": PySceneDetect's backends at full size, shrunk
-    # by its SceneManager to the same width (the plain path).
-    video_backend: str = "pyav-lowres"
+    # "ffmpeg-lowres": the bundled ffmpeg decodes on all cores and shrinks to `frame_width` in C, before
+    # the BGR conversion (analysis/lowres.py). "opencv"/"pyav": PySceneDetect's backends at full size,
+    # shrunk by its SceneManager to the same width (the plain path).
+    video_backend: str = "ffmpeg-lowres"
     frame_width: int = 256  # PySceneDetect's own automatic downscale target
     # Cut rate over time: cuts per minute in a centred window, sampled every hop.
     cut_rate_window_s: float = 10.0

@@ -8,7 +8,7 @@ import numpy as np
 from scenedetect import AdaptiveDetector, ContentDetector, SceneManager, VideoOpenFailure, open_video
 
 from analysis.features import CutFeatures, SaturationFeatures, TimeSeries
-from analysis.lowres import LowResStreamAv
+from analysis.lowres import LowResStreamFfmpeg
 from analysis.saturation import SaturationSampler
 from analysis.settings import AnalysisSettings
 from common.errors import InputError
@@ -32,8 +32,8 @@ TRUNCATION_SLACK_SHARE = 0.05
 def detect_visual(path: str, duration: float, settings: AnalysisSettings, progress=None) -> VisualFeatures:
     manager = SceneManager()
     try:
-        if settings.video_backend == LowResStreamAv.BACKEND_NAME:
-            video = LowResStreamAv(path, settings.frame_width)
+        if settings.video_backend == LowResStreamFfmpeg.BACKEND_NAME:
+            video = LowResStreamFfmpeg(path, settings.frame_width)
             manager.auto_downscale = False  # frames arrive at the analysis size
         else:
             video = open_video(path, backend=settings.video_backend)
@@ -48,7 +48,7 @@ def detect_visual(path: str, duration: float, settings: AnalysisSettings, progre
     try:
         frames = manager.detect_scenes(video)
     finally:
-        if isinstance(video, LowResStreamAv):
+        if isinstance(video, LowResStreamFfmpeg):
             video.close()
     if frames == 0:
         raise InputError(f"{path}: no video frame could be decoded")

@@ -1,4 +1,5 @@
-"""Media access at the edges: the bundled ffmpeg binary, PyAV probing and PCM decoding (whole or streamed).
+"""Media access at the edges: the bundled ffmpeg binary (run to the end, or piped as it decodes), PyAV
+probing, and PCM decoding (whole or streamed).
 
 ffmpeg comes from imageio-ffmpeg so that pip alone installs it; it ships no ffprobe, so streams
 are probed with PyAV (which bundles its own FFmpeg libraries).
@@ -212,27 +213,50 @@ def stream_audio(path: Path, *, sample_rate: int, channels: int, what: str,
                  block_seconds: float = 4.0) -> Iterator[np.ndarray]:
     """The first audio stream of `path` as float32 PCM blocks of shape (samples, channels), decoded by
     ffmpeg as they are consumed, so a long file never sits in memory whole. Errors as `run_ffmpeg`."""
-    cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(path), "-map", "0:a:0",
-           "-vn", "-sn", "-dn", "-ac", str(channels), "-ar", str(sample_rate), "-f", "f32le", "-"]
     frame_bytes = 4 * channels
     block_bytes = max(1, int(block_seconds * sample_rate)) * frame_bytes
-    # stderr goes to a file: a pipe left unread while stdout is drained can fill and stall ffmpeg
-    with tempfile.TemporaryFile() as stderr:
+    with FfmpegPipe(["-i", str(path), "-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", str(channels),
+                     "-ar", str(sample_rate), "-f", "f32le", "-"], what=what) as ffmpeg:
+        while chunk := ffmpeg.stdout.read(block_bytes):
+            usable = len(chunk) - len(chunk) % frame_bytes  # only the very last read can be ragged
+            if usable:
+                yield np.frombuffer(chunk[:usable], dtype=np.float32).reshape(-1, channels)
+        ffmpeg.wait()
+
+
+class FfmpegPipe:
+    """ffmpeg running with its output read from `stdout` as it comes. Its stderr goes to a file (a pipe
+    left unread while stdout is drained can fill and stall ffmpeg); `close` (or leaving the `with`)
+    kills and reaps an ffmpeg whose reader stopped early."""
+
+    def __init__(self, args: list[str], *, what: str):
+        cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", *args]
+        self.what = what
+        self._stderr = tempfile.TemporaryFile()
         try:
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr)
+            self.process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._stderr)
         except OSError as exc:
+            self._stderr.close()
             raise ResourceError(f"cannot run ffmpeg for {what}: {exc}") from exc
-        try:
-            while chunk := proc.stdout.read(block_bytes):
-                usable = len(chunk) - len(chunk) % frame_bytes  # only the very last read can be ragged
-                if usable:
-                    yield np.frombuffer(chunk[:usable], dtype=np.float32).reshape(-1, channels)
-            returncode = proc.wait()
-        finally:
-            if proc.poll() is None:  # the consumer stopped early
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
-        if returncode != 0:
-            stderr.seek(0)
-            _raise_ffmpeg_failure(stderr.read(), returncode, what)
+        self.stdout = self.process.stdout
+
+    def wait(self, *, check: bool = True) -> int:
+        """ffmpeg's exit code once it ends; with `check`, a failure raises as in `run_ffmpeg`."""
+        returncode = self.process.wait()
+        if returncode != 0 and check:
+            self._stderr.seek(0)
+            _raise_ffmpeg_failure(self._stderr.read(), returncode, self.what)
+        return returncode
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.stdout.close()
+        self._stderr.close()
+
+    def __enter__(self) -> FfmpegPipe:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()

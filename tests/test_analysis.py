@@ -200,3 +200,51 @@ def test_streamed_audio_of_a_broken_file_is_one_error_line_and_an_early_stop_end
     first = next(blocks)
     assert first.shape == (8000, 2) and first.dtype == np.float32
     blocks.close()  # the consumer stops: ffmpeg is killed and reaped, no exception
+
+
+def test_shrunk_frames_keep_the_decoders_timestamps_and_an_early_close_ends_ffmpeg(tmp_path, calm_clip):
+    """ffmpeg decodes and shrinks the frames; their times must still be PySceneDetect's own PyAV times,
+    frame for frame, on variable frame rate footage and on a file whose video starts late."""
+    import imageio_ffmpeg
+    from scenedetect.backends.pyav import VideoStreamAv
+
+    from analysis.lowres import LowResStreamFfmpeg
+
+    late = tmp_path / "video-starts-late.mkv"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-itsoffset", "1.3",
+                    "-i", str(calm_clip.path), "-c", "copy", str(late)], check=True)
+    for clip in (shared_clip("goldeneye-vfr-drop3.mp4"), late):
+        reference, shrunk = VideoStreamAv(str(clip)), LowResStreamFfmpeg(str(clip), 256)
+        expected, found = [], []
+        while reference.read(decode=False) is not False:
+            expected.append(reference.position.seconds)
+        while (frame := shrunk.read()) is not False:
+            assert frame.shape == (shrunk.frame_size[1], shrunk.frame_size[0], 3) and frame.dtype == np.uint8
+            found.append(shrunk.position.seconds)
+        shrunk.close()
+        assert len(expected) > 100 and found == expected, clip.name
+        assert shrunk.frame_size[0] == 256
+
+    stopped = LowResStreamFfmpeg(str(calm_clip.path), 256)
+    assert stopped.read() is not False and stopped.read(decode=False) is True
+    stopped.close()  # the detection stopped early: ffmpeg, blocked on a full pipe, is killed and reaped
+    assert stopped._ffmpeg.process.returncode is not None
+
+
+def test_a_video_that_stops_decoding_is_one_error_line_not_a_fatal_log(tmp_path, calm_clip):
+    """Replaced between opening and decoding: ffmpeg's reason reaches the caller as one InputError, and
+    PySceneDetect's decode thread sees a plain end of stream (it logs an exception as a fatal error)."""
+    from scenedetect import AdaptiveDetector, SceneManager
+
+    from analysis.lowres import LowResStreamFfmpeg
+
+    replaced = tmp_path / "replaced.mp4"
+    shutil.copyfile(calm_clip.path, replaced)
+    video = LowResStreamFfmpeg(str(replaced), 256)
+    replaced.write_bytes(b"no longer a video" * 100)
+    manager = SceneManager()
+    manager.add_detector(AdaptiveDetector())
+    assert manager.detect_scenes(video) == 0
+    with pytest.raises(InputError, match="replaced.mp4") as raised:
+        video.close()
+    assert "\n" not in str(raised.value)

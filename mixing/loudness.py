@@ -12,6 +12,10 @@ from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import resample_poly
 
 OVERSAMPLE = 4  # BS.1770-4 Annex 2: true peak from 4x oversampling at 48 kHz
+PEAK_BLOCK = 1 << 16  # samples oversampled at a time: a 20-minute track's 4x copy would be gigabytes
+# Input samples read beyond each side of a block: more than the oversampling filter reaches (resample_poly's
+# filter spans 10 input samples each side), so every kept output saw the same inputs as one whole-array pass.
+PEAK_MARGIN = 64
 
 
 def integrated_lufs(audio: np.ndarray, rate: int) -> float:
@@ -26,12 +30,19 @@ def integrated_lufs(audio: np.ndarray, rate: int) -> float:
 
 
 def sample_peaks(audio: np.ndarray) -> np.ndarray:
-    """Per original sample, the largest |value| among its oversampled points, over all channels."""
+    """Per original sample, the largest |value| among its oversampled points, over all channels.
+    Oversampled a block at a time (with overlap), giving exactly the values of one whole-array pass."""
     x = audio if audio.ndim == 2 else audio[:, None]
-    peaks = np.zeros(len(x), dtype=np.float32)
-    for channel in range(x.shape[1]):  # one contiguous 1-D pass per channel: much faster than axis=1
-        upsampled = np.abs(resample_poly(np.ascontiguousarray(x[:, channel]), OVERSAMPLE, 1)).astype(np.float32)
-        np.maximum(peaks, upsampled[: len(x) * OVERSAMPLE].reshape(-1, OVERSAMPLE).max(axis=1), out=peaks)
+    n = len(x)
+    peaks = np.zeros(n, dtype=np.float32)
+    for start in range(0, n, PEAK_BLOCK):
+        stop = min(n, start + PEAK_BLOCK)
+        lo, hi = max(0, start - PEAK_MARGIN), min(n, stop + PEAK_MARGIN)
+        block = peaks[start:stop]
+        for channel in range(x.shape[1]):  # one contiguous 1-D pass per channel: much faster than axis=1
+            upsampled = np.abs(resample_poly(np.ascontiguousarray(x[lo:hi, channel]), OVERSAMPLE, 1))
+            kept = upsampled[(start - lo) * OVERSAMPLE:(stop - lo) * OVERSAMPLE]
+            np.maximum(block, kept.reshape(-1, OVERSAMPLE).max(axis=1), out=block)
     return peaks
 
 

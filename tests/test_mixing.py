@@ -76,3 +76,19 @@ def test_normalise_lands_on_the_target_after_limiting(preset, target):
 def test_unknown_preset_is_refused():
     with pytest.raises(InputError, match="preset"):
         settings_for_preset("cinema")
+
+
+def test_true_peaks_in_blocks_equal_one_oversampling_of_the_whole_track():
+    """The peaks are oversampled a block at a time (a long track's 4x copy would not fit in memory); the
+    blocks overlap, so each value is bit for bit the one a single pass over the whole track gives."""
+    from scipy.signal import resample_poly
+
+    from mixing.loudness import PEAK_BLOCK, sample_peaks
+
+    rng = np.random.default_rng(7)
+    for samples in (10, PEAK_BLOCK - 1, PEAK_BLOCK + 1, 3 * PEAK_BLOCK + 12345):
+        audio = (rng.standard_normal((samples, 2)) * 0.4).astype(np.float32)
+        audio[samples // 2] = 0.99  # a lone spike right where a block may end
+        left, right = (np.abs(resample_poly(audio[:, c], 4, 1)).reshape(-1, 4).max(axis=1) for c in (0, 1))
+        assert np.array_equal(sample_peaks(audio), np.maximum(left, right)), samples
+        assert np.array_equal(sample_peaks(audio[:, 0]), left), samples

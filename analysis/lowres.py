@@ -29,7 +29,7 @@ class LowResStreamFfmpeg(VideoStreamAv):
         self.small_width = max(2, min(width, full_width) // 2 * 2)
         self.small_height = max(2, round(full_height * self.small_width / full_width / 2) * 2)
         self._ffmpeg: FfmpegPipe | None = None
-        self._frames_box = None  # the NUT stream ffmpeg writes, opened by PyAV
+        self._nut = None  # ffmpeg's output, opened by PyAV
         self._packets = None
         # Why the frames stopped early, raised by `close`: an exception from `read` would reach the user
         # through PySceneDetect's decode thread, which logs it as a fatal error first.
@@ -40,6 +40,8 @@ class LowResStreamFfmpeg(VideoStreamAv):
         return self.small_width, self.small_height
 
     def read(self, decode: bool = True) -> np.ndarray | bool:
+        if self.failure is not None:
+            return False
         try:
             return self._read(decode)
         except AutoscoreError as exc:
@@ -66,11 +68,11 @@ class LowResStreamFfmpeg(VideoStreamAv):
              "-c:v", "rawvideo", "-fps_mode", "passthrough", "-enc_time_base", "demux", "-f", "nut", "pipe:1"],
             what=f"decoding the video of {self.path}")
         try:
-            self._frames_box = av.open(self._ffmpeg.stdout, format="nut")
+            self._nut = av.open(self._ffmpeg.stdout, format="nut")
         except av.error.FFmpegError as exc:  # ffmpeg wrote nothing: it could not decode the file at all
             self._finish()
             raise InputError(f"{self.path}: no video frame could be decoded") from exc
-        self._packets = self._frames_box.demux(video=0)
+        self._packets = self._nut.demux(video=0)
 
     def _finish(self) -> None:
         """Waits for ffmpeg. Its failure is the file's only where no picture came out: damaged frames
@@ -81,9 +83,9 @@ class LowResStreamFfmpeg(VideoStreamAv):
     def close(self) -> None:
         """Ends ffmpeg (a detection that stopped early leaves it blocked on a full pipe), then raises the
         reason the frames stopped early, if they did."""
-        if self._frames_box is not None:
-            self._frames_box.close()
-            self._frames_box = None
+        if self._nut is not None:
+            self._nut.close()
+            self._nut = None
         if self._ffmpeg is not None:
             self._ffmpeg.close()
         if self.failure is not None:

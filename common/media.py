@@ -44,9 +44,14 @@ def ffmpeg_exe() -> str:
         raise ResourceError(f"ffmpeg is not available: {exc}") from exc
 
 
+def _ffmpeg_command(args: list[str]) -> list[str]:
+    """ffmpeg with `args`, quiet but for errors (their last line becomes the one-line message)."""
+    return [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", *args]
+
+
 def run_ffmpeg(args: list[str], *, what: str, input_bytes: bytes | None = None) -> bytes:
     """Run ffmpeg with `args`; return stdout. `what` names the job for the one-line error."""
-    cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", *args]
+    cmd = _ffmpeg_command(args)
     try:
         proc = subprocess.run(cmd, input=input_bytes, capture_output=True, check=False)
     except OSError as exc:
@@ -230,7 +235,7 @@ class FfmpegPipe:
     kills and reaps an ffmpeg whose reader stopped early."""
 
     def __init__(self, args: list[str], *, what: str):
-        cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", *args]
+        cmd = _ffmpeg_command(args)
         self.what = what
         self._stderr = tempfile.TemporaryFile()
         try:

@@ -1,6 +1,6 @@
 """Analysis stage: read a video and describe it as `VideoFeatures` (cuts, saturation, speech, subtitles)."""
-from analysis.analyze import analyze, analyze_audio_speech
-from analysis.features import (
+from autoscore_video.analysis.analyze import analyze, analyze_audio_speech
+from autoscore_video.analysis.features import (
     CutFeatures,
     SaturationFeatures,
     SpeechFeatures,
@@ -11,7 +11,7 @@ from analysis.features import (
     VideoFeatures,
     VideoInfo,
 )
-from analysis.settings import AnalysisSettings
+from autoscore_video.analysis.settings import AnalysisSettings
 
 __all__ = [
     "AnalysisSettings", "CutFeatures", "SaturationFeatures", "SpeechFeatures", "SpeechRegion", "SubtitleCue",

@@ -6,12 +6,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
-from analysis.features import SpeechFeatures, VideoFeatures, VideoInfo
-from analysis.settings import AnalysisSettings
-from analysis.speech import SpeechMeter
-from analysis.subtitles import load_subtitles
-from analysis.visual import detect_visual
-from common.media import MediaInfo, probe, stream_audio
+from autoscore_video.analysis.features import SpeechFeatures, VideoFeatures, VideoInfo
+from autoscore_video.analysis.settings import AnalysisSettings
+from autoscore_video.analysis.speech import SpeechMeter
+from autoscore_video.analysis.subtitles import load_subtitles
+from autoscore_video.analysis.visual import detect_visual
+from autoscore_video.common.media import MediaInfo, probe, stream_audio
 
 Progress = Callable[[str, float], None]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from analysis.settings import AnalysisSettings
+from autoscore_video.analysis.settings import AnalysisSettings
 
 
 @dataclass

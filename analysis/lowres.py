@@ -15,8 +15,8 @@ import av
 import numpy as np
 from scenedetect.backends.pyav import VideoStreamAv
 
-from common.errors import AutoscoreError, InputError
-from common.media import FfmpegPipe, quiet_av
+from autoscore_video.common.errors import AutoscoreError, InputError
+from autoscore_video.common.media import FfmpegPipe, quiet_av
 
 
 class LowResStreamFfmpeg(VideoStreamAv):

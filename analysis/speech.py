@@ -10,8 +10,8 @@ from array import array
 
 import numpy as np
 
-from analysis.features import SpeechFeatures, SpeechRegion, TimeSeries
-from analysis.settings import AnalysisSettings
+from autoscore_video.analysis.features import SpeechFeatures, SpeechRegion, TimeSeries
+from autoscore_video.analysis.settings import AnalysisSettings
 
 LEVEL_BLOCK_S = 0.01  # resolution of the level sums (region levels start and end on these blocks)
 

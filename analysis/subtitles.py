@@ -4,10 +4,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from analysis.features import SubtitleCue, SubtitleFeatures
-from analysis.sentiment import detect_language, sentiment
-from common.errors import InputError
-from common.media import MediaInfo, run_ffmpeg
+from autoscore_video.analysis.features import SubtitleCue, SubtitleFeatures
+from autoscore_video.analysis.sentiment import detect_language, sentiment
+from autoscore_video.common.errors import InputError
+from autoscore_video.common.media import MediaInfo, run_ffmpeg
 
 log = logging.getLogger(__name__)
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 from scenedetect import AdaptiveDetector, ContentDetector, SceneManager, VideoOpenFailure, open_video
 
-from analysis.features import CutFeatures, SaturationFeatures, TimeSeries
-from analysis.lowres import LowResStreamFfmpeg
-from analysis.saturation import SaturationSampler
-from analysis.settings import AnalysisSettings
-from common.errors import InputError
+from autoscore_video.analysis.features import CutFeatures, SaturationFeatures, TimeSeries
+from autoscore_video.analysis.lowres import LowResStreamFfmpeg
+from autoscore_video.analysis.saturation import SaturationSampler
+from autoscore_video.analysis.settings import AnalysisSettings
+from autoscore_video.common.errors import InputError
 
 log = logging.getLogger(__name__)
 

@@ -144,8 +144,7 @@ def cuts_agree(plain: list[float], fast: list[float], fps: float) -> bool:
 
 def real_footage_agreement() -> dict:
     """Cut lists of the plain and the fast path on real footage (in this process: these clips are short)."""
-    import analysis
-
+    from autoscore_video import analysis
     found = {}
     for name in REAL_CLIPS:
         clip = SHARED_MEDIA / name

@@ -17,11 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import jsonio  # noqa: E402
+from autoscore_video.common import jsonio  # noqa: E402
+from autoscore_video.scoring.job.evaluate import EvaluationInputs, evaluate  # noqa: E402
+from autoscore_video.scoring.job.pipeline import ScoreOptions, score  # noqa: E402
+from autoscore_video.scoring.planning.planner import Preferences  # noqa: E402
 from samples.make_samples import ladder_specs, make_clip  # noqa: E402
-from scoring.evaluate import EvaluationInputs, evaluate  # noqa: E402
-from scoring.pipeline import ScoreOptions, score  # noqa: E402
-from scoring.planner import Preferences  # noqa: E402
 
 REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "media" / "pyscenedetect"
 REAL_CLIPS = ("testvideo.mp4", "goldeneye-vfr-drop3.mp4")

@@ -65,9 +65,14 @@ def main() -> None:
 
     import torch
 
-    from generation.musicgen import random_model
-    from generation.musicgen.engine import MusicGenEngine, MusicGenOptions
-    from generation.musicgen.loader import LoadedModel, compact_recurrent_weights, pick_device, pick_dtype
+    from autoscore_video.generation.musicgen import random_model
+    from autoscore_video.generation.musicgen.engine import MusicGenEngine, MusicGenOptions
+    from autoscore_video.generation.musicgen.loader import (
+        LoadedModel,
+        compact_recurrent_weights,
+        pick_device,
+        pick_dtype,
+    )
 
     device = pick_device(args.device)
     dtype = pick_dtype(device)

@@ -48,8 +48,8 @@ def main() -> None:
 
     import torch
 
-    from generation.musicgen import random_model
-    from generation.musicgen.fast import FastDecoder, Sampling, encoder_states
+    from autoscore_video.generation.musicgen import random_model
+    from autoscore_video.generation.musicgen.fast import FastDecoder, Sampling, encoder_states
 
     device, dtype = ("cuda", torch.bfloat16) if torch.cuda.is_available() else ("cpu", torch.float32)
     processor = random_model.processor()

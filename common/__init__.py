@@ -2,6 +2,6 @@
 
 This package holds no stage logic; stages import it, never each other.
 """
-from common.errors import AutoscoreError, InputError, ModelError, ResourceError, UsageError
+from autoscore_video.common.errors import AutoscoreError, InputError, ModelError, ResourceError, UsageError
 
 __all__ = ["AutoscoreError", "InputError", "ModelError", "ResourceError", "UsageError"]

@@ -4,12 +4,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import typing
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-import dacite
-
-from common.errors import InputError
+from autoscore_video.common.errors import InputError
 
 T = TypeVar("T")
 
@@ -35,14 +35,43 @@ def dumps(value: Any) -> str:
 
 
 def from_dict(cls: type[T], data: Any, *, what: str) -> T:
-    """Build `cls` from parsed JSON; any shape or type mismatch is an InputError naming the field."""
+    """Build `cls` from parsed JSON, strictly: an unknown field (a typo in a hand-edited plan), a missing one or a
+    value of the wrong type is an InputError naming the field. Whole numbers are taken for floats and arrays
+    for tuples, as JSON has nothing else to write them with."""
+    from pydantic import ValidationError
+
     if not isinstance(data, dict):
         raise InputError(f"{what}: expected a JSON object, got {type(data).__name__}")
-    config = dacite.Config(cast=[tuple, float], strict=True)
     try:
-        return dacite.from_dict(cls, data, config=config)
-    except (dacite.DaciteError, ValueError, TypeError) as exc:
-        raise InputError(f"{what}: {exc}") from exc
+        return _adapter(cls).validate_json(json.dumps(data), strict=True)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise InputError(f"{what}: {where}: {first['msg']}{more}") from None
+
+
+@lru_cache(maxsize=None)
+def _adapter(cls: type):
+    from pydantic import ConfigDict, TypeAdapter
+
+    for dataclass_type in _dataclasses_within(cls):
+        dataclass_type.__pydantic_config__ = ConfigDict(extra="forbid")
+    return TypeAdapter(cls)
+
+
+def _dataclasses_within(cls: Any, seen: set | None = None) -> set:
+    """`cls` and every dataclass its fields hold, however nested in lists, dicts and unions."""
+    seen = set() if seen is None else seen
+    if dataclasses.is_dataclass(cls) and isinstance(cls, type):
+        if cls in seen:
+            return seen
+        seen.add(cls)
+        for hint in typing.get_type_hints(cls).values():
+            _dataclasses_within(hint, seen)
+    for arg in typing.get_args(cls):
+        _dataclasses_within(arg, seen)
+    return seen
 
 
 def load(cls: type[T], path: Path, *, what: str) -> T:

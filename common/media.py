@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common.errors import InputError, ResourceError
+from autoscore_video.common.errors import InputError, ResourceError
 
 TEXT_SUBTITLE_CODECS = frozenset({"subrip", "srt", "ass", "ssa", "mov_text", "webvtt", "text"})
 MIN_DURATION_S = 0.5  # shorter than this there is no music to fit: refused with a line, not a silent stem

@@ -8,7 +8,7 @@ import os
 import secrets
 from pathlib import Path
 
-from common.errors import ResourceError
+from autoscore_video.common.errors import ResourceError
 
 
 class StagedOutputs:

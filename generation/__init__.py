@@ -3,18 +3,18 @@
 Engines register by name and are imported only when they run, so importing this stage costs
 neither the SoundFont synthesiser nor torch.
 """
-from generation.brief import BriefSection, MusicBrief, MusicTrack, TempoPoint
-from generation.registry import engine_names, get_engine, register, render, render_with_fallback
+from autoscore_video.generation.brief import BriefSection, MusicBrief, MusicTrack, TempoPoint
+from autoscore_video.generation.registry import engine_names, get_engine, register, render, render_with_fallback
 
 
 def _symbolic():
-    from generation.symbolic import SymbolicEngine
+    from autoscore_video.generation.symbolic import SymbolicEngine
 
     return SymbolicEngine()
 
 
 def _musicgen():
-    from generation.musicgen import MusicGenEngine
+    from autoscore_video.generation.musicgen import MusicGenEngine
 
     return MusicGenEngine()
 

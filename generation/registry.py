@@ -5,8 +5,8 @@ import logging
 from pathlib import Path
 from typing import Callable, Protocol
 
-from common.errors import InputError, ModelError
-from generation.brief import MusicBrief, MusicTrack
+from autoscore_video.common.errors import InputError, ModelError
+from autoscore_video.generation.brief import MusicBrief, MusicTrack
 
 Progress = Callable[[float], None]
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from common.errors import InputError
-from generation.brief import TempoPoint
+from autoscore_video.common.errors import InputError
+from autoscore_video.generation.brief import TempoPoint
 
 SNAP_S = 1e-3  # a beat this close to a tempo point is the point (float drift over many beats)
 

@@ -5,9 +5,9 @@ Names are imported on first use: the settings are light, the mixdown pulls in Sc
 from importlib import import_module
 
 _EXPORTS = {
-    "MixOutputs": "mixing.mixdown", "MixReport": "mixing.mixdown", "StemTags": "mixing.mixdown",
-    "mix_and_mux": "mixing.mixdown", "supported_suffix": "mixing.mux", "LOUDNESS_PRESETS": "mixing.settings",
-    "MixSettings": "mixing.settings", "settings_for_preset": "mixing.settings",
+    "MixOutputs": ".mixdown", "MixReport": ".mixdown", "StemTags": ".mixdown",
+    "mix_and_mux": ".mixdown", "supported_suffix": ".mux", "LOUDNESS_PRESETS": ".settings",
+    "MixSettings": ".settings", "settings_for_preset": ".settings",
 }
 
 __all__ = ["LOUDNESS_PRESETS", "MixOutputs", "MixReport", "MixSettings", "StemTags", "mix_and_mux",
@@ -16,5 +16,5 @@ __all__ = ["LOUDNESS_PRESETS", "MixOutputs", "MixReport", "MixSettings", "StemTa
 
 def __getattr__(name: str):
     if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'mixing' has no attribute {name!r}")
+        return getattr(import_module(_EXPORTS[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,14 +9,14 @@ import numpy as np
 import soundfile
 from scipy.signal import resample_poly
 
-from common.errors import InputError
-from common.media import read_audio
-from mixing.align import Warp, apply_warp, plan_warp
-from mixing.duck import duck_envelope, level_inside_outside
-from mixing.fit import fade_start, fit_to_length
-from mixing.loudness import Limited, integrated_lufs, limit_true_peak, sample_peaks, true_peak_db
-from mixing.mux import encode_mp3, mux
-from mixing.settings import MixSettings
+from autoscore_video.common.errors import InputError
+from autoscore_video.common.media import read_audio
+from autoscore_video.mixing.align import Warp, apply_warp, plan_warp
+from autoscore_video.mixing.duck import duck_envelope, level_inside_outside
+from autoscore_video.mixing.fit import fade_start, fit_to_length
+from autoscore_video.mixing.loudness import Limited, integrated_lufs, limit_true_peak, sample_peaks, true_peak_db
+from autoscore_video.mixing.mux import encode_mp3, mux
+from autoscore_video.mixing.settings import MixSettings
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common.errors import InputError
-from common.media import run_ffmpeg
+from autoscore_video.common.errors import InputError
+from autoscore_video.common.media import run_ffmpeg
 
 AUDIO_CODEC_BY_SUFFIX = {".mp4": "aac", ".m4v": "aac", ".mov": "aac", ".mkv": "aac", ".webm": "libopus"}
 SUBTITLE_COPY_SUFFIXES = {".mkv"}  # containers that take any subtitle stream as it is

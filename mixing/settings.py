@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from common.errors import InputError
+from autoscore_video.common.errors import InputError
 
 # Integrated loudness targets (LUFS). Streaming platforms normalise to about -14; EBU R128 is -23.
 LOUDNESS_PRESETS = {"default": -14.0, "youtube": -14.0, "tiktok": -14.0, "instagram": -14.0, "broadcast": -23.0}

@@ -1,17 +1,20 @@
-"""Scoring: features → ScorePlan (rules in scoring.rules), the pipeline, and the entry points.
+"""Scoring: features → ScorePlan, the job that runs the pipeline, and the front doors that start it.
 
-The pipeline and report are imported on first use, so `autoscore analyze` does not pay for the
-mixing and generation code it never runs. `plan` is bound here, after the `scoring.plan` module, so
-that `scoring.plan` names the planning function as it always has.
+Layers, each importing only those below it:
+- `planning`: pure functions from VideoFeatures and the user's Preferences to a ScorePlan;
+- `job`: the pipeline (analyse → plan → render → mix), its outputs, report, timeline and evaluation;
+- front doors: `cli`, `watch` (a watched folder), `hooks` (editors' export hooks), `service` (HTTP API,
+  Celery workers).
+
+The job and its results are imported on first use, so `autoscore analyze` does not pay for the mixing
+and generation code it never runs.
 """
 from importlib import import_module
 
-import scoring.plan as _plan_module  # noqa: F401  (loaded first: the function below takes its name)
-from scoring.plan import EngineChoice, ScorePlan, load_plan
-from scoring.planner import Preferences, apply_overrides, plan
+from autoscore_video.scoring.planning import EngineChoice, Preferences, ScorePlan, apply_overrides, load_plan, plan
 
-_LAZY = {"ScoreOptions": "scoring.pipeline", "make_plan": "scoring.pipeline", "score": "scoring.pipeline",
-         "ScoreResult": "scoring.report"}
+_LAZY = {"ScoreOptions": ".job.pipeline", "make_plan": ".job.pipeline", "score": ".job.pipeline",
+         "ScoreResult": ".job.report"}
 
 __all__ = ["EngineChoice", "Preferences", "ScoreOptions", "ScorePlan", "ScoreResult", "apply_overrides", "load_plan",
            "make_plan", "plan", "score"]
@@ -19,5 +22,5 @@ __all__ = ["EngineChoice", "Preferences", "ScoreOptions", "ScorePlan", "ScoreRes
 
 def __getattr__(name: str):
     if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'scoring' has no attribute {name!r}")
+        return getattr(import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -105,7 +105,7 @@ def scored_speech(speech_clip, scored_dir):
 
 def autoscore_command() -> list[str]:
     found = shutil.which("autoscore", path=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
-    return [found] if found else [sys.executable, "-m", "scoring.cli"]
+    return [found] if found else [sys.executable, "-m", "autoscore_video"]
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None,

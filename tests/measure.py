@@ -6,7 +6,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from common.media import read_audio, run_ffmpeg
+from autoscore_video.common.media import read_audio, run_ffmpeg
 
 
 def container_duration(path: Path) -> float:

@@ -7,8 +7,8 @@ import subprocess
 import numpy as np
 import pytest
 
-import analysis
-from common.errors import InputError
+from autoscore_video import analysis
+from autoscore_video.common.errors import InputError
 from samples.make_samples import ClipSpec, Line, make_clip, write_srt
 from tests.conftest import shared_clip
 
@@ -71,7 +71,7 @@ def test_clip_without_cuts(tmp_path):
 
 
 def test_embedded_subtitles_are_read(tmp_path, calm_clip):
-    from common.media import run_ffmpeg
+    from autoscore_video.common.media import run_ffmpeg
 
     srt = tmp_path / "zh.srt"
     write_srt(srt, [Line(1.0, 3.0, "今天天气很好，我很开心"), Line(4.0, 6.0, "This is wonderful news")])
@@ -103,7 +103,7 @@ def test_unreadable_subtitles_are_an_input_error(tmp_path, silent_clip):
 
 
 def test_language_detection_by_script():
-    from analysis.sentiment import detect_language
+    from autoscore_video.analysis.sentiment import detect_language
 
     assert detect_language("Hello there") == "en"
     assert detect_language("你好，世界") == "zh"
@@ -144,9 +144,9 @@ def test_real_footage_with_speech_and_rotation(tmp_path):
 
 def test_speech_meter_gives_the_same_answer_whatever_the_block_size(speech_clip):
     """The stream's blocks are an accident of reading: the VAD and the levels must not depend on them."""
-    from analysis.settings import AnalysisSettings
-    from analysis.speech import SpeechMeter
-    from common.media import read_audio
+    from autoscore_video.analysis.settings import AnalysisSettings
+    from autoscore_video.analysis.speech import SpeechMeter
+    from autoscore_video.common.media import read_audio
 
     settings = AnalysisSettings()
     audio = read_audio(speech_clip.path, sample_rate=settings.analysis_sample_rate, channels=1, what="test")[:, 0]
@@ -188,7 +188,7 @@ def test_analysis_memory_does_not_grow_with_the_length_of_the_audio(tmp_path):
 
 
 def test_streamed_audio_of_a_broken_file_is_one_error_line_and_an_early_stop_ends_ffmpeg(tmp_path, speech_clip):
-    from common.media import stream_audio
+    from autoscore_video.common.media import stream_audio
 
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 64)
@@ -208,7 +208,7 @@ def test_shrunk_frames_keep_the_decoders_timestamps_and_an_early_close_ends_ffmp
     import imageio_ffmpeg
     from scenedetect.backends.pyav import VideoStreamAv
 
-    from analysis.lowres import LowResStreamFfmpeg
+    from autoscore_video.analysis.lowres import LowResStreamFfmpeg
 
     late = tmp_path / "video-starts-late.mkv"
     subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-itsoffset", "1.3",
@@ -236,7 +236,7 @@ def test_a_video_that_stops_decoding_is_one_error_line_not_a_fatal_log(tmp_path,
     PySceneDetect's decode thread sees a plain end of stream (it logs an exception as a fatal error)."""
     from scenedetect import AdaptiveDetector, SceneManager
 
-    from analysis.lowres import LowResStreamFfmpeg
+    from autoscore_video.analysis.lowres import LowResStreamFfmpeg
 
     replaced = tmp_path / "replaced.mp4"
     shutil.copyfile(calm_clip.path, replaced)

@@ -18,7 +18,7 @@ import pytest
 pytest.importorskip("fastapi", reason="the serve extra is not installed: pip install '.[serve]'")
 import httpx  # noqa: E402
 
-from scoring.client import ApiError, Client  # noqa: E402
+from autoscore_video.scoring.service.client import ApiError, Client  # noqa: E402
 from tests.conftest import autoscore_command  # noqa: E402
 from tests.measure import video_stream_md5  # noqa: E402
 

@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("celery", reason="the dist extra is not installed: pip install '.[dist]'")
 pytest.importorskip("fastapi", reason="the serve extra is not installed: pip install '.[serve]'")
 
-from scoring.client import Client  # noqa: E402
+from autoscore_video.scoring.service.client import Client  # noqa: E402
 from tests.conftest import autoscore_command  # noqa: E402
 from tests.test_api import TOKEN, free_port, start_server  # noqa: E402
 

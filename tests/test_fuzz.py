@@ -17,9 +17,9 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from analysis.subtitles import _features, read_subtitle_file  # noqa: E402
-from common.errors import AutoscoreError  # noqa: E402
-from scoring.plan import load_plan  # noqa: E402
+from autoscore_video.analysis.subtitles import _features, read_subtitle_file  # noqa: E402
+from autoscore_video.common.errors import AutoscoreError  # noqa: E402
+from autoscore_video.scoring.planning.score_plan import load_plan  # noqa: E402
 from tests.conftest import run_cli  # noqa: E402
 
 settings.register_profile("ci", max_examples=150, derandomize=True, deadline=None, database=None,

@@ -8,9 +8,9 @@ import pretty_midi
 import pytest
 import soundfile
 
-from common.errors import InputError
-from generation import BriefSection, MusicBrief, TempoPoint, render
-from scoring.rules import GENRES
+from autoscore_video.common.errors import InputError
+from autoscore_video.generation import BriefSection, MusicBrief, TempoPoint, render
+from autoscore_video.scoring.planning.rules import GENRES
 from tests.measure import measured_tempo, tempo_matches
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scoring.hook import HOOKS
+from autoscore_video.scoring.hooks.install import HOOKS
 from tests.conftest import run_cli, slow_copy
 
 

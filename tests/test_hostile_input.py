@@ -167,7 +167,7 @@ def test_watch_once_over_the_corpus(inbox, tmp_path):
 
 def test_api_over_the_corpus(inbox, tmp_path):
     pytest.importorskip("fastapi", reason="the serve extra is not installed: pip install '.[serve]'")
-    from scoring.client import Client
+    from autoscore_video.scoring.service.client import Client
     from tests.test_api import TOKEN, start_server
 
     folder, cases, before = inbox

@@ -4,12 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from common.errors import InputError
-from mixing import settings_for_preset
-from mixing.duck import duck_envelope
-from mixing.fit import fade_start, fit_to_length
-from mixing.loudness import integrated_lufs, limit_true_peak, true_peak_db
-from mixing.mixdown import normalise
+from autoscore_video.common.errors import InputError
+from autoscore_video.mixing import settings_for_preset
+from autoscore_video.mixing.duck import duck_envelope
+from autoscore_video.mixing.fit import fade_start, fit_to_length
+from autoscore_video.mixing.loudness import integrated_lufs, limit_true_peak, true_peak_db
+from autoscore_video.mixing.mixdown import normalise
 
 RATE = 48000
 
@@ -83,7 +83,7 @@ def test_true_peaks_in_blocks_equal_one_oversampling_of_the_whole_track():
     blocks overlap, so each value is bit for bit the one a single pass over the whole track gives."""
     from scipy.signal import resample_poly
 
-    from mixing.loudness import PEAK_BLOCK, sample_peaks
+    from autoscore_video.mixing.loudness import PEAK_BLOCK, sample_peaks
 
     rng = np.random.default_rng(7)
     for samples in (10, PEAK_BLOCK - 1, PEAK_BLOCK + 1, 3 * PEAK_BLOCK + 12345):

@@ -11,10 +11,10 @@ import struct
 
 import pytest
 
+from autoscore_video.scoring import load_plan
+from autoscore_video.scoring.job.evaluate import EvaluationInputs, evaluate, tempo_error
+from autoscore_video.scoring.job.pipeline import ScoreOptions, score
 from samples.make_samples import ladder_specs, make_clip
-from scoring import load_plan
-from scoring.evaluate import EvaluationInputs, evaluate, tempo_error
-from scoring.pipeline import ScoreOptions, score
 from tests.conftest import run_cli, shared_clip
 
 LADDER = ladder_specs()
@@ -141,7 +141,7 @@ def test_real_footage_is_scored_and_evaluated(tmp_path, name):
 
 
 def _planned_downbeats(plan) -> list[float]:
-    from generation.tempo import beat_grid
+    from autoscore_video.generation.tempo import beat_grid
 
     return list(beat_grid(plan.brief.tempo_map, plan.duration, plan.brief.beats_per_bar).downbeats)
 

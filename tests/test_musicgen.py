@@ -11,10 +11,10 @@ import soundfile
 torch = pytest.importorskip("torch", reason="the musicgen extra is not installed: pip install '.[musicgen]'")
 pytest.importorskip("transformers", reason="the musicgen extra is not installed: pip install '.[musicgen]'")
 
-from common.errors import ModelError  # noqa: E402
-from generation import BriefSection, MusicBrief, TempoPoint, render, render_with_fallback  # noqa: E402
-from generation.musicgen import engine as engine_module  # noqa: E402
-from generation.musicgen import loader, random_model  # noqa: E402
+from autoscore_video.common.errors import ModelError  # noqa: E402
+from autoscore_video.generation import BriefSection, MusicBrief, TempoPoint, render, render_with_fallback  # noqa: E402
+from autoscore_video.generation.musicgen import engine as engine_module  # noqa: E402
+from autoscore_video.generation.musicgen import loader, random_model  # noqa: E402
 from tests.conftest import run_cli  # noqa: E402
 
 

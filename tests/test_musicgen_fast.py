@@ -17,8 +17,8 @@ pytest.importorskip("transformers")
 from transformers import LogitsProcessorList  # noqa: E402
 from transformers.generation.logits_process import TopKLogitsWarper, TopPLogitsWarper  # noqa: E402
 
-from generation.musicgen import random_model  # noqa: E402
-from generation.musicgen.fast import FastDecoder, Sampling, draw, encoder_states, filtered  # noqa: E402
+from autoscore_video.generation.musicgen import random_model  # noqa: E402
+from autoscore_video.generation.musicgen.fast import FastDecoder, Sampling, draw, encoder_states, filtered  # noqa: E402
 
 BOS = 2048
 TEXTS = ["calm piano strings", "driving drums bass"]
@@ -149,7 +149,7 @@ def test_gumbel_draws_follow_the_softmax():
 
 
 def test_engine_renders_through_the_fast_path(tmp_path, tiny_checkpoint):
-    from generation import BriefSection, MusicBrief, TempoPoint, render
+    from autoscore_video.generation import BriefSection, MusicBrief, TempoPoint, render
 
     sections = [BriefSection(start=0.0, end=3.0, bpm=120.0, key="C", mode="major", energy=0.7, mood="driving",
                              instrumentation=["piano"], prompt="driving drums bass")]

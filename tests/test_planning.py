@@ -5,10 +5,11 @@ import json
 
 import pytest
 
-import analysis
-from common import jsonio
-from common.errors import InputError
-from scoring import Preferences, apply_overrides, load_plan, plan, rules
+from autoscore_video import analysis
+from autoscore_video.common import jsonio
+from autoscore_video.common.errors import InputError
+from autoscore_video.scoring import Preferences, apply_overrides, load_plan, plan
+from autoscore_video.scoring.planning import rules
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from scoring import load_plan
+from autoscore_video.scoring import load_plan
 from tests.conftest import run_cli, sha256
 from tests.measure import audio_of, container_duration, lufs, rms_db, video_stream_md5
 

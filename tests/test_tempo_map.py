@@ -4,13 +4,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from generation import TempoPoint
-from generation.beats import measure_beats
-from generation.tempo import beat_grid, mean_bpm
-from mixing.align import apply_warp, plan_warp
-from scoring.evaluate import cut_hits, tbiou, tempo_error
-from scoring.sections import optimal_partition
-from scoring.tempo_map import MAX_DEVIATION, count_hits, fit_section, section_beats
+from autoscore_video.generation import TempoPoint
+from autoscore_video.generation.beats import measure_beats
+from autoscore_video.generation.tempo import beat_grid, mean_bpm
+from autoscore_video.mixing.align import apply_warp, plan_warp
+from autoscore_video.scoring.job.evaluate import cut_hits, tbiou, tempo_error
+from autoscore_video.scoring.planning.sections import optimal_partition
+from autoscore_video.scoring.planning.tempo_map import MAX_DEVIATION, count_hits, fit_section, section_beats
 
 
 def test_grid_follows_tempo_changes_and_restarts_bars():

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from scoring.ledger import Ledger, identify
+from autoscore_video.scoring.watch.ledger import Ledger, identify
 from tests.conftest import autoscore_command, run_cli, sha256, slow_copy
 from tests.measure import container_duration, video_stream_md5
 

@@ -1,5 +1,5 @@
 """The `musicgen` engine (Hugging Face transformers). Needs the [musicgen] extra; imported lazily."""
-from generation.musicgen.catalog import CATALOG, ModelInfo
-from generation.musicgen.engine import MusicGenEngine, MusicGenOptions
+from autoscore_video.generation.musicgen.catalog import CATALOG, ModelInfo
+from autoscore_video.generation.musicgen.engine import MusicGenEngine, MusicGenOptions
 
 __all__ = ["CATALOG", "ModelInfo", "MusicGenEngine", "MusicGenOptions"]

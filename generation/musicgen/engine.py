@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from common.errors import InputError, ModelError
-from generation.beats import cut_fit, measure_beats
-from generation.brief import MusicBrief, MusicTrack
-from generation.musicgen import loader
-from generation.musicgen.catalog import CATALOG, resolve
+from autoscore_video.common.errors import InputError, ModelError
+from autoscore_video.generation.beats import cut_fit, measure_beats
+from autoscore_video.generation.brief import MusicBrief, MusicTrack
+from autoscore_video.generation.musicgen import loader
+from autoscore_video.generation.musicgen.catalog import CATALOG, resolve
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +200,7 @@ class MusicGenEngine:
         """The same window through the fast decode loop (static cache, guidance and sampling on the device)."""
         import torch
 
-        from generation.musicgen.fast import FastDecoder, Sampling, encoder_states
+        from autoscore_video.generation.musicgen.fast import FastDecoder, Sampling, encoder_states
 
         model, k = loaded.model, loaded.num_codebooks
         bos = model.generation_config.decoder_start_token_id

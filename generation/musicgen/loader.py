@@ -5,8 +5,8 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from common.errors import ModelError
-from generation.musicgen.catalog import cache_dir, cached_snapshot, hub_offline, resolve
+from autoscore_video.common.errors import ModelError
+from autoscore_video.generation.musicgen.catalog import cache_dir, cached_snapshot, hub_offline, resolve
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from generation.brief import MusicBrief, MusicTrack
-from generation.symbolic.composer import RING_S, compose
-from generation.symbolic.synth import render_midi
+from autoscore_video.generation.brief import MusicBrief, MusicTrack
+from autoscore_video.generation.symbolic.composer import RING_S, compose
+from autoscore_video.generation.symbolic.synth import render_midi
 
 PEAK_DBFS = -3.0
 

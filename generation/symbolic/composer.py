@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pretty_midi
 
-from common.errors import InputError
-from generation.brief import BriefSection, MusicBrief
-from generation.symbolic import theory
-from generation.symbolic.instruments import Drum, lookup
-from generation.tempo import Grid, beat_grid
+from autoscore_video.common.errors import InputError
+from autoscore_video.generation.brief import BriefSection, MusicBrief
+from autoscore_video.generation.symbolic import theory
+from autoscore_video.generation.symbolic.instruments import Drum, lookup
+from autoscore_video.generation.tempo import Grid, beat_grid
 
 FINAL_CHORD_MIN_S = 1.0  # the closing chord sounds at least this long before the video ends
 RING_S = 2.0  # notes of the closing chord are held past the end; mixing trims and fades

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from common.errors import InputError
+from autoscore_video.common.errors import InputError
 
 
 @dataclass(frozen=True)

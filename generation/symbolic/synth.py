@@ -1,6 +1,7 @@
 """Renders a MIDI file to audio with the General MIDI SoundFont that pretty_midi ships (TimGM6mb.sf2).
 
-tinysoundfont synthesises offline, with no system library; its optional audio-device binding is unused.
+symusic synthesises offline in C++ (a port of TinySoundFont's sequencer) and has wheels for every
+platform autoscore supports, with no system library.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common.errors import ModelError
+from autoscore_video.common.errors import ModelError
 
 
 @lru_cache(maxsize=1)
@@ -22,26 +23,25 @@ def soundfont_path() -> Path:
     return path
 
 
-def render_midi(midi_path: Path, seconds: float, sample_rate: int, *, block_s: float = 1.0,
-                progress=None) -> np.ndarray:
-    """Stereo float32 audio, shape (samples, 2), exactly `seconds` long."""
-    import tinysoundfont
+def _synthesizer(soundfont: Path, sample_rate: int):
+    import symusic
 
-    synth = tinysoundfont.Synth(samplerate=sample_rate, gain=-6.0)
     try:
-        synth.sfload(str(soundfont_path()))
-    except tinysoundfont.SoundFontException as exc:
-        raise ModelError(f"cannot load the SoundFont {soundfont_path()}: {exc}") from exc
-    sequencer = tinysoundfont.Sequencer(synth)
-    sequencer.midi_load(str(midi_path))
+        return symusic.Synthesizer(str(soundfont), sample_rate=sample_rate, quality=0)
+    except (RuntimeError, ValueError) as exc:
+        raise ModelError(f"cannot load the SoundFont {soundfont}: {exc}") from exc
+
+
+def render_midi(midi_path: Path, seconds: float, sample_rate: int, *, progress=None) -> np.ndarray:
+    """Stereo float32 audio, shape (samples, 2), exactly `seconds` long (cut, or padded with silence)."""
+    import symusic
+
+    score = symusic.Score(str(midi_path))
+    rendered = np.asarray(_synthesizer(soundfont_path(), sample_rate).render(score, stereo=True))
     total = int(round(seconds * sample_rate))
-    block = max(1, int(block_s * sample_rate))
-    out = np.empty((total, 2), dtype=np.float32)
-    done = 0
-    while done < total:
-        n = min(block, total - done)
-        out[done:done + n] = np.frombuffer(synth.generate(n), dtype=np.float32).reshape(n, 2)
-        done += n
-        if progress:
-            progress(done / total)
+    out = np.zeros((total, 2), dtype=np.float32)
+    n = min(total, rendered.shape[1])
+    out[:n] = rendered[:, :n].T
+    if progress:
+        progress(1.0)
     return out

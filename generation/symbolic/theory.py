@@ -1,7 +1,7 @@
 """Keys, scales, diatonic chords and progressions: the harmony the symbolic engine composes with."""
 from __future__ import annotations
 
-from common.errors import InputError
+from autoscore_video.common.errors import InputError
 
 PITCH_CLASSES = {"C": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "F": 5, "F#": 6, "Gb": 6,
                  "G": 7, "G#": 8, "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11}

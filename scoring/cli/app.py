@@ -16,8 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from common import jsonio
-from common.errors import AutoscoreError, UsageError
+from autoscore_video.common import jsonio
+from autoscore_video.common.errors import AutoscoreError, UsageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Score videos: analyse the picture, plan music that fits, render it and mix it under.")
@@ -114,8 +114,8 @@ def _with_progress(work):
 
 def _prefs(bpm, mood, genre, prompt, seed, engine, preset, lufs, replace_audio, model, device, candidates, fallback):
     """The user's flags, checked before any work starts: a value autoscore cannot use is a usage error."""
-    from common.errors import InputError, UsageError
-    from scoring.planner import Preferences
+    from autoscore_video.common.errors import InputError, UsageError
+    from autoscore_video.scoring.planning.planner import Preferences
 
     prefs = Preferences(bpm=bpm, mood=mood, genre=genre, prompt=prompt, seed=seed, engine=engine, preset=preset,
                         lufs=lufs, replace_audio=replace_audio, model=model, device=device, candidates=candidates,
@@ -154,9 +154,9 @@ def score(
     """Score VIDEO: writes <clip>.scored.<ext>, .music.wav/.mp3/.mid, .plan.json, .report.json, .timeline.png."""
     _setup_logging(verbose)
     with _errors_reported():
-        from scoring.outputs import output_paths
-        from scoring.pipeline import ScoreOptions, make_plan
-        from scoring.pipeline import score as run_score
+        from autoscore_video.scoring.job.outputs import output_paths
+        from autoscore_video.scoring.job.pipeline import ScoreOptions, make_plan
+        from autoscore_video.scoring.job.pipeline import score as run_score
 
         if no_subtitles and subtitles is not None:
             raise UsageError("--subtitles and --no-subtitles exclude each other")
@@ -164,7 +164,7 @@ def score(
                                prefs=_prefs(bpm, mood, genre, prompt, seed, engine, preset, lufs, replace_audio,
                                             model, device, candidates, fallback))
         if dry_run:
-            from common.media import check_readable_file
+            from autoscore_video.common.media import check_readable_file
 
             check_readable_file(video)
             paths = output_paths(video, output)
@@ -189,8 +189,7 @@ def analyze(
     """Print the features of VIDEO: cuts, saturation, speech, subtitles."""
     _setup_logging(verbose)
     with _errors_reported():
-        import analysis
-
+        from autoscore_video import analysis
         features = _with_progress(lambda update: analysis.analyze(video, subtitles=subtitles,
                                                                   use_sidecar=not no_subtitles, progress=update))
         if output is not None:
@@ -215,10 +214,10 @@ def evaluate(
     """Measure how the music of VIDEO fits it: cuts on beats, TBIoU, tempo, loudness, ducking, length."""
     _setup_logging(verbose)
     with _errors_reported():
-        from common.staging import StagedOutputs
-        from scoring.evaluate import EvaluationInputs, sidecars
-        from scoring.evaluate import evaluate as run_evaluate
-        from scoring.timeline import draw_timeline
+        from autoscore_video.common.staging import StagedOutputs
+        from autoscore_video.scoring.job.evaluate import EvaluationInputs, sidecars
+        from autoscore_video.scoring.job.evaluate import evaluate as run_evaluate
+        from autoscore_video.scoring.job.timeline import draw_timeline
 
         png = None if no_timeline else (timeline or sidecars(video)[0].with_name(
             sidecars(video)[0].name.replace(".music.wav", ".evaluation.png")))
@@ -260,8 +259,8 @@ def plan_command(
     """Analyse VIDEO and write the score plan as JSON, to edit and render with `score --plan`."""
     _setup_logging(verbose)
     with _errors_reported():
-        from common.media import check_readable_file
-        from scoring.pipeline import ScoreOptions, make_plan
+        from autoscore_video.common.media import check_readable_file
+        from autoscore_video.scoring.job.pipeline import ScoreOptions, make_plan
 
         check_readable_file(video)
         target = output or video.with_name(f"{video.stem}.plan.json")
@@ -301,8 +300,8 @@ def watch(
     """Score every video that lands in INBOX, exactly once; sources are never modified."""
     _setup_logging(verbose)
     with _errors_reported():
-        from scoring.pipeline import ScoreOptions
-        from scoring.watch import Watcher, WatchSettings
+        from autoscore_video.scoring.job.pipeline import ScoreOptions
+        from autoscore_video.scoring.watch.watcher import Watcher, WatchSettings
 
         if readings < 1 or attempts < 1 or interruptions < 0 or hold < 0 or rescan <= 0:
             raise UsageError("--readings and --attempts must be at least 1, --interruptions and --hold at least 0, "
@@ -343,9 +342,9 @@ def hook(
     """For editors' export hooks: wait until FILE is complete, score it, print the scored video's path."""
     _setup_logging(verbose)
     with _errors_reported():
-        from scoring.hook import wait_until_complete
-        from scoring.pipeline import ScoreOptions
-        from scoring.pipeline import score as run_score
+        from autoscore_video.scoring.hooks.install import wait_until_complete
+        from autoscore_video.scoring.job.pipeline import ScoreOptions
+        from autoscore_video.scoring.job.pipeline import score as run_score
 
         if readings < 1 or hold < 0 or timeout < 0:
             raise UsageError("--readings must be at least 1; --hold and --timeout at least 0")
@@ -387,7 +386,7 @@ def serve(
         with _needs_extras("serve needs the [serve] extra: pip install 'autoscore[serve]'"):
             import uvicorn
 
-            from scoring.api import ServerSettings, create_app
+            from autoscore_video.scoring.service.api import ServerSettings, create_app
         tokens = set(token) | {t.strip() for t in os.environ.get("AUTOSCORE_TOKENS", "").split(",") if t.strip()}
         if not tokens:
             raise UsageError("give at least one --token (or AUTOSCORE_TOKENS): the API accepts no anonymous jobs")
@@ -427,8 +426,8 @@ def worker(
     _setup_logging(verbose)
     with _errors_reported():
         with _needs_extras("worker needs the [dist] and [serve] extras: pip install 'autoscore[serve,dist]'"):
-            from scoring.api import ServerSettings
-            from scoring.distributed import run_worker
+            from autoscore_video.scoring.service.api import ServerSettings
+            from autoscore_video.scoring.service.distributed import run_worker
         if concurrency < 1:
             raise UsageError("--concurrency must be at least 1")
         if gpus:
@@ -455,7 +454,7 @@ def hooks_install(
 ) -> None:
     """Copy a hook script into the folder the application reads scripts from, and say what to do next."""
     with _errors_reported():
-        from scoring.hook import NEXT_STEP, install
+        from autoscore_video.scoring.hooks.install import NEXT_STEP, install
 
         target = install(application, folder)
         stderr.print(f"installed {target}\nnext: {NEXT_STEP[application]}", markup=False)
@@ -473,7 +472,7 @@ def models_list(ctx: typer.Context, json_out: bool = JsonOpt) -> None:
     if ctx.invoked_subcommand is not None:
         return
     with _errors_reported():
-        from generation.musicgen.catalog import CATALOG, cache_dir, cached_snapshot, folder_size_gb
+        from autoscore_video.generation.musicgen.catalog import CATALOG, cache_dir, cached_snapshot, folder_size_gb
 
         rows = []
         for info in CATALOG.values():
@@ -500,8 +499,8 @@ def models_list(ctx: typer.Context, json_out: bool = JsonOpt) -> None:
 def models_pull(name: str = typer.Argument(..., help="small, medium, large, melody or a hub id.")) -> None:
     """Download a checkpoint into the Hugging Face cache (needs a machine that reaches the hub)."""
     with _errors_reported():
-        from common.errors import ModelError
-        from generation.musicgen.catalog import hub_offline, resolve
+        from autoscore_video.common.errors import ModelError
+        from autoscore_video.generation.musicgen.catalog import hub_offline, resolve
 
         source, _, local = resolve(name)
         if local:
@@ -520,7 +519,7 @@ def models_pull(name: str = typer.Argument(..., help="small, medium, large, melo
 
 
 def _write_json(path: Path, value) -> None:
-    from common.staging import StagedOutputs
+    from autoscore_video.common.staging import StagedOutputs
 
     with StagedOutputs() as staged:
         staged.path_for(path).write_text(jsonio.dumps(value), encoding="utf-8")

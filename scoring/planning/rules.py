@@ -18,7 +18,7 @@ import random
 
 import numpy as np
 
-from common.errors import InputError
+from autoscore_video.common.errors import InputError
 
 # cut rate (cuts/min) → BPM, linearly interpolated between the points
 BPM_TABLE = ((0.0, 72.0), (4.0, 80.0), (10.0, 92.0), (20.0, 108.0), (40.0, 124.0), (80.0, 140.0))

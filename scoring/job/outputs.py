@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from common.errors import InputError
-from mixing import supported_suffix
+from autoscore_video.common.errors import InputError
+from autoscore_video.mixing import supported_suffix
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,13 @@ import numpy as np
 import soundfile
 from scipy.signal import resample_poly
 
-import analysis
-from common.errors import InputError
-from common.media import check_readable_file, read_audio
-from generation.beats import measure_beats
-from mixing.loudness import integrated_lufs, true_peak_db
-from scoring.plan import ScorePlan, load_plan
-from scoring.report import alignment
+from autoscore_video import analysis
+from autoscore_video.common.errors import InputError
+from autoscore_video.common.media import check_readable_file, read_audio
+from autoscore_video.generation.beats import measure_beats
+from autoscore_video.mixing.loudness import integrated_lufs, true_peak_db
+from autoscore_video.scoring.job.report import alignment
+from autoscore_video.scoring.planning.score_plan import ScorePlan, load_plan
 
 log = logging.getLogger(__name__)
 

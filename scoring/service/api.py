@@ -24,7 +24,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from common.errors import AutoscoreError, InputError
+from autoscore_video.common.errors import AutoscoreError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class Runner:
 
     def submit(self, job_id: str) -> None:
         if self.settings.broker_url:
-            from scoring.distributed import enqueue
+            from autoscore_video.scoring.service.distributed import enqueue
 
             enqueue(self.settings, job_id)
         else:
@@ -101,7 +101,7 @@ def execute(job_id: str, store, settings: ServerSettings, *, retake_running: boo
             background_webhook: bool = True) -> str | None:
     """Run one job end to end and record the outcome: the one job function of the in-process runner and
     of the Celery workers. Returns the final status, or None when the job was not ours to run."""
-    from scoring.ledger import this_owner
+    from autoscore_video.scoring.watch.ledger import this_owner
 
     if not store.start(job_id, this_owner(), retake_running=retake_running):
         return None  # cancelled, finished, or taken by another runner
@@ -123,16 +123,16 @@ def execute(job_id: str, store, settings: ServerSettings, *, retake_running: boo
 
 
 def run_job(record, settings: ServerSettings) -> dict:
-    from scoring.outputs import scored_name
-    from scoring.pipeline import ScoreOptions, score
-    from scoring.planner import Preferences
+    from autoscore_video.scoring.job.outputs import scored_name
+    from autoscore_video.scoring.job.pipeline import ScoreOptions, score
+    from autoscore_video.scoring.planning.planner import Preferences
 
     source = Path(record.source)
     out_dir = settings.data_dir / "jobs" / record.id / "out"
     out_dir.mkdir(parents=True, exist_ok=True)
     prefs = Preferences(**record.options)
     result = score(source, ScoreOptions(output=out_dir / scored_name(source), prefs=prefs))
-    from common import jsonio
+    from autoscore_video.common import jsonio
 
     return jsonio.to_jsonable(result)
 
@@ -184,7 +184,7 @@ def check_path(path: str, settings: ServerSettings) -> Path:
 
 
 def check_options(options) -> dict:
-    from scoring.planner import Preferences
+    from autoscore_video.scoring.planning.planner import Preferences
 
     if not isinstance(options, dict):
         raise InputError("options must be a JSON object")
@@ -260,7 +260,7 @@ async def _reply(send, status: int, payload: dict, close: bool = False) -> None:
 
 def create_app(settings: ServerSettings):
     """(the ASGI app with the upload limit in front, the FastAPI app itself)."""
-    from scoring.jobstore import JobStore
+    from autoscore_video.scoring.service.jobstore import JobStore
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     registered = {token_owner(token): check_callback(url, settings) for token, url in settings.token_webhooks.items()}

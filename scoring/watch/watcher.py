@@ -18,11 +18,11 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from common.errors import AutoscoreError, InputError, ResourceError
-from common.media import probe
-from scoring.ledger import Ledger, identify, this_owner
-from scoring.outputs import scored_name
-from scoring.pipeline import ScoreOptions, score
+from autoscore_video.common.errors import AutoscoreError, InputError, ResourceError
+from autoscore_video.common.media import probe
+from autoscore_video.scoring.job.outputs import scored_name
+from autoscore_video.scoring.job.pipeline import ScoreOptions, score
+from autoscore_video.scoring.watch.ledger import Ledger, identify, this_owner
 
 log = logging.getLogger(__name__)
 

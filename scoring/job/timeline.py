@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analysis import VideoFeatures
-from scoring.plan import ScorePlan
+from autoscore_video.analysis import VideoFeatures
+from autoscore_video.scoring.planning.score_plan import ScorePlan
 
 
 def draw_timeline(features: VideoFeatures, plan: ScorePlan | None, beats: list[float], downbeats: list[float],

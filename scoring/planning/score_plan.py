@@ -4,11 +4,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from common import jsonio
-from generation import MusicBrief
-from generation.musicgen.engine import MusicGenOptions
-from generation.tempo import beat_grid, check_tempo_map, mean_bpm
-from mixing import MixSettings
+from autoscore_video.common import jsonio
+from autoscore_video.generation import MusicBrief
+from autoscore_video.generation.musicgen.engine import MusicGenOptions
+from autoscore_video.generation.tempo import beat_grid, check_tempo_map, mean_bpm
+from autoscore_video.mixing import MixSettings
 
 PLAN_VERSION = 1
 

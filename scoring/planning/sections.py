@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis import VideoFeatures
+from autoscore_video.analysis import VideoFeatures
 
 MIN_SECTION_S = 8.0  # four bars at 120 BPM: the shortest span that sounds like a section, not a hiccup
 SECTION_PRICE = 16.0  # spread (scaled units² × seconds) a new section must remove to be worth it

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from common.errors import InputError, ResourceError
+from autoscore_video.common.errors import InputError, ResourceError
 
 HOOKS = Path(__file__).parent / "hooks"
 SCRIPTS = {"resolve": "resolve_autoscore.py", "resolve-lua": "resolve_autoscore.lua", "obs": "obs_autoscore.py",

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from generation import TempoPoint
+from autoscore_video.generation import TempoPoint
 
 MAX_DEVIATION = 0.08  # a span between anchors runs at most 8% off its section's base tempo
 HIT_TOLERANCE_S = 0.07  # a cut is on a beat when one is this close

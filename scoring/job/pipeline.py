@@ -9,19 +9,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import analysis
-import generation
-import mixing
-from common import jsonio
-from common.errors import InputError
-from common.media import MediaInfo, check_readable_file, probe
-from common.staging import StagedOutputs
-from mixing.mux import check_copyable
-from scoring.outputs import OutputPaths, output_paths
-from scoring.plan import ScorePlan, load_plan
-from scoring.planner import Preferences, apply_overrides, plan
-from scoring.report import ScoreResult, alignment
-from scoring.timeline import draw_timeline
+from autoscore_video import analysis, generation, mixing
+from autoscore_video.common import jsonio
+from autoscore_video.common.errors import InputError
+from autoscore_video.common.media import MediaInfo, check_readable_file, probe
+from autoscore_video.common.staging import StagedOutputs
+from autoscore_video.mixing.mux import check_copyable
+from autoscore_video.scoring.job.outputs import OutputPaths, output_paths
+from autoscore_video.scoring.job.report import ScoreResult, alignment
+from autoscore_video.scoring.job.timeline import draw_timeline
+from autoscore_video.scoring.planning.planner import Preferences, apply_overrides, plan
+from autoscore_video.scoring.planning.score_plan import ScorePlan, load_plan
 
 log = logging.getLogger(__name__)
 

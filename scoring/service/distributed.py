@@ -50,7 +50,7 @@ _WORKER_SETTINGS = {}
 
 
 def _score_job(task, job_id: str) -> None:
-    from scoring.api import execute
+    from autoscore_video.scoring.service.api import execute
 
     settings = _WORKER_SETTINGS["settings"]
     store = _store(settings.database_url)
@@ -69,7 +69,7 @@ def runner_gone(runner: str | None) -> bool:
     came back only after the visibility timeout (longer than any job)."""
     import socket
 
-    from scoring.ledger import owner_alive
+    from autoscore_video.scoring.watch.ledger import owner_alive
 
     if not runner:
         return True
@@ -80,7 +80,7 @@ def runner_gone(runner: str | None) -> bool:
 
 @lru_cache(maxsize=2)
 def _store(url: str):
-    from scoring.jobstore import JobStore
+    from autoscore_video.scoring.service.jobstore import JobStore
 
     return JobStore(url)
 
@@ -96,7 +96,7 @@ def _after_fork(**_) -> None:
         os.environ["CUDA_VISIBLE_DEVICES"] = gpus[index % len(gpus)]
     model = os.environ.get("AUTOSCORE_PRELOAD_MODEL")
     if model:
-        from generation.musicgen import loader
+        from autoscore_video.generation.musicgen import loader
 
         loader.load(model, os.environ.get("AUTOSCORE_DEVICE", "auto"))
         log.info("worker %s: %s loaded", os.getpid(), model)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mixing import MixReport
+from autoscore_video.mixing import MixReport
 
 
 @dataclass

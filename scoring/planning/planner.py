@@ -4,15 +4,15 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, replace
 
-from analysis import VideoFeatures
-from common.errors import InputError
-from generation import BriefSection, MusicBrief, TempoPoint, engine_names
-from generation.tempo import beat_grid, mean_bpm
-from mixing import LOUDNESS_PRESETS, MixSettings, settings_for_preset
-from scoring import rules
-from scoring.plan import EngineChoice, ScorePlan
-from scoring.sections import SectionSpan, find_sections
-from scoring.tempo_map import MAX_DEVIATION, SectionTempo, count_hits, fit_section
+from autoscore_video.analysis import VideoFeatures
+from autoscore_video.common.errors import InputError
+from autoscore_video.generation import BriefSection, MusicBrief, TempoPoint, engine_names
+from autoscore_video.generation.tempo import beat_grid, mean_bpm
+from autoscore_video.mixing import LOUDNESS_PRESETS, MixSettings, settings_for_preset
+from autoscore_video.scoring.planning import rules
+from autoscore_video.scoring.planning.score_plan import EngineChoice, ScorePlan
+from autoscore_video.scoring.planning.sections import SectionSpan, find_sections
+from autoscore_video.scoring.planning.tempo_map import MAX_DEVIATION, SectionTempo, count_hits, fit_section
 
 
 @dataclass

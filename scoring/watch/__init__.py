@@ -1,0 +1,1 @@
+"""`autoscore watch`: a watched folder (`watcher`) with a SQLite job ledger (`ledger`)."""

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from autoscore_video.common import jsonio  # noqa: E402
 from autoscore_video.scoring.job.evaluate import EvaluationInputs, evaluate  # noqa: E402
 from autoscore_video.scoring.job.pipeline import ScoreOptions, score  # noqa: E402
-from autoscore_video.scoring.planning.planner import Preferences  # noqa: E402
+from autoscore_video.scoring.planning.preferences import Preferences  # noqa: E402
 from samples.make_samples import ladder_specs, make_clip  # noqa: E402
 
 REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "media" / "pyscenedetect"

@@ -74,7 +74,8 @@ def _dataclasses_within(cls: Any, seen: set | None = None) -> set:
     return seen
 
 
-def load(cls: type[T], path: Path, *, what: str) -> T:
+def read_json(path: Path) -> Any:
+    """Parsed JSON from `path`; a missing, unreadable or malformed file is one InputError line."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -82,7 +83,6 @@ def load(cls: type[T], path: Path, *, what: str) -> T:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot be read ({exc})") from exc
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
-    return from_dict(cls, data, what=f"{what} {path}")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from autoscore_video.common.beat_hits import count_hits, distances_to_nearest
+
 
 def measure_beats(audio: np.ndarray, rate: int, start_bpm: float, beats_per_bar: int = 4,
                   audible_within_db: float | None = None) -> tuple[float, list[float], list[float]]:
@@ -33,13 +35,9 @@ def measure_beats(audio: np.ndarray, rate: int, start_bpm: float, beats_per_bar:
     return round(60.0 / period, 3), times, times[phase::beats_per_bar]
 
 
-def cut_fit(cuts: list[float], beats: list[float], tolerance_s: float = 0.07) -> tuple[float, float]:
-    """(share of cuts with a beat within tolerance, mean distance to the nearest beat).
-
-    A higher share is better; between equal shares, a smaller distance.
-    """
+def cut_fit(cuts: list[float], beats: list[float]) -> tuple[float, float]:
+    """(share of cuts on a beat, mean distance to the nearest beat). A higher share is better; between equal
+    shares, a smaller distance."""
     if not cuts or not beats:
         return 0.0, 0.0
-    beat_arr = np.asarray(beats)
-    distances = np.array([np.min(np.abs(beat_arr - c)) for c in cuts])
-    return float(np.mean(distances <= tolerance_s)), float(distances.mean())
+    return count_hits(cuts, beats) / len(cuts), float(distances_to_nearest(cuts, beats).mean())

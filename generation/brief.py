@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 
 @dataclass
@@ -44,7 +43,6 @@ class MusicBrief:
     cuts_to_hit: list[float] = field(default_factory=list)
     beats_per_bar: int = 4
     sample_rate: int = 48000
-    engine_options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 from autoscore_video.common.errors import InputError, ModelError
 from autoscore_video.generation.brief import MusicBrief, MusicTrack
@@ -13,9 +13,12 @@ log = logging.getLogger(__name__)
 
 
 class Engine(Protocol):
+    """`options` is the engine's own options dataclass (None: its defaults); engines with none take None."""
+
     name: str
 
-    def render(self, brief: MusicBrief, work_dir: Path, *, progress: Progress | None = None) -> MusicTrack: ...
+    def render(self, brief: MusicBrief, work_dir: Path, *, options: Any = None,
+               progress: Progress | None = None) -> MusicTrack: ...
 
 
 _FACTORIES: dict[str, Callable[[], Engine]] = {}
@@ -36,16 +39,17 @@ def get_engine(name: str) -> Engine:
         raise InputError(f"unknown engine {name!r} (available: {', '.join(engine_names())})") from None
 
 
-def render(brief: MusicBrief, work_dir: Path, *, engine: str = "symbolic",
+def render(brief: MusicBrief, work_dir: Path, *, engine: str = "symbolic", options: Any = None,
            progress: Progress | None = None) -> MusicTrack:
-    return get_engine(engine).render(brief, Path(work_dir), progress=progress)
+    return get_engine(engine).render(brief, Path(work_dir), options=options, progress=progress)
 
 
 def render_with_fallback(brief: MusicBrief, work_dir: Path, *, engine: str, fallback: str | None,
-                         progress: Progress | None = None) -> MusicTrack:
-    """Render with `engine`; when it cannot (no weights, no memory), render with `fallback` and say so."""
+                         options: Any = None, progress: Progress | None = None) -> MusicTrack:
+    """Render with `engine` and its `options`; when it cannot (no weights, no memory), render with `fallback`
+    at its defaults and say so."""
     try:
-        return render(brief, work_dir, engine=engine, progress=progress)
+        return render(brief, work_dir, engine=engine, options=options, progress=progress)
     except ModelError as exc:
         if not fallback or fallback == engine:
             raise

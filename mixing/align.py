@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from autoscore_video.common.beat_hits import count_hits
+
 JOIN_S = 0.01  # crossfade between stretched spans
 UNCHANGED = 1e-3  # spans stretched less than this are copied as they are
 
@@ -56,13 +58,7 @@ def _best_trim(beats: np.ndarray, cuts: list[float], tolerance_s: float, availab
     period = float(np.median(np.diff(beats)))
     limit = min(period, max(0.0, available_s))
     candidates = {0.0} | {round(float(b - cuts[0]), 6) for b in beats if 0.0 < b - cuts[0] <= limit}
-    cut_arr = np.asarray(cuts)
-
-    def hits(trim: float) -> int:
-        shifted = beats - trim
-        return int(np.count_nonzero(np.min(np.abs(shifted[None, :] - cut_arr[:, None]), axis=1) <= tolerance_s))
-
-    return max(sorted(candidates), key=hits)
+    return max(sorted(candidates), key=lambda trim: count_hits(cuts, beats - trim, tolerance_s))
 
 
 def apply_warp(audio: np.ndarray, rate: int, warp: Warp, beats: list[float], downbeats: list[float]

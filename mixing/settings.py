@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from autoscore_video.common.beat_hits import HIT_TOLERANCE_S
 from autoscore_video.common.errors import InputError
 
 # Integrated loudness targets (LUFS). Streaming platforms normalise to about -14; EBU R128 is -23.
@@ -22,12 +23,13 @@ class MixSettings:
     replace_audio: bool = False
     fade_out_s: float = 3.0  # longest closing fade; it starts on a bar line where one falls inside it
     max_stretch: float = 0.08  # music with measured beats is bent at most this much to put cuts on beats
-    beat_tolerance_s: float = 0.07  # a cut within this of a beat is on it
+    beat_tolerance_s: float = HIT_TOLERANCE_S  # a cut within this of a beat is on it
     sample_rate: int = 48000
     audio_bitrate: str = "192k"
     mp3_bitrate: str = "128k"
 
-    def validate(self) -> MixSettings:
+    def __post_init__(self) -> None:
+        """Settings that exist are valid ones: each range is checked here, once, however they were made."""
         if self.preset not in LOUDNESS_PRESETS:
             raise InputError(f"unknown loudness preset {self.preset!r} (choose {', '.join(LOUDNESS_PRESETS)})")
         if not -40.0 <= self.target_lufs <= -5.0:
@@ -40,10 +42,7 @@ class MixSettings:
             raise InputError("ducking attack/release and fade must not be negative")
         if not 0.0 <= self.max_stretch <= 0.25:
             raise InputError(f"max_stretch {self.max_stretch} is outside 0..0.25")
-        return self
 
 
 def settings_for_preset(preset: str, **overrides) -> MixSettings:
-    if preset not in LOUDNESS_PRESETS:
-        raise InputError(f"unknown loudness preset {preset!r} (choose {', '.join(LOUDNESS_PRESETS)})")
-    return MixSettings(preset=preset, target_lufs=LOUDNESS_PRESETS[preset], **overrides).validate()
+    return MixSettings(preset=preset, target_lufs=LOUDNESS_PRESETS.get(preset, -14.0), **overrides)

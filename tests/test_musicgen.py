@@ -15,6 +15,7 @@ from autoscore_video.common.errors import ModelError  # noqa: E402
 from autoscore_video.generation import BriefSection, MusicBrief, TempoPoint, render, render_with_fallback  # noqa: E402
 from autoscore_video.generation.musicgen import engine as engine_module  # noqa: E402
 from autoscore_video.generation.musicgen import loader, random_model  # noqa: E402
+from autoscore_video.generation.musicgen.options import MusicGenOptions  # noqa: E402
 from tests.conftest import run_cli  # noqa: E402
 
 
@@ -23,17 +24,20 @@ def tiny_model(tmp_path_factory) -> Path:
     return random_model.save(tmp_path_factory.mktemp("models") / "tiny-musicgen")
 
 
-def brief(model: str, duration: float, **options) -> MusicBrief:
+def options(model: str, **given) -> MusicGenOptions:
+    return MusicGenOptions(model=model, device="cpu", **given)
+
+
+def brief(duration: float) -> MusicBrief:
     sections = [BriefSection(0.0, duration / 2, 120.0, "C", "major", 0.7, "joyful", ["piano"], prompt="joyful pop"),
                 BriefSection(duration / 2, duration, 120.0, "C", "major", 0.7, "calm", ["piano"],
                              prompt="calm ambient")]
     return MusicBrief(sections=sections, tempo_map=[TempoPoint(0.0, 120.0)], key="C", mode="major", energy=0.7,
-                      genre="pop", prompt="joyful pop", seed=3, target_duration=duration, cuts_to_hit=[1.0, 2.5],
-                      engine_options={"model": model, "device": "cpu", **options})
+                      genre="pop", prompt="joyful pop", seed=3, target_duration=duration, cuts_to_hit=[1.0, 2.5])
 
 
 def test_renders_at_the_model_rate_and_length(tiny_model, tmp_path):
-    track = render(brief(str(tiny_model), 4.0), tmp_path, engine="musicgen")
+    track = render(brief(4.0), tmp_path, engine="musicgen", options=options(str(tiny_model)))
     audio, rate = soundfile.read(track.audio_path)
     assert rate == 32000 == track.sample_rate
     assert len(audio) / rate == pytest.approx(4.0 + engine_module.TAIL_S, abs=0.02)
@@ -57,7 +61,7 @@ def test_seventy_seconds_through_windowed_continuation(tiny_model, tmp_path, mon
         return original(**kwargs)
 
     monkeypatch.setattr(model, "generate", spy)
-    track = render(brief(str(tiny_model), 70.0), tmp_path, engine="musicgen")
+    track = render(brief(70.0), tmp_path, engine="musicgen", options=options(str(tiny_model)))
     audio, rate = soundfile.read(track.audio_path)
     assert len(audio) / rate == pytest.approx(70.0 + engine_module.TAIL_S, abs=0.02)
     assert len(calls) >= 3
@@ -76,7 +80,7 @@ def test_candidates_are_batched_and_all_kept(tiny_model, tmp_path, monkeypatch):
         return original(**kwargs)
 
     monkeypatch.setattr(model, "generate", spy)
-    track = render(brief(str(tiny_model), 3.0, candidates=3), tmp_path, engine="musicgen")
+    track = render(brief(3.0), tmp_path, engine="musicgen", options=options(str(tiny_model), candidates=3))
     assert sizes == [3]  # one generate call for three candidates
     assert len(track.candidates) == 3 and track.audio_path == track.candidates[0]
     audios = [soundfile.read(path)[0] for path in track.candidates]
@@ -105,7 +109,7 @@ def test_out_of_memory_ladder(tiny_model, tmp_path, monkeypatch):
     monkeypatch.setattr(loader, "load", fake_load)
     monkeypatch.setattr(loader, "forget", lambda *a: None)
     monkeypatch.setattr(tiny.model, "generate", flaky_generate)
-    track = render(brief("medium", 2.0, candidates=2), tmp_path, engine="musicgen")
+    track = render(brief(2.0), tmp_path, engine="musicgen", options=options("medium", candidates=2))
     # medium at batch 2, then batch 1, then small at batch 1 for each of the two candidates
     assert attempts == [("medium", 2), ("medium", 1), ("small", 1), ("small", 1)]
     assert any("medium at batch 2" in n for n in track.notes)
@@ -116,8 +120,9 @@ def test_out_of_memory_ladder(tiny_model, tmp_path, monkeypatch):
 
     monkeypatch.setattr(tiny.model, "generate", always_oom)
     with pytest.raises(ModelError, match="out of GPU memory"):
-        render(brief("medium", 2.0), tmp_path / "again", engine="musicgen")
-    track = render_with_fallback(brief("medium", 2.0), tmp_path / "fallback", engine="musicgen", fallback="symbolic")
+        render(brief(2.0), tmp_path / "again", engine="musicgen", options=options("medium"))
+    track = render_with_fallback(brief(2.0), tmp_path / "fallback", engine="musicgen", options=options("medium"),
+                                 fallback="symbolic")
     assert track.engine == "symbolic" and "musicgen engine failed" in track.notes[0]
 
 

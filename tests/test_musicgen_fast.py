@@ -150,14 +150,15 @@ def test_gumbel_draws_follow_the_softmax():
 
 def test_engine_renders_through_the_fast_path(tmp_path, tiny_checkpoint):
     from autoscore_video.generation import BriefSection, MusicBrief, TempoPoint, render
+    from autoscore_video.generation.musicgen.options import MusicGenOptions
 
     sections = [BriefSection(start=0.0, end=3.0, bpm=120.0, key="C", mode="major", energy=0.7, mood="driving",
                              instrumentation=["piano"], prompt="driving drums bass")]
     brief = MusicBrief(sections=sections, tempo_map=[TempoPoint(0.0, 120.0)], key="C", mode="major", energy=0.7,
-                       genre="pop", prompt="driving drums bass", seed=5, target_duration=3.0,
-                       engine_options={"model": str(tiny_checkpoint), "device": "cpu", "decoder": "fast",
-                                       "window_s": 2.0, "overlap_s": 1.0, "candidates": 2})
-    track = render(brief, tmp_path, engine="musicgen")
+                       genre="pop", prompt="driving drums bass", seed=5, target_duration=3.0)
+    options = MusicGenOptions(model=str(tiny_checkpoint), device="cpu", decoder="fast", window_s=2.0, overlap_s=1.0,
+                              candidates=2)
+    track = render(brief, tmp_path, engine="musicgen", options=options)
     assert track.grid == "measured" and track.duration >= 3.0 and len(track.candidates) == 2
 
 

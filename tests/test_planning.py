@@ -56,11 +56,14 @@ def test_overrides_win_over_every_rule(energetic_features):
     assert p.mix.target_lufs == -23.0
 
 
-@pytest.mark.parametrize("prefs", [Preferences(bpm=10), Preferences(mood="angry"), Preferences(genre="polka"),
-                                   Preferences(engine="nope")])
-def test_bad_overrides_are_refused(energetic_features, prefs):
+@pytest.mark.parametrize("given", [{"bpm": 10}, {"mood": "angry"}, {"genre": "polka"}, {"engine": "nope"},
+                                   {"fallback": "nope"}, {"lufs": -3.0}, {"preset": "radio"}, {"device": "tpu"},
+                                   {"candidates": 0}])
+def test_bad_overrides_are_refused_when_made(given):
+    """Preferences that exist are valid: a bad value is refused where the Preferences is made (the CLI, the API),
+    by the one check that owns it, before any work."""
     with pytest.raises(InputError):
-        plan(energetic_features, prefs)
+        Preferences(**given)
 
 
 def test_plan_json_round_trip_and_edit(tmp_path, calm_features):

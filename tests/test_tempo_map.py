@@ -4,13 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from autoscore_video.common.beat_hits import HIT_TOLERANCE_S, count_hits, distances_to_nearest
 from autoscore_video.generation import TempoPoint
 from autoscore_video.generation.beats import measure_beats
 from autoscore_video.generation.tempo import beat_grid, mean_bpm
 from autoscore_video.mixing.align import apply_warp, plan_warp
 from autoscore_video.scoring.job.evaluate import cut_hits, tbiou, tempo_error
 from autoscore_video.scoring.planning.sections import optimal_partition
-from autoscore_video.scoring.planning.tempo_map import MAX_DEVIATION, count_hits, fit_section, section_beats
+from autoscore_video.scoring.planning.tempo_map import MAX_DEVIATION, fit_section, hits_on_grid, section_beats
 
 
 def test_grid_follows_tempo_changes_and_restarts_bars():
@@ -38,7 +39,7 @@ def test_regular_cuts_are_all_anchored(gap, target):
     cuts = [gap * i for i in range(1, int(24 / gap))]
     fit = fit_section(0.0, 24.0, cuts, target, (target / 1.15, target * 1.15), 4, first=True, last=True)
     times, flags = section_beats(fit, 4)
-    hits, _ = count_hits(cuts[1:], times, times[flags])
+    hits, _ = hits_on_grid(cuts[1:], times, times[flags])
     assert hits == len(cuts) - 1  # the first cut is the first downbeat by construction
     for span in fit.spans:
         assert abs(span.bpm / fit.base_bpm - 1) <= MAX_DEVIATION + 1e-9
@@ -83,7 +84,7 @@ def test_warp_moves_measured_beats_onto_cuts_within_the_bound():
     assert tempo == pytest.approx(120.0, rel=0.01)
     cuts = [2.13, 4.91, 6.97, 10.12, 12.66, 15.02, 18.41, 20.3, 23.77, 26.01]
     before, _, _ = cut_hits(cuts, beats, downbeats)
-    warp = plan_warp(beats, cuts, max_stretch=0.08, tolerance_s=0.07, available_s=1.0)
+    warp = plan_warp(beats, cuts, max_stretch=0.08, tolerance_s=HIT_TOLERANCE_S, available_s=1.0)
     assert warp.max_stretch <= 0.08
     warped, moved = apply_warp(audio, rate, warp, beats, downbeats)
     _, remeasured, redown = measure_beats(warped.mean(axis=1), rate, 120.0)
@@ -99,3 +100,12 @@ def test_tbiou_and_tempo_error():
     assert tbiou([1.0, 2.0], [1.1, 1.5, 2.0, 3.0], 0.5) == pytest.approx(2 / 4)
     assert tbiou([1.0], [1.4], 0.5) == 0.0  # outside half the window
     assert tempo_error(60.0, 120.0) == 0.0 and tempo_error(123.0, 120.0) == pytest.approx(0.025)
+
+
+def test_a_cut_is_on_a_beat_within_the_one_tolerance():
+    beats = [1.0, 2.0, 3.0]
+    assert count_hits([1.0 + HIT_TOLERANCE_S, 2.0 - HIT_TOLERANCE_S], beats) == 2  # the edge counts
+    assert count_hits([1.0 + HIT_TOLERANCE_S + 0.001, 3.5], beats) == 0
+    assert count_hits([0.5, 3.2], []) == 0 and count_hits([], beats) == 0
+    assert distances_to_nearest([0.0, 2.4, 9.0], [3.0, 1.0, 2.0]) == pytest.approx([1.0, 0.4, 6.0])
+    assert distances_to_nearest([1.2], [1.0]) == pytest.approx([0.2])

@@ -3,53 +3,20 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
-from autoscore_video.common.errors import InputError, ModelError
+from autoscore_video.common.errors import ModelError
 from autoscore_video.generation.beats import cut_fit, measure_beats
 from autoscore_video.generation.brief import MusicBrief, MusicTrack
 from autoscore_video.generation.musicgen import loader
 from autoscore_video.generation.musicgen.catalog import CATALOG, resolve
+from autoscore_video.generation.musicgen.options import MusicGenOptions
 
 log = logging.getLogger(__name__)
 
 TAIL_S = 1.0  # generated past the target so mixing can end on a bar line
-
-
-@dataclass
-class MusicGenOptions:
-    model: str = "small"
-    device: str = "auto"
-    guidance: float = 3.0
-    temperature: float = 1.0
-    top_k: int = 250
-    top_p: float = 0.0
-    candidates: int = 1
-    max_batch: int = 8
-    window_s: float = 30.0
-    overlap_s: float = 10.0
-    crossfade_s: float = 0.5
-    decoder: str = "auto"  # "fast" (generation/musicgen/fast.py), "plain" (transformers generate), "auto": fast on CUDA
-
-    @classmethod
-    def from_brief(cls, brief: MusicBrief) -> MusicGenOptions:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(brief.engine_options) - known)
-        if unknown:
-            raise InputError(f"unknown musicgen option(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-        options = cls(**brief.engine_options)
-        if options.candidates < 1 or options.max_batch < 1:
-            raise InputError("candidates and max_batch must be at least 1")
-        if not 0 < options.overlap_s < options.window_s:
-            raise InputError("the window overlap must be positive and shorter than the window")
-        if options.guidance < 1.0 or options.temperature <= 0 or options.top_k < 0 or not 0 <= options.top_p <= 1:
-            raise InputError("guidance must be >= 1, temperature > 0, top_k >= 0 and top_p in 0..1")
-        if options.decoder not in ("auto", "fast", "plain"):
-            raise InputError(f"unknown musicgen decoder {options.decoder!r} (auto, fast or plain)")
-        return options
 
 
 class OutOfMemory(Exception):
@@ -91,8 +58,11 @@ class _Tap:
 class MusicGenEngine:
     name = "musicgen"
 
-    def render(self, brief: MusicBrief, work_dir: Path, *, progress=None) -> MusicTrack:
-        options = MusicGenOptions.from_brief(brief)
+    options_type = MusicGenOptions
+
+    def render(self, brief: MusicBrief, work_dir: Path, *, options: MusicGenOptions | None = None,
+               progress=None) -> MusicTrack:
+        options = options or MusicGenOptions()
         work_dir.mkdir(parents=True, exist_ok=True)
         notes: list[str] = []
         model, batch = options.model, min(options.max_batch, options.candidates)

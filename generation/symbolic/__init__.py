@@ -19,7 +19,8 @@ PEAK_DBFS = -3.0
 class SymbolicEngine:
     name = "symbolic"
 
-    def render(self, brief: MusicBrief, work_dir: Path, *, progress=None) -> MusicTrack:
+    def render(self, brief: MusicBrief, work_dir: Path, *, options=None, progress=None) -> MusicTrack:
+        """`options`: none; the brief says everything this engine needs."""
         midi, grid = compose(brief)
         work_dir.mkdir(parents=True, exist_ok=True)
         midi_path = work_dir / "music.mid"

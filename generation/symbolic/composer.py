@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pretty_midi
 
+from autoscore_video.common.beat_hits import HIT_TOLERANCE_S
 from autoscore_video.common.errors import InputError
 from autoscore_video.generation.brief import BriefSection, MusicBrief
 from autoscore_video.generation.symbolic import theory
@@ -19,7 +20,6 @@ from autoscore_video.generation.tempo import Grid, beat_grid
 FINAL_CHORD_MIN_S = 1.0  # the closing chord sounds at least this long before the video ends
 RING_S = 2.0  # notes of the closing chord are held past the end; mixing trims and fades
 PULSE_TO_END_ENERGY = 0.45  # from this energy on, kick and hat keep the beat until the video ends
-ACCENT_WITHIN_S = 0.07  # a cut gets a cymbal only where a beat is this close to it
 
 
 class Composer:
@@ -69,7 +69,7 @@ class Composer:
             beat = float(beats[np.argmin(np.abs(beats - cut))])
             section = self._section_at(beat)
             drums = self._roles(section).get("drums")
-            if drums and section.energy >= 0.3 and abs(beat - cut) <= ACCENT_WITHIN_S and 0 < beat < last:
+            if drums and section.energy >= 0.3 and abs(beat - cut) <= HIT_TOLERANCE_S and 0 < beat < last:
                 self._note(drums, Drum.CRASH, beat, beat + 0.3, 60 + 45 * section.energy - 12)
 
     def _section_at(self, t: float) -> BriefSection:

@@ -1,7 +1,9 @@
-"""The `autoscore` command line (typer): one module per group of commands, sharing `app` and `flags`."""
+"""The `autoscore` command line (typer). `app` holds the app and what every command shares, `flags` the music
+flags of score/plan/watch/hook; each other module adds a group of commands to the app."""
 
 
 def main() -> None:
+    from autoscore_video.scoring.cli import score, unattended, service, tools  # noqa: F401, I001  (in help order)
     from autoscore_video.scoring.cli.app import app
 
     app()

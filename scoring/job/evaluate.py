@@ -6,7 +6,7 @@ where one is beside the clip, only says what was intended (section spans and tem
 be stated.
 
 Measures:
-- cut-hit rate: share of hard cuts with a tracked beat within ±70 ms (and with a downbeat);
+- cut-hit rate: share of hard cuts with a tracked beat within ±70 ms (common.beat_hits; and with a downbeat);
 - TBIoU at 0.5 s: cuts and beats matched one to one when within half the window of each other,
   matched / (cuts + beats − matched), the intersection over union of the two event sets (our reading
   of the VeM paper's transition-beat IoU);
@@ -26,6 +26,7 @@ import soundfile
 from scipy.signal import resample_poly
 
 from autoscore_video import analysis
+from autoscore_video.common.beat_hits import HIT_TOLERANCE_S
 from autoscore_video.common.errors import InputError
 from autoscore_video.common.media import check_readable_file, read_audio
 from autoscore_video.generation.beats import measure_beats
@@ -35,7 +36,6 @@ from autoscore_video.scoring.planning.score_plan import ScorePlan, load_plan
 
 log = logging.getLogger(__name__)
 
-HIT_TOLERANCE_S = 0.07
 TBIOU_WINDOW_S = 0.5
 TRACK_RATE = 22050  # beat tracking rate: 11.6 ms frames at hop 256
 MARGIN_S = 0.5  # audio either side of a section given to the tracker, so its edges are tracked too
@@ -215,7 +215,7 @@ def cut_hits(cuts: list[float], beats: list[float], downbeats: list[float]
     """(share of cuts on a beat, share on a downbeat, mean distance to the nearest beat in ms)."""
     if not cuts:
         return None, None, None
-    found = alignment(cuts, beats, downbeats, HIT_TOLERANCE_S * 1000)
+    found = alignment(cuts, beats, downbeats)
     return (round(found.cuts_on_beat / found.cuts, 4), round(found.cuts_on_downbeat / found.cuts, 4),
             found.mean_offset_ms)
 

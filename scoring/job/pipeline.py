@@ -18,13 +18,12 @@ from autoscore_video.mixing.mux import check_copyable
 from autoscore_video.scoring.job.outputs import OutputPaths, output_paths
 from autoscore_video.scoring.job.report import ScoreResult, alignment
 from autoscore_video.scoring.job.timeline import draw_timeline
-from autoscore_video.scoring.planning.planner import Preferences, apply_overrides, plan
+from autoscore_video.scoring.planning import Preferences, apply_overrides, plan
 from autoscore_video.scoring.planning.score_plan import ScorePlan, load_plan
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, float], None]
-STAGES = ("analysis", "planning", "generation", "mixing", "outputs")
 
 
 @dataclass
@@ -44,7 +43,6 @@ def make_plan(video: Path, options: ScoreOptions, progress: Progress | None = No
     given), with the user's flags on top."""
     report = progress or (lambda stage, fraction: None)
     timings = timings if timings is not None else {}
-    options.prefs.validate()
     loaded = load_plan(options.plan_path) if options.plan_path else None
 
     started = time.perf_counter()
@@ -81,9 +79,9 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
         features, score_plan = make_plan(video, options, progress, timings, info=info)
 
         started = time.perf_counter()
-        score_plan.brief.engine_options = score_plan.engine.options()
         track = generation.render_with_fallback(score_plan.brief, work_dir / "music", engine=score_plan.engine.name,
                                                 fallback=score_plan.engine.fallback,
+                                                options=score_plan.engine.options(),
                                                 progress=lambda f: report("generation", f))
         candidate_outputs = _stage_candidates(track.candidates, paths, staged)
         timings["generation"] = time.perf_counter() - started

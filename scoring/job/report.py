@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
+from autoscore_video.common.beat_hits import HIT_TOLERANCE_S, count_hits, distances_to_nearest
 from autoscore_video.mixing import MixReport
 
 
@@ -16,7 +15,7 @@ class Alignment:
     cuts_on_beat: int  # a beat within `tolerance_ms`
     cuts_on_downbeat: int
     mean_offset_ms: float | None
-    tolerance_ms: float = 70.0
+    tolerance_ms: float = HIT_TOLERANCE_S * 1000
 
 
 @dataclass
@@ -34,17 +33,12 @@ class ScoreResult:
     notes: list[str] = field(default_factory=list)
 
 
-def alignment(cuts: list[float], beats: list[float], downbeats: list[float], tolerance_ms: float = 70.0) -> Alignment:
+def alignment(cuts: list[float], beats: list[float], downbeats: list[float]) -> Alignment:
     if not cuts or not beats:
-        return Alignment(cuts=len(cuts), cuts_on_beat=0, cuts_on_downbeat=0, mean_offset_ms=None,
-                         tolerance_ms=tolerance_ms)
-    beat_arr, down_arr = np.asarray(beats), np.asarray(downbeats or beats)
-    offsets = np.array([np.min(np.abs(beat_arr - c)) for c in cuts]) * 1000.0
-    down_offsets = np.array([np.min(np.abs(down_arr - c)) for c in cuts]) * 1000.0
+        return Alignment(cuts=len(cuts), cuts_on_beat=0, cuts_on_downbeat=0, mean_offset_ms=None)
     return Alignment(
         cuts=len(cuts),
-        cuts_on_beat=int(np.count_nonzero(offsets <= tolerance_ms)),
-        cuts_on_downbeat=int(np.count_nonzero(down_offsets <= tolerance_ms)),
-        mean_offset_ms=round(float(offsets.mean()), 1),
-        tolerance_ms=tolerance_ms,
+        cuts_on_beat=count_hits(cuts, beats),
+        cuts_on_downbeat=count_hits(cuts, downbeats or beats),
+        mean_offset_ms=round(float(distances_to_nearest(cuts, beats).mean()) * 1000.0, 1),
     )

@@ -2,69 +2,17 @@
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from autoscore_video.analysis import VideoFeatures
-from autoscore_video.common.errors import InputError
-from autoscore_video.generation import BriefSection, MusicBrief, TempoPoint, engine_names
+from autoscore_video.generation import BriefSection, MusicBrief, TempoPoint
 from autoscore_video.generation.tempo import beat_grid, mean_bpm
-from autoscore_video.mixing import LOUDNESS_PRESETS, MixSettings, settings_for_preset
+from autoscore_video.mixing import MixSettings
 from autoscore_video.scoring.planning import rules
+from autoscore_video.scoring.planning.preferences import Preferences
 from autoscore_video.scoring.planning.score_plan import EngineChoice, ScorePlan
 from autoscore_video.scoring.planning.sections import SectionSpan, find_sections
-from autoscore_video.scoring.planning.tempo_map import MAX_DEVIATION, SectionTempo, count_hits, fit_section
-
-
-@dataclass
-class Preferences:
-    """What the user asked for. Every field set here wins over the rules."""
-
-    bpm: float | None = None
-    mood: str | None = None
-    genre: str | None = None
-    prompt: str | None = None
-    seed: int | None = None
-    engine: str | None = None
-    preset: str | None = None
-    lufs: float | None = None
-    replace_audio: bool | None = None
-    model: str | None = None
-    device: str | None = None
-    candidates: int | None = None
-    fallback: str | None = None
-
-    def validate(self) -> Preferences:
-        if self.bpm is not None:
-            rules.check_bpm(self.bpm)
-        if self.mood is not None:
-            rules.check_mood(self.mood)
-        if self.genre is not None:
-            rules.check_genre(self.genre)
-        if self.engine is not None and self.engine not in engine_names():
-            raise InputError(f"unknown engine {self.engine!r} (available: {', '.join(engine_names())})")
-        if self.preset is not None and self.preset not in LOUDNESS_PRESETS:
-            raise InputError(f"unknown loudness preset {self.preset!r} (choose {', '.join(LOUDNESS_PRESETS)})")
-        if self.lufs is not None:
-            MixSettings(target_lufs=self.lufs).validate()
-        if self.fallback is not None and self.fallback not in ("none", *engine_names()):
-            raise InputError(f"unknown fallback {self.fallback!r} (none or {', '.join(engine_names())})")
-        if self.candidates is not None and not 1 <= self.candidates <= 32:
-            raise InputError(f"--candidates {self.candidates} is outside 1..32")
-        if self.device is not None and self.device not in ("auto", "cuda", "mps", "cpu") \
-                and not self.device.startswith("cuda:"):
-            raise InputError(f"unknown device {self.device!r} (auto, cuda, mps or cpu)")
-        return self
-
-    def engine_choice(self, base: EngineChoice | None = None) -> EngineChoice:
-        choice = base or EngineChoice()
-        for name in ("model", "device", "candidates"):
-            if getattr(self, name) is not None:
-                setattr(choice.musicgen, name, getattr(self, name))
-        if self.engine is not None:
-            choice.name = self.engine
-        if self.fallback is not None:
-            choice.fallback = None if self.fallback == "none" else self.fallback
-        return choice
+from autoscore_video.scoring.planning.tempo_map import MAX_DEVIATION, SectionTempo, fit_section, hits_on_grid
 
 
 def default_seed(features: VideoFeatures) -> int:
@@ -74,7 +22,7 @@ def default_seed(features: VideoFeatures) -> int:
 
 
 def plan(features: VideoFeatures, prefs: Preferences | None = None) -> ScorePlan:
-    prefs = (prefs or Preferences()).validate()
+    prefs = prefs or Preferences()
     duration = features.duration
     spans = find_sections(features)
     why: list[str] = [f"{len(spans)} section(s): " + ", ".join(f"{s.start:.1f}-{s.end:.1f} s" for s in spans)]
@@ -97,7 +45,7 @@ def plan(features: VideoFeatures, prefs: Preferences | None = None) -> ScorePlan
                                      instrumentation=list(choice.instruments), density=choice.density,
                                      prompt=prompt))
     cuts = features.cuts.times
-    hits, downbeat_hits = count_hits(cuts, grid.beats, grid.downbeats)
+    hits, downbeat_hits = hits_on_grid(cuts, grid.beats, grid.downbeats)
     if cuts:
         why.append(f"tempo map puts {hits} of {len(cuts)} cuts on a beat, {downbeat_hits} on a downbeat "
                    f"(spans bent at most {MAX_DEVIATION:.0%})")
@@ -105,13 +53,18 @@ def plan(features: VideoFeatures, prefs: Preferences | None = None) -> ScorePlan
     brief = MusicBrief(sections=sections, tempo_map=tempo_map, key=key, mode=longest.mode,
                        energy=round(energy, 3), genre=longest.genre, prompt=sections[0].prompt, seed=seed,
                        target_duration=duration, cuts_to_hit=list(cuts), beats_per_bar=bpb)
-    mix = settings_for_preset(prefs.preset or "default")
-    if prefs.lufs is not None:
-        mix = replace(mix, target_lufs=prefs.lufs).validate()
-    if prefs.replace_audio is not None:
-        mix.replace_audio = prefs.replace_audio
-    return ScorePlan(source=features.info.path, duration=duration, engine=prefs.engine_choice(),
-                     brief=brief, mix=mix, rationale=why)
+    return ScorePlan(source=features.info.path, duration=duration, engine=engine_choice(prefs),
+                     brief=brief, mix=prefs.mix(MixSettings()), rationale=why)
+
+
+def engine_choice(prefs: Preferences, base: EngineChoice | None = None) -> EngineChoice:
+    """`base` (a loaded plan's choice, else the default) with the engine, fallback and options asked for."""
+    base = base or EngineChoice()
+    if prefs.fallback is None:
+        fallback = base.fallback
+    else:
+        fallback = None if prefs.fallback == "none" else prefs.fallback
+    return EngineChoice(name=prefs.engine or base.name, fallback=fallback, musicgen=prefs.musicgen(base.musicgen))
 
 
 @dataclass
@@ -163,7 +116,6 @@ def _fit_tempo(choices: list[_SectionChoice], cuts: list[float], duration: float
 
 def apply_overrides(score_plan: ScorePlan, prefs: Preferences) -> ScorePlan:
     """Flags on top of a loaded (possibly hand-edited) plan: each given flag wins; the rest stays as edited."""
-    prefs.validate()
     brief = score_plan.brief
     if prefs.bpm is not None:
         brief.tempo_map = [TempoPoint(time=0.0, bpm=prefs.bpm, bar=True)]
@@ -189,13 +141,6 @@ def apply_overrides(score_plan: ScorePlan, prefs: Preferences) -> ScorePlan:
             section.prompt = rules.prompt_for(section.mood, brief.genre, section.bpm, section.key, section.mode,
                                               section.instrumentation, section.energy)
         brief.prompt = brief.sections[0].prompt
-    score_plan.engine = prefs.engine_choice(score_plan.engine)
-    if prefs.preset is not None:
-        replace_audio = score_plan.mix.replace_audio
-        score_plan.mix = settings_for_preset(prefs.preset)
-        score_plan.mix.replace_audio = replace_audio
-    if prefs.lufs is not None:
-        score_plan.mix = replace(score_plan.mix, target_lufs=prefs.lufs).validate()
-    if prefs.replace_audio is not None:
-        score_plan.mix.replace_audio = prefs.replace_audio
+    score_plan.engine = engine_choice(prefs, score_plan.engine)
+    score_plan.mix = prefs.mix(score_plan.mix)
     return score_plan

@@ -1,27 +1,40 @@
 """The score plan: everything decided about the music for one video, editable as JSON and re-runnable."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from autoscore_video.common import jsonio
-from autoscore_video.generation import MusicBrief
-from autoscore_video.generation.musicgen.engine import MusicGenOptions
+from autoscore_video.common.errors import InputError
+from autoscore_video.generation import MusicBrief, engine_names
+from autoscore_video.generation.musicgen.options import MusicGenOptions
 from autoscore_video.generation.tempo import beat_grid, check_tempo_map, mean_bpm
 from autoscore_video.mixing import MixSettings
 
-PLAN_VERSION = 1
+# 2: the engine's options live only in `engine` (version 1 plans also copied them into brief.engine_options).
+PLAN_VERSION = 2
 
 
 @dataclass
 class EngineChoice:
+    """The engine and its options: the one place a plan holds them. The pipeline hands `options()` to the
+    engine as they are, so a hand edit here is what renders."""
+
     name: str = "symbolic"
     fallback: str | None = None  # engine to use when this one cannot run (no weights, out of memory)
     musicgen: MusicGenOptions = field(default_factory=MusicGenOptions)  # model, device, sampling, candidates
 
-    def options(self) -> dict:
-        """What the engine reads from MusicBrief.engine_options."""
-        return asdict(self.musicgen) if self.name == "musicgen" else {}
+    def __post_init__(self) -> None:
+        if self.name not in engine_names():
+            raise InputError(f"unknown engine {self.name!r} (available: {', '.join(engine_names())})")
+        if self.fallback is not None and self.fallback not in engine_names():
+            raise InputError(f"unknown fallback engine {self.fallback!r} (available: {', '.join(engine_names())})")
+
+    def options(self) -> Any:
+        """The chosen engine's own options (None for an engine that has none)."""
+        return self.musicgen if self.name == "musicgen" else None
 
 
 @dataclass
@@ -51,8 +64,15 @@ class ScorePlan:
 
 
 def load_plan(path: Path) -> ScorePlan:
-    plan = jsonio.load(ScorePlan, path, what="plan")
-    if plan.version != PLAN_VERSION:
-        raise jsonio.InputError(f"plan {path}: version {plan.version} is not supported (expected {PLAN_VERSION})")
-    plan.mix.validate()
-    return plan
+    """A plan from JSON, checked once on the way in: unknown or mistyped fields and out-of-range values are one
+    InputError line. Version 1 plans load too (their copy of the engine options is dropped)."""
+    data = jsonio.read_json(path)
+    if isinstance(data, dict) and data.get("version") == 1:
+        brief = data.get("brief")
+        if isinstance(brief, dict):
+            brief.pop("engine_options", None)
+        data["version"] = PLAN_VERSION
+    if isinstance(data, dict) and data.get("version") != PLAN_VERSION:
+        raise InputError(f"plan {path}: version {json.dumps(data.get('version'))} is not supported "
+                         f"(expected {PLAN_VERSION})")
+    return jsonio.from_dict(ScorePlan, data, what=f"plan {path}")

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from autoscore_video.common.beat_hits import count_hits
 from autoscore_video.generation import TempoPoint
 
 MAX_DEVIATION = 0.08  # a span between anchors runs at most 8% off its section's base tempo
-HIT_TOLERANCE_S = 0.07  # a cut is on a beat when one is this close
 STEP_BPM = 0.5  # base tempi tried
 DOWNBEAT_BONUS = 0.3  # a cut on a downbeat counts this much more than one on another beat
 BEND_COST = 5.0  # per anchored span, per unit of relative tempo change
@@ -153,21 +153,9 @@ def _hits(fit: SectionTempo, cuts: list[float], beats_per_bar: int) -> tuple[int
     if not cuts:
         return 0, 0
     times, flags = section_beats(fit, beats_per_bar)
-    return count_hits(cuts, times, times[flags])
+    return hits_on_grid(cuts, times, times[flags])
 
 
-def count_hits(cuts: list[float], beats: np.ndarray, downbeats: np.ndarray,
-               tolerance: float = HIT_TOLERANCE_S) -> tuple[int, int]:
-    """(cuts with a beat within `tolerance`, cuts with a downbeat within it)."""
-    return _near(cuts, beats, tolerance), _near(cuts, downbeats, tolerance)
-
-
-def _near(cuts: list[float], grid: np.ndarray, tolerance: float) -> int:
-    if not len(cuts) or not len(grid):
-        return 0
-    cuts_arr = np.asarray(cuts)
-    index = np.clip(np.searchsorted(grid, cuts_arr), 1, len(grid) - 1)
-    nearest = np.minimum(np.abs(grid[index - 1] - cuts_arr), np.abs(grid[index] - cuts_arr))
-    if len(grid) == 1:
-        nearest = np.abs(grid[0] - cuts_arr)
-    return int(np.count_nonzero(nearest <= tolerance + 1e-9))
+def hits_on_grid(cuts: list[float], beats: np.ndarray, downbeats: np.ndarray) -> tuple[int, int]:
+    """(cuts on a beat, cuts on a downbeat)."""
+    return count_hits(cuts, beats), count_hits(cuts, downbeats)

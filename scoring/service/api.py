@@ -16,7 +16,6 @@ import queue
 import shutil
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -25,40 +24,16 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from autoscore_video.common.errors import AutoscoreError, InputError
+from autoscore_video.scoring.job.states import JobState
+from autoscore_video.scoring.service.jobs import ServerSettings, execute
 
 log = logging.getLogger(__name__)
 
 RESULT_FILES = ("video", "music_wav", "music_mp3", "plan", "report", "timeline")
-OPTION_NAMES = {"bpm", "mood", "genre", "prompt", "seed", "engine", "model", "device", "candidates", "fallback",
-                "preset", "lufs", "replace_audio"}
-
-
-@dataclass
-class ServerSettings:
-    data_dir: Path
-    tokens: set[str]
-    allowed_roots: list[Path] = field(default_factory=list)
-    max_upload_bytes: int = 2 * 1024 ** 3
-    queue_limit: int = 50
-    workers: int = 1
-    database_url: str | None = None  # default: SQLite in data_dir
-    webhook_hosts: set[str] = field(default_factory=set)
-    token_webhooks: dict[str, str] = field(default_factory=dict)  # token -> callback URL for all its jobs
-    webhook_secret: str | None = None
-    webhook_retries: int = 4
-    webhook_backoff_s: float = 1.0
-    retry_after_s: int = 30
-    upload_idle_timeout_s: float = 30.0  # a request body that sends nothing for this long gets 408 (slow loris)
-    broker_url: str | None = None  # set: jobs go to Celery workers (`autoscore worker`) instead of this process
-    visibility_timeout_s: int = 6 * 3600  # above the longest job: a message unacked this long is redelivered
 
 
 def token_owner(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()[:32]
-
-
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 class Runner:
@@ -75,7 +50,7 @@ class Runner:
         if self.settings.broker_url:
             return  # Celery workers run the jobs; the broker keeps what was accepted
         for record in self.store.unfinished():  # jobs accepted before a restart are not lost
-            self.store.transition(record.id, ("running",), "queued")
+            self.store.transition(record.id, (JobState.RUNNING,), JobState.QUEUED)
             self.queue.put(record.id)
         for thread in self.threads:
             thread.start()
@@ -95,67 +70,6 @@ class Runner:
             except queue.Empty:
                 continue
             execute(job_id, self.store, self.settings)
-
-
-def execute(job_id: str, store, settings: ServerSettings, *, retake_running: bool = False,
-            background_webhook: bool = True) -> str | None:
-    """Run one job end to end and record the outcome: the one job function of the in-process runner and
-    of the Celery workers. Returns the final status, or None when the job was not ours to run."""
-    from autoscore_video.scoring.watch.ledger import this_owner
-
-    if not store.start(job_id, this_owner(), retake_running=retake_running):
-        return None  # cancelled, finished, or taken by another runner
-    record = store.get(job_id)
-    try:
-        result = run_job(record, settings)
-    except Exception as exc:  # every failure becomes the job's error; the worker goes on
-        message = str(exc) if isinstance(exc, AutoscoreError) else f"{type(exc).__name__}: {exc}"
-        store.transition(job_id, ("running",), "failed", error=message)
-    else:
-        store.transition(job_id, ("running",), "done", result=result)
-    final = store.get(job_id)
-    if final.callback_url and settings.webhook_secret:
-        if background_webhook:
-            threading.Thread(target=deliver_webhook, args=(final, settings), daemon=True).start()
-        else:
-            deliver_webhook(final, settings)
-    return final.status
-
-
-def run_job(record, settings: ServerSettings) -> dict:
-    from autoscore_video.scoring.job.outputs import scored_name
-    from autoscore_video.scoring.job.pipeline import ScoreOptions, score
-    from autoscore_video.scoring.planning.planner import Preferences
-
-    source = Path(record.source)
-    out_dir = settings.data_dir / "jobs" / record.id / "out"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    prefs = Preferences(**record.options)
-    result = score(source, ScoreOptions(output=out_dir / scored_name(source), prefs=prefs))
-    from autoscore_video.common import jsonio
-
-    return jsonio.to_jsonable(result)
-
-
-def deliver_webhook(record, settings: ServerSettings) -> bool:
-    import httpx
-
-    body = json.dumps({"id": record.id, "status": record.status, "result": record.result,
-                       "error": record.error}).encode()
-    headers = {"Content-Type": "application/json", "X-Autoscore-Signature": sign(settings.webhook_secret, body),
-               "X-Autoscore-Job": record.id}
-    delay = settings.webhook_backoff_s
-    for attempt in range(1, settings.webhook_retries + 1):
-        try:
-            response = httpx.post(record.callback_url, content=body, headers=headers, timeout=10.0)
-            if response.status_code < 300:
-                return True
-            log.warning("webhook for %s: HTTP %s (attempt %d)", record.id, response.status_code, attempt)
-        except httpx.HTTPError as exc:
-            log.warning("webhook for %s: %s (attempt %d)", record.id, exc, attempt)
-        time.sleep(delay)
-        delay *= 2
-    return False
 
 
 def check_callback(url: str | None, settings: ServerSettings) -> str | None:
@@ -184,14 +98,16 @@ def check_path(path: str, settings: ServerSettings) -> Path:
 
 
 def check_options(options) -> dict:
-    from autoscore_video.scoring.planning.planner import Preferences
+    """A job's options are the flags of `autoscore score`, checked as they are: the job runs them later."""
+    from autoscore_video.common import jsonio
+    from autoscore_video.scoring.planning.preferences import Preferences
 
     if not isinstance(options, dict):
         raise InputError("options must be a JSON object")
-    unknown = sorted(set(options) - OPTION_NAMES)
+    unknown = sorted(set(options) - set(Preferences.names()))
     if unknown:
         raise InputError(f"unknown option(s): {', '.join(unknown)}")
-    Preferences(**options).validate()
+    jsonio.from_dict(Preferences, options, what="options")
     return options
 
 
@@ -346,15 +262,15 @@ def create_app(settings: ServerSettings):
         record = own_job(job_id, who)
         if file not in RESULT_FILES:
             raise HTTPException(422, f"file must be one of {', '.join(RESULT_FILES)}")
-        if record.status != "done":
+        if record.status != JobState.DONE:
             raise HTTPException(409, f"job {job_id} is {record.status}")
         return FileResponse(record.result["outputs"][file])
 
     @app.delete("/v1/jobs/{job_id}")
     def cancel(job_id: str, who: str = Depends(owner)) -> dict:
         record = own_job(job_id, who)
-        if store.transition(job_id, ("queued",), "cancelled"):
-            return {"id": job_id, "status": "cancelled"}
+        if store.transition(job_id, (JobState.QUEUED,), JobState.CANCELLED):
+            return {"id": job_id, "status": JobState.CANCELLED}
         raise HTTPException(409, f"job {job_id} is {record.status} and can no longer be cancelled")
 
     return LimitUploads(app, settings.max_upload_bytes, settings.upload_idle_timeout_s), app

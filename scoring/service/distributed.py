@@ -15,6 +15,8 @@ from functools import lru_cache
 from celery import Celery
 from celery.signals import worker_process_init
 
+from autoscore_video.scoring.job.states import JobState
+
 log = logging.getLogger(__name__)
 
 TASK = "autoscore.score_job"
@@ -50,7 +52,7 @@ _WORKER_SETTINGS = {}
 
 
 def _score_job(task, job_id: str) -> None:
-    from autoscore_video.scoring.service.api import execute
+    from autoscore_video.scoring.service.jobs import execute
 
     settings = _WORKER_SETTINGS["settings"]
     store = _store(settings.database_url)
@@ -59,7 +61,7 @@ def _score_job(task, job_id: str) -> None:
         log.warning("job %s is not in the job store; dropped", job_id)
         return
     # A redelivered message finds its job `running`: take it again when that runner is gone.
-    retake = record.status == "running" and runner_gone(record.runner)
+    retake = record.status == JobState.RUNNING and runner_gone(record.runner)
     status = execute(job_id, store, settings, retake_running=retake, background_webhook=False)
     log.info("job %s: %s", job_id, status or "not ours to run")
 
@@ -69,7 +71,7 @@ def runner_gone(runner: str | None) -> bool:
     came back only after the visibility timeout (longer than any job)."""
     import socket
 
-    from autoscore_video.scoring.watch.ledger import owner_alive
+    from autoscore_video.scoring.job.owner import owner_alive
 
     if not runner:
         return True

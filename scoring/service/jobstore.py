@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, func, select, update
 
+from autoscore_video.scoring.job.states import ACTIVE, JobState
+
 metadata = MetaData()
 jobs = Table(
     "jobs", metadata,
@@ -25,7 +27,6 @@ jobs = Table(
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
-ACTIVE = ("queued", "running")
 
 
 @dataclass
@@ -58,12 +59,13 @@ class JobStore:
     def create(self, owner: str, source: str, options: dict, callback_url: str | None, limit: int) -> JobRecord | None:
         """A new queued job, or None when `limit` jobs are already queued or running."""
         now = time.time()
-        record = JobRecord(str(uuid.uuid4()), owner, "queued", source, options, callback_url, None, None, now, now)
+        record = JobRecord(str(uuid.uuid4()), owner, JobState.QUEUED, source, options, callback_url, None, None,
+                           now, now)
         with self.engine.begin() as db:
             active = db.execute(select(func.count()).select_from(jobs).where(jobs.c.status.in_(ACTIVE))).scalar()
             if active >= limit:
                 return None
-            db.execute(jobs.insert().values(id=record.id, owner=owner, status="queued", source=source,
+            db.execute(jobs.insert().values(id=record.id, owner=owner, status=JobState.QUEUED, source=source,
                                             options=json.dumps(options), callback_url=callback_url,
                                             attempts=0, completions=0, created_at=now, updated_at=now))
         return record
@@ -75,16 +77,16 @@ class JobStore:
 
     def start(self, job_id: str, runner: str, *, retake_running: bool = False) -> bool:
         """Mark a job running (a queued one; with `retake_running`, also one whose runner was lost)."""
-        states = ("queued", "running") if retake_running else ("queued",)
+        states = ACTIVE if retake_running else (JobState.QUEUED,)
         with self.engine.begin() as db:
             changed = db.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.status.in_(states))
-                                 .values(status="running", runner=runner, attempts=jobs.c.attempts + 1,
+                                 .values(status=JobState.RUNNING, runner=runner, attempts=jobs.c.attempts + 1,
                                          updated_at=time.time())).rowcount
         return changed == 1
 
     def transition(self, job_id: str, from_states: tuple[str, ...], to: str, **fields) -> bool:
         values = {"status": to, "updated_at": time.time()}
-        if to == "done":
+        if to == JobState.DONE:
             values["completions"] = jobs.c.completions + 1
         for key in ("result",):
             if key in fields:

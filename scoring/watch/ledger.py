@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -17,16 +16,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from autoscore_video.scoring.job.owner import owner_alive
+from autoscore_video.scoring.job.states import JobState
+
 HEAD_TAIL_BYTES = 1 << 20
 
-SCHEMA = """
+LEDGER_STATES = (JobState.QUEUED, JobState.RUNNING, JobState.DONE, JobState.FAILED)
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS jobs (
     key TEXT PRIMARY KEY,
     path TEXT NOT NULL,
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
     content TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+    state TEXT NOT NULL CHECK (state IN ({', '.join(repr(str(s)) for s in LEDGER_STATES)})),
     attempts INTEGER NOT NULL DEFAULT 0,
     failures INTEGER NOT NULL DEFAULT 0,
     interruptions INTEGER NOT NULL DEFAULT 0,
@@ -76,34 +79,6 @@ class Job:
     owner: str | None
     error: str | None
     output: str | None
-
-
-def this_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{_start_ticks(os.getpid())}"
-
-
-def _start_ticks(pid: int) -> str:
-    """The process's start time in clock ticks (Linux), so a reused pid is not taken for the dead owner."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return "?"
-
-
-def owner_alive(owner: str | None) -> bool:
-    if not owner:
-        return False
-    host, pid_text, ticks = owner.split(":", 2)
-    if host != socket.gethostname():
-        return True  # another machine's process: not ours to judge
-    pid = int(pid_text)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return ticks == "?" or _start_ticks(pid) == ticks
 
 
 class Ledger:
@@ -167,9 +142,9 @@ class Ledger:
         now = time.time()
         with self._transaction() as db:
             job = self._get(db, key)
-            if job is None or job.state in ("done", "failed"):
+            if job is None or job.state in (JobState.DONE, JobState.FAILED):
                 return None
-            interrupted = job.state == "running"
+            interrupted = job.state == JobState.RUNNING
             if interrupted and owner_alive(job.owner):
                 return None
             if interrupted and job.interruptions + 1 > self.max_interruptions:
@@ -192,7 +167,7 @@ class Ledger:
         with self._transaction() as db:
             job = self._get(db, key)
             counted = 1 if counts else 0
-            state = "failed" if counts and job.failures + 1 >= self.max_failures else "queued"
+            state = JobState.FAILED if counts and job.failures + 1 >= self.max_failures else JobState.QUEUED
             db.execute("UPDATE jobs SET state=?, failures=failures+?, error=?, owner=NULL, updated_at=? WHERE key=?",
                        (state, counted, error, time.time(), key))
             return self._get(db, key)

@@ -21,8 +21,10 @@ from pathlib import Path
 from autoscore_video.common.errors import AutoscoreError, InputError, ResourceError
 from autoscore_video.common.media import probe
 from autoscore_video.scoring.job.outputs import scored_name
+from autoscore_video.scoring.job.owner import this_owner
 from autoscore_video.scoring.job.pipeline import ScoreOptions, score
-from autoscore_video.scoring.watch.ledger import Ledger, identify, this_owner
+from autoscore_video.scoring.job.states import JobState
+from autoscore_video.scoring.watch.ledger import Ledger, identify
 
 log = logging.getLogger(__name__)
 
@@ -165,12 +167,12 @@ class Watcher:
         except OSError:
             return "skipped"  # gone, or unreadable for now: the next scan decides
         job = self.ledger.observe(identity)
-        if job.state in ("done", "failed"):
+        if job.state in (JobState.DONE, JobState.FAILED):
             return "skipped"
         claimed = self.ledger.claim(identity.key, self.owner)
         if claimed is None:
             return "skipped"  # another watcher is on it
-        if claimed.state == "failed":  # its earlier runners died too often
+        if claimed.state == JobState.FAILED:  # its earlier runners died too often
             self._quarantine(path, claimed.error or "failed", claimed.attempts - 1)
             return "failed"
         log.info("scoring %s (attempt %d)", path.name, claimed.attempts)
@@ -184,7 +186,7 @@ class Watcher:
                 log.warning("%s: %s (will retry on a later pass)", path.name, message)
                 return "deferred"
             job = self.ledger.fail(identity.key, message)
-            if job.state == "failed":
+            if job.state == JobState.FAILED:
                 self._quarantine(path, message, job.attempts)
                 return "failed"
             log.warning("%s: %s (will retry)", path.name, message)

@@ -1,0 +1,88 @@
+"""`autoscore hooks install` (editors' scripts) and `autoscore models` (MusicGen checkpoints)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from autoscore_video.common.errors import UsageError
+from autoscore_video.scoring.cli.app import JsonOpt, app, emit, errors_reported, stderr
+
+hooks_app = typer.Typer(help="Ready scripts for editors: DaVinci Resolve, OBS, Compressor/Automator.",
+                        no_args_is_help=True)
+app.add_typer(hooks_app, name="hooks")
+
+
+@hooks_app.command("install")
+def hooks_install(
+    application: str = typer.Argument(..., help="resolve (Python), resolve-lua, or obs."),
+    folder: Optional[Path] = typer.Option(None, "--folder", help="Install here instead of the application's "
+                                                                 "own scripts folder."),
+) -> None:
+    """Copy a hook script into the folder the application reads scripts from, and say what to do next."""
+    with errors_reported():
+        from autoscore_video.scoring.hooks.install import NEXT_STEP, install
+
+        target = install(application, folder)
+        stderr.print(f"installed {target}\nnext: {NEXT_STEP[application]}", markup=False)
+        print(target)
+
+
+models_app = typer.Typer(help="MusicGen checkpoints: what is known, what is here, what it needs.",
+                         invoke_without_command=True, no_args_is_help=False)
+app.add_typer(models_app, name="models")
+
+
+@models_app.callback()
+def models_list(ctx: typer.Context, json_out: bool = JsonOpt) -> None:
+    """List the MusicGen checkpoints, whether each is in the Hugging Face cache, its size and VRAM need."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with errors_reported():
+        from autoscore_video.generation.musicgen.catalog import CATALOG, cache_dir, cached_snapshot, folder_size_gb
+
+        rows = []
+        for info in CATALOG.values():
+            snapshot = cached_snapshot(info.repo_id)
+            rows.append({"name": info.name, "repo_id": info.repo_id, "present": snapshot is not None,
+                         "path": str(snapshot) if snapshot else None,
+                         "size_gb": folder_size_gb(snapshot) if snapshot else None,
+                         "params_m": info.total_params_m, "vram_gb": info.vram_gb,
+                         "supported": not info.melody})
+        if json_out:
+            emit({"cache": cache_dir(), "models": rows}, True, None)
+            return
+        table = Table(title=f"MusicGen checkpoints (cache: {cache_dir()})")
+        for column in ("name", "hub id", "here", "size on disk", "parameters", "VRAM (fp16)"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(row["name"], row["repo_id"], "yes" if row["present"] else "no",
+                          f"{row['size_gb']} GB" if row["size_gb"] is not None else "-",
+                          f"{row['params_m']} M", f"~{row['vram_gb']} GB" + ("" if row["supported"] else " (not yet)"))
+        Console().print(table)
+
+
+@models_app.command("pull")
+def models_pull(name: str = typer.Argument(..., help="small, medium, large, melody or a hub id.")) -> None:
+    """Download a checkpoint into the Hugging Face cache (needs a machine that reaches the hub)."""
+    with errors_reported():
+        from autoscore_video.common.errors import ModelError
+        from autoscore_video.generation.musicgen.catalog import hub_offline, resolve
+
+        source, _, local = resolve(name)
+        if local:
+            raise UsageError(f"{name} is a local folder already; nothing to pull")
+        if hub_offline():
+            raise ModelError("HF_HUB_OFFLINE is set: unset it on a machine that reaches the hub to pull")
+        try:
+            from huggingface_hub import snapshot_download
+        except ImportError as exc:
+            raise ModelError("pulling needs huggingface_hub: pip install 'autoscore[musicgen]'") from exc
+        try:
+            folder = snapshot_download(source)
+        except Exception as exc:  # network and hub errors come in many types; all mean "not pulled"
+            raise ModelError(f"cannot download {source}: {type(exc).__name__}: {exc}") from exc
+        print(folder)

@@ -1,0 +1,102 @@
+"""Running one API job: the one job function of the in-process runner and of the Celery workers, and the
+webhook that reports its end. `api` (the HTTP front) and `distributed` (Celery) both use it."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autoscore_video.common.errors import AutoscoreError
+from autoscore_video.scoring.job.owner import this_owner
+from autoscore_video.scoring.job.states import JobState
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServerSettings:
+    data_dir: Path
+    tokens: set[str]
+    allowed_roots: list[Path] = field(default_factory=list)
+    max_upload_bytes: int = 2 * 1024 ** 3
+    queue_limit: int = 50
+    workers: int = 1
+    database_url: str | None = None  # default: SQLite in data_dir
+    webhook_hosts: set[str] = field(default_factory=set)
+    token_webhooks: dict[str, str] = field(default_factory=dict)  # token -> callback URL for all its jobs
+    webhook_secret: str | None = None
+    webhook_retries: int = 4
+    webhook_backoff_s: float = 1.0
+    retry_after_s: int = 30
+    upload_idle_timeout_s: float = 30.0  # a request body that sends nothing for this long gets 408 (slow loris)
+    broker_url: str | None = None  # set: jobs go to Celery workers (`autoscore worker`) instead of this process
+    visibility_timeout_s: int = 6 * 3600  # above the longest job: a message unacked this long is redelivered
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def execute(job_id: str, store, settings: ServerSettings, *, retake_running: bool = False,
+            background_webhook: bool = True) -> str | None:
+    """Run one job end to end and record the outcome: the one job function of the in-process runner and
+    of the Celery workers. Returns the final status, or None when the job was not ours to run."""
+    if not store.start(job_id, this_owner(), retake_running=retake_running):
+        return None  # cancelled, finished, or taken by another runner
+    record = store.get(job_id)
+    try:
+        result = run_job(record, settings)
+    except Exception as exc:  # every failure becomes the job's error; the worker goes on
+        message = str(exc) if isinstance(exc, AutoscoreError) else f"{type(exc).__name__}: {exc}"
+        store.transition(job_id, (JobState.RUNNING,), JobState.FAILED, error=message)
+    else:
+        store.transition(job_id, (JobState.RUNNING,), JobState.DONE, result=result)
+    final = store.get(job_id)
+    if final.callback_url and settings.webhook_secret:
+        if background_webhook:
+            threading.Thread(target=deliver_webhook, args=(final, settings), daemon=True).start()
+        else:
+            deliver_webhook(final, settings)
+    return final.status
+
+
+def run_job(record, settings: ServerSettings) -> dict:
+    from autoscore_video.common import jsonio
+    from autoscore_video.scoring.job.outputs import scored_name
+    from autoscore_video.scoring.job.pipeline import ScoreOptions, score
+    from autoscore_video.scoring.planning.preferences import Preferences
+
+    source = Path(record.source)
+    out_dir = settings.data_dir / "jobs" / record.id / "out"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    prefs = jsonio.from_dict(Preferences, record.options, what=f"job {record.id} options")
+    result = score(source, ScoreOptions(output=out_dir / scored_name(source), prefs=prefs))
+    return jsonio.to_jsonable(result)
+
+
+def deliver_webhook(record, settings: ServerSettings) -> bool:
+    import httpx
+
+    body = json.dumps({"id": record.id, "status": record.status, "result": record.result,
+                       "error": record.error}).encode()
+    headers = {"Content-Type": "application/json", "X-Autoscore-Signature": sign(settings.webhook_secret, body),
+               "X-Autoscore-Job": record.id}
+    delay = settings.webhook_backoff_s
+    for attempt in range(1, settings.webhook_retries + 1):
+        try:
+            response = httpx.post(record.callback_url, content=body, headers=headers, timeout=10.0)
+            if response.status_code < 300:
+                return True
+            log.warning("webhook for %s: HTTP %s (attempt %d)", record.id, response.status_code, attempt)
+        except httpx.HTTPError as exc:
+            log.warning("webhook for %s: %s (attempt %d)", record.id, exc, attempt)
+        time.sleep(delay)
+        delay *= 2
+    return False
+
+

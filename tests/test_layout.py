@@ -1,0 +1,206 @@
+"""The package's shape: one top-level name installed, every module importable as users import it, no import
+cycles, and dependencies that point one way (front doors → job → planning → stages → common)."""
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import json
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+import autoscore_video
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = "autoscore_video"
+NOT_PACKAGED = {"tests", "bench", "samples", "docs", ".venv", "build", "dist"}
+
+# Each layer may import only from lower ones; inside a layer, a module imports only its own sub-package.
+LAYERS = {
+    "common": 0,
+    "analysis": 1, "generation": 1, "mixing": 1,
+    "scoring.planning": 2,
+    "scoring.job": 3,
+    "scoring.watch": 4, "scoring.hooks": 4, "scoring.service": 4,
+    "scoring.cli": 5,
+}
+
+
+def source_modules() -> dict[str, Path]:
+    """Every module of the package in the repository, by the name users import it under."""
+    modules = {PACKAGE: ROOT / "__init__.py", f"{PACKAGE}.__main__": ROOT / "__main__.py"}
+    for init in sorted(ROOT.rglob("__init__.py")):
+        folder = init.parent
+        relative = folder.relative_to(ROOT)
+        if folder == ROOT or relative.parts[0] in NOT_PACKAGED or relative.parts[0].startswith("."):
+            continue
+        package = ".".join((PACKAGE, *relative.parts))
+        for path in sorted(folder.glob("*.py")):
+            modules[package if path.name == "__init__.py" else f"{package}.{path.stem}"] = path
+    return modules
+
+
+def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
+    """The package's modules that `name` imports, at any depth of its code (lazy imports included)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    is_package = path.name == "__init__.py"
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = name.split(".")
+                base = base if is_package else base[:-1]
+                base = base[: len(base) - (node.level - 1)]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            targets = [f"{module}.{alias.name}" if f"{module}.{alias.name}" in known else module
+                       for alias in node.names]
+        else:
+            continue
+        found.update(t for t in targets if t in known and t != name)
+    return found
+
+
+def layer_of(module: str) -> str | None:
+    relative = module[len(PACKAGE) + 1:]
+    for layer in sorted(LAYERS, key=len, reverse=True):
+        if relative == layer or relative.startswith(layer + "."):
+            return layer
+    return None
+
+
+def import_graph() -> dict[str, set[str]]:
+    modules = source_modules()
+    known = set(modules)
+    return {name: imports_of(name, path, known) for name, path in modules.items()}
+
+
+def test_site_packages_holds_one_top_level_name_for_this_project():
+    """Read from the environment's site-packages, not from the egg-info a build leaves in the checkout."""
+    site = sysconfig.get_paths()["purelib"]
+    (dist,) = [d for d in importlib.metadata.distributions(path=[site]) if d.metadata["Name"] == "autoscore-video"]
+    tops = set()
+    for file in dist.files or []:
+        first = file.parts[0]
+        if first.endswith(".dist-info") or first in ("..", "__pycache__") or first.startswith("__editable__"):
+            continue
+        tops.add(first[:-3] if first.endswith(".py") else first)
+    assert tops <= {PACKAGE}, tops
+    assert dist.entry_points.select(group="console_scripts", name="autoscore")
+
+
+def test_every_module_imports_on_its_own_as_users_import_it():
+    """Each module is imported first, in a process whose package modules are all forgotten before it: an
+    import cycle that bites only when one module is imported first fails here. Where the package is not an
+    editable install, a folder missing from pyproject's package list fails here too."""
+    names = sorted(name for name in source_modules() if not name.endswith(".__main__"))  # __main__ runs the CLI
+    program = (
+        "import importlib, json, sys, traceback\n"
+        "failed = {}\n"
+        f"for name in {names!r}:\n"
+        f"    for loaded in [m for m in sys.modules if m == {PACKAGE!r} or m.startswith({PACKAGE + '.'!r})]:\n"
+        "        del sys.modules[loaded]\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        "    except BaseException as exc:\n"
+        "        failed[name] = traceback.format_exception_only(exc)[-1].strip()\n"
+        "print(json.dumps(failed))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT.parent,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    failed = json.loads(done.stdout.strip().splitlines()[-1])
+    assert not failed, failed
+    assert len(names) > 60
+
+
+def test_every_package_folder_is_listed_for_installation():
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    folders = {name for name, path in source_modules().items() if path.name == "__init__.py"}
+    assert folders == listed
+
+
+def test_no_import_cycles_even_through_lazy_imports():
+    graph = import_graph()
+    cycles = strongly_connected(graph)
+    assert not cycles, cycles
+
+
+def test_dependencies_point_one_way():
+    wrong = []
+    for module, targets in import_graph().items():
+        here = layer_of(module)
+        for target in targets:
+            there = layer_of(target)
+            if here is None or there is None:  # the package's own __init__ and __main__ sit above everything
+                if here is not None:
+                    wrong.append(f"{module} -> {target}")
+                continue
+            if here == there:
+                continue
+            if LAYERS[here] <= LAYERS[there]:
+                wrong.append(f"{module} ({here}) -> {target} ({there})")
+    assert not wrong, wrong
+
+
+def test_the_graph_sees_lazy_imports():
+    """The cycle check would be blind if lazy imports inside functions were missed: the CLI imports the
+    service only inside its commands."""
+    graph = import_graph()
+    assert f"{PACKAGE}.scoring.service.api" in graph[f"{PACKAGE}.scoring.cli.service"]
+
+
+def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's algorithm: every group of modules that import each other, directly or around a loop."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return groups
+
+
+@pytest.mark.parametrize("graph, cycles", [
+    ({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}, [["a", "b", "c"]]),
+    ({"a": {"b"}, "b": set()}, []),
+])
+def test_the_cycle_finder_finds_cycles(graph, cycles):
+    assert strongly_connected(graph) == cycles
+
+
+def test_the_package_names_its_public_surface():
+    for name in autoscore_video.__all__:
+        assert getattr(autoscore_video, name) is not None

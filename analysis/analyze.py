@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from autoscore_video.analysis.features import SpeechFeatures, VideoFeatures, VideoInfo
+from autoscore_video.analysis.features import SpeechFeatures, VideoFeatures
 from autoscore_video.analysis.settings import AnalysisSettings
 from autoscore_video.analysis.speech import SpeechMeter
 from autoscore_video.analysis.subtitles import load_subtitles
@@ -48,12 +49,10 @@ def analyze(path: str | Path, settings: AnalysisSettings | None = None, *, subti
     report("audio", 1.0)
 
     return VideoFeatures(
-        info=VideoInfo(
-            path=str(path), container=info.container, duration=round(info.duration, 6), fps=round(info.fps, 6),
-            width=info.width, height=info.height, rotation=info.rotation, video_codec=info.video_codec,
-            has_audio=info.has_audio and heard,
-            audio_sample_rate=info.audio_sample_rate, audio_channels=info.audio_channels,
-        ),
+        info=replace(info, path=str(path), duration=round(info.duration, 6), fps=round(info.fps, 6),
+                     # an audio stream that cannot be decoded is no audio to the stages after analysis
+                     audio_sample_rate=info.audio_sample_rate if heard else None,
+                     audio_channels=info.audio_channels if heard else None),
         cuts=visual.cuts,
         saturation=visual.saturation,
         speech=speech,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from autoscore_video.analysis.settings import AnalysisSettings
+from autoscore_video.common.media import MediaInfo
 
 
 @dataclass
@@ -23,19 +24,7 @@ class TimeSeries:
         return sum(chunk) / len(chunk) if chunk else None
 
 
-@dataclass
-class VideoInfo:
-    path: str
-    container: str
-    duration: float
-    fps: float
-    width: int
-    height: int
-    rotation: int
-    video_codec: str
-    has_audio: bool
-    audio_sample_rate: int | None
-    audio_channels: int | None
+VideoInfo = MediaInfo  # the probe's record, one for the whole package (the name older code imported)
 
 
 @dataclass
@@ -94,7 +83,7 @@ class SubtitleFeatures:
 
 @dataclass
 class VideoFeatures:
-    info: VideoInfo
+    info: MediaInfo
     cuts: CutFeatures
     saturation: SaturationFeatures
     speech: SpeechFeatures

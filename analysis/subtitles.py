@@ -1,15 +1,12 @@
 """Subtitle cues from an explicit file, a sidecar next to the video, or an embedded text stream."""
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from autoscore_video.analysis.features import SubtitleCue, SubtitleFeatures
 from autoscore_video.analysis.sentiment import detect_language, sentiment
 from autoscore_video.common.errors import InputError
 from autoscore_video.common.media import MediaInfo, run_ffmpeg
-
-log = logging.getLogger(__name__)
 
 SIDECAR_SUFFIXES = (".srt", ".ass", ".ssa", ".vtt")
 

@@ -1,7 +1,6 @@
 """Hard cuts and saturation from one decode of the video (PySceneDetect drives the decode)."""
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,8 +11,6 @@ from autoscore_video.analysis.lowres import LowResStreamFfmpeg
 from autoscore_video.analysis.saturation import SaturationSampler
 from autoscore_video.analysis.settings import AnalysisSettings
 from autoscore_video.common.errors import InputError
-
-log = logging.getLogger(__name__)
 
 
 @dataclass

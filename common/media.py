@@ -98,10 +98,10 @@ class MediaInfo:
     audio_sample_rate: int | None = None
     audio_channels: int | None = None
     subtitle_streams: tuple[SubtitleStream, ...] = field(default_factory=tuple)
+    has_audio: bool = field(init=False)  # an audio stream there is a rate for (kept in the JSON for readers)
 
-    @property
-    def has_audio(self) -> bool:
-        return self.audio_sample_rate is not None
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "has_audio", self.audio_sample_rate is not None)
 
 
 def check_readable_file(path: Path) -> None:

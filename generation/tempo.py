@@ -37,9 +37,6 @@ class Grid:
         index = min(int(np.floor(position)), len(self.beats) - 2)
         return float(self.beats[index] + (position - index) * (self.beats[index + 1] - self.beats[index]))
 
-    def bar_at(self, t: float) -> int:
-        return int(np.clip(np.searchsorted(self.downbeats, t + 1e-9, side="right") - 1, 0, self.bars - 1))
-
 
 def check_tempo_map(tempo_map: list[TempoPoint]) -> list[TempoPoint]:
     if not tempo_map:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from autoscore_video.common.audio import exact_length
 from autoscore_video.common.beat_hits import count_hits
 
 JOIN_S = 0.01  # crossfade between stretched spans
@@ -80,19 +81,13 @@ def apply_warp(audio: np.ndarray, rate: int, warp: Warp, beats: list[float], dow
             stretched = segment
         else:
             stretched = librosa.effects.time_stretch(np.ascontiguousarray(segment.T), rate=ratio).T
-        pieces.append(_fit(stretched, length + join))
+        pieces.append(exact_length(stretched, length + join))
     tail_from = int(round(points[-1][0] * rate))
     pieces.append(music[tail_from:])
     warped = _join(pieces, join)
     moved = Warp(trim_s=warp.trim_s, anchors=warp.anchors, max_stretch=warp.max_stretch,
                  beats=_map_times(beats, warp), downbeats=_map_times(downbeats, warp))
     return warped.astype(np.float32), moved
-
-
-def _fit(x: np.ndarray, length: int) -> np.ndarray:
-    if len(x) >= length:
-        return x[:length]
-    return np.concatenate([x, np.zeros((length - len(x), x.shape[1]), dtype=x.dtype)])
 
 
 def _join(pieces: list[np.ndarray], join: int) -> np.ndarray:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from autoscore_video.common.audio import exact_length
+
 MIN_FINAL_S = 0.5  # a closing fade starts no later than this before the end
 JOIN_FADE_S = 0.02  # crossfade where looped bars are joined
 
@@ -32,8 +34,7 @@ def fade_start(downbeats: list[float], duration: float, max_fade_s: float) -> fl
 def _loop_bars(music: np.ndarray, rate: int, downbeats: list[float], target: int) -> np.ndarray:
     bars = [int(round(d * rate)) for d in downbeats if 0 <= d * rate <= len(music)]
     if len(bars) < 3:
-        pad = np.zeros((target - len(music), music.shape[1]), dtype=music.dtype)
-        return np.concatenate([music, pad])
+        return exact_length(music, target)
     # Repeat the span between the second and the last bar line; the first bar is an intro.
     loop = music[bars[1]:bars[-1]]
     body = music[:bars[-1]]

@@ -1,14 +1,13 @@
 """The mixing stage end to end: fit, duck, level, normalise, limit, write stems, mux."""
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import soundfile
-from scipy.signal import resample_poly
 
+from autoscore_video.common.audio import exact_length, load_audio
 from autoscore_video.common.errors import InputError
 from autoscore_video.common.media import read_audio
 from autoscore_video.mixing.align import Warp, apply_warp, plan_warp
@@ -17,8 +16,6 @@ from autoscore_video.mixing.fit import fade_start, fit_to_length
 from autoscore_video.mixing.loudness import Limited, integrated_lufs, limit_true_peak, sample_peaks, true_peak_db
 from autoscore_video.mixing.mux import encode_mp3, mux
 from autoscore_video.mixing.settings import MixSettings
-
-log = logging.getLogger(__name__)
 
 ENCODE_ATTEMPTS = 3  # limit, encode, measure; lower the ceiling by the codec's overshoot and go again
 PEAK_SLACK_DB = 0.05
@@ -61,7 +58,7 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
                 align_to_cuts: list[float] | None = None) -> MixReport:
     """`align_to_cuts`: cuts to bend the music onto (music whose `beats` were measured, not planned)."""
     rate = settings.sample_rate
-    music = _load_music(music_wav, rate)
+    music = load_audio(music_wav, sample_rate=rate, what="music")
     warp = None
     if align_to_cuts and beats:
         planned = plan_warp(beats, align_to_cuts, max_stretch=settings.max_stretch,
@@ -75,7 +72,7 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
 
     original = None
     if has_original_audio and not settings.replace_audio:
-        original = _exact_length(read_audio(video, sample_rate=rate, channels=2,
+        original = exact_length(read_audio(video, sample_rate=rate, channels=2,
                                             what=f"decoding the audio of {video}"), samples)
     notes: list[str] = []
     music_gain_db = _music_gain_db(fitted, original, speech_regions, rate, settings, notes)
@@ -148,28 +145,6 @@ def normalise(mix: np.ndarray, stem: np.ndarray, rate: int, settings: MixSetting
         gain_db += error
     stem_limited = limit_true_peak(stem * gain, rate, ceiling)
     return limited, stem_limited.audio, gain_db, measured
-
-
-def _load_music(path: Path, rate: int) -> np.ndarray:
-    try:
-        audio, source_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-    except (RuntimeError, soundfile.LibsndfileError) as exc:
-        raise InputError(f"{path}: cannot read music ({exc})") from exc
-    if audio.shape[1] == 1:
-        audio = np.repeat(audio, 2, axis=1)
-    audio = audio[:, :2]
-    if source_rate != rate:
-        from math import gcd
-
-        g = gcd(rate, source_rate)
-        audio = resample_poly(audio, rate // g, source_rate // g, axis=0).astype(np.float32)
-    return audio
-
-
-def _exact_length(audio: np.ndarray, samples: int) -> np.ndarray:
-    if len(audio) >= samples:
-        return audio[:samples]
-    return np.concatenate([audio, np.zeros((samples - len(audio), audio.shape[1]), dtype=audio.dtype)])
 
 
 def _music_gain_db(music: np.ndarray, original: np.ndarray | None, regions: list[tuple[float, float]], rate: int,

@@ -90,3 +90,59 @@ def test_bad_briefs_are_input_errors(tmp_path, change, message):
     change(b)
     with pytest.raises(InputError, match=message):
         render(b, tmp_path)
+
+
+def _kick_midi(path: Path, tempos: dict[int, float], beats: int, channel: int = 9) -> list[float]:
+    """A kick (note 36) on every beat but the first (an onset detector needs something before it) under a tempo
+    map with changes ({beat: BPM}), on `channel` (9 is MIDI channel 10, drums); returns the kicks' times."""
+    from mido import Message, MetaMessage, MidiFile, MidiTrack, bpm2tempo
+
+    ticks = 480
+    events = [(beat * ticks, 0, MetaMessage("set_tempo", tempo=bpm2tempo(bpm))) for beat, bpm in tempos.items()]
+    for beat in range(1, beats):
+        events.append((beat * ticks, 1, Message("note_on", channel=channel, note=36, velocity=110)))
+        events.append((beat * ticks + ticks // 4, 2, Message("note_off", channel=channel, note=36, velocity=0)))
+    file = MidiFile(ticks_per_beat=ticks)
+    track = MidiTrack()
+    file.tracks.append(track)
+    last = 0
+    for tick, _, message in sorted(events, key=lambda e: e[:2]):
+        track.append(message.copy(time=tick - last))
+        last = tick
+    file.save(str(path))
+    times, t, bpm = [], 0.0, tempos[0]
+    for beat in range(beats):
+        bpm = tempos.get(beat, bpm)
+        times.append(t)
+        t += 60.0 / bpm
+    return times[1:]
+
+
+def test_the_renderer_follows_tempo_changes_and_plays_channel_10_as_drums(tmp_path):
+    """symusic renders the MIDI the composer writes: kicks at their times across two tempo changes, and a drum
+    kit on channel 10, not the melodic program the same notes would otherwise play."""
+    import librosa
+
+    from autoscore_video.generation.symbolic.synth import render_midi
+
+    rate = 48000
+    path = tmp_path / "drums.mid"
+    kicks = _kick_midi(path, {0: 90.0, 6: 120.0, 14: 150.0}, 23)
+    on_file = sorted(n.start for n in pretty_midi.PrettyMIDI(str(path)).instruments[0].notes)
+    assert on_file == pytest.approx(kicks, abs=0.002) and kicks[-1] < 11.5  # the file holds the tempo map
+    audio = render_midi(path, 12.0, rate)
+    assert audio.shape == (12 * rate, 2) and audio.dtype == np.float32
+    envelope = librosa.onset.onset_strength(y=audio.mean(axis=1), sr=rate, hop_length=64)
+    onsets = librosa.onset.onset_detect(onset_envelope=envelope, sr=rate, hop_length=64, units="time")
+    offsets = np.array([onsets[np.argmin(np.abs(onsets - k))] - k for k in kicks])
+    assert np.all(np.abs(offsets) < 0.02), offsets  # every kick sounds where the tempo map puts it
+    assert len(onsets) == pytest.approx(len(kicks), abs=1)
+
+    _kick_midi(tmp_path / "piano.mid", {0: 90.0, 6: 120.0, 14: 150.0}, 23, channel=0)
+    piano = render_midi(tmp_path / "piano.mid", 12.0, rate)
+
+    def spectrum(x):
+        magnitude = np.abs(np.fft.rfft(x.mean(axis=1)))
+        return magnitude / np.linalg.norm(magnitude)
+
+    assert float(spectrum(audio) @ spectrum(piano)) < 0.5  # a kick drum, not a low piano C

@@ -241,3 +241,16 @@ def test_watchers_creating_one_ledger_at_the_same_moment_all_open_it(tmp_path):
         assert not errors, errors
         with sqlite3.connect(path) as db:
             assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_file_is_complete_after_equal_readings_or_a_close_and_one_more():
+    from autoscore_video.common.files import Settling
+
+    settling = Settling(3)
+    assert [settling.observe(s) for s in [(10, 1), (10, 1), (12, 2), (12, 2), (12, 2)]] == [False] * 4 + [True]
+    gone = Settling(2)
+    assert [gone.observe(s) for s in [(10, 1), None, (10, 1), (10, 1)]] == [False, False, False, True]
+    closed = Settling(5)
+    assert not closed.observe((10, 1), closed=True) and closed.observe((10, 1))
+    not_empty = Settling(1, allow_empty=False)
+    assert not not_empty.observe((0, 1)) and not_empty.observe((5, 1))

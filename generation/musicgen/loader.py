@@ -32,7 +32,8 @@ def require_torch():
         import torch
         import transformers  # noqa: F401
     except ImportError as exc:
-        raise ModelError("the musicgen engine needs torch and transformers: pip install 'autoscore[musicgen]'") from exc
+        raise ModelError("the musicgen engine needs torch and transformers: "
+                         "pip install 'autoscore-video[musicgen]'") from exc
     return torch
 
 

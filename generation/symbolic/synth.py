@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autoscore_video.common.audio import exact_length
 from autoscore_video.common.errors import ModelError
 
 
@@ -38,10 +39,6 @@ def render_midi(midi_path: Path, seconds: float, sample_rate: int, *, progress=N
 
     score = symusic.Score(str(midi_path))
     rendered = np.asarray(_synthesizer(soundfont_path(), sample_rate).render(score, stereo=True))
-    total = int(round(seconds * sample_rate))
-    out = np.zeros((total, 2), dtype=np.float32)
-    n = min(total, rendered.shape[1])
-    out[:n] = rendered[:, :n].T
     if progress:
         progress(1.0)
-    return out
+    return exact_length(np.ascontiguousarray(rendered.T, dtype=np.float32), int(round(seconds * sample_rate)))

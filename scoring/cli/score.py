@@ -81,10 +81,11 @@ def plan_command(
     setup_logging(verbose)
     with errors_reported():
         from autoscore_video.common.media import check_readable_file
+        from autoscore_video.scoring.job.outputs import sidecar
         from autoscore_video.scoring.job.pipeline import ScoreOptions, make_plan
 
         check_readable_file(video)
-        target = output or video.with_name(f"{video.stem}.plan.json")
+        target = output or sidecar(video, "plan")
         if target.resolve() == video.resolve():
             raise AutoscoreError(f"{target}: output would overwrite the source video")
         options = ScoreOptions(subtitles=subtitles, use_sidecar=not no_subtitles,
@@ -132,12 +133,12 @@ def evaluate(
     setup_logging(verbose)
     with errors_reported():
         from autoscore_video.common.staging import StagedOutputs
-        from autoscore_video.scoring.job.evaluate import EvaluationInputs, sidecars
+        from autoscore_video.scoring.job.evaluate import EvaluationInputs
         from autoscore_video.scoring.job.evaluate import evaluate as run_evaluate
+        from autoscore_video.scoring.job.outputs import evaluation_timeline
         from autoscore_video.scoring.job.timeline import draw_timeline
 
-        png = None if no_timeline else (timeline or sidecars(video)[0].with_name(
-            sidecars(video)[0].name.replace(".music.wav", ".evaluation.png")))
+        png = None if no_timeline else (timeline or evaluation_timeline(video))
         if png is not None and png.resolve() in {p.resolve() for p in (video, music, plan_path) if p}:
             raise AutoscoreError(f"{png}: the timeline would overwrite an input")
         result, features, score_plan = with_progress(

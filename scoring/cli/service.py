@@ -48,7 +48,7 @@ def serve(
     """Run the HTTP API (OpenAPI docs at /docs)."""
     setup_logging(verbose)
     with errors_reported():
-        with needs_extras("serve needs the [serve] extra: pip install 'autoscore[serve]'"):
+        with needs_extras("serve needs the [serve] extra: pip install 'autoscore-video[serve]'"):
             import uvicorn
 
             from autoscore_video.scoring.service.api import create_app
@@ -91,7 +91,7 @@ def worker(
     """Run jobs from the API's queue: a Celery worker, prefetch 1, late acks, redelivery if a process dies."""
     setup_logging(verbose)
     with errors_reported():
-        with needs_extras("worker needs the [dist] and [serve] extras: pip install 'autoscore[serve,dist]'"):
+        with needs_extras("worker needs the [dist] and [serve] extras: pip install 'autoscore-video[serve,dist]'"):
             from autoscore_video.scoring.service.distributed import run_worker
             from autoscore_video.scoring.service.jobs import ServerSettings
         if concurrency < 1:

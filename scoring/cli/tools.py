@@ -80,7 +80,7 @@ def models_pull(name: str = typer.Argument(..., help="small, medium, large, melo
         try:
             from huggingface_hub import snapshot_download
         except ImportError as exc:
-            raise ModelError("pulling needs huggingface_hub: pip install 'autoscore[musicgen]'") from exc
+            raise ModelError("pulling needs huggingface_hub: pip install 'autoscore-video[musicgen]'") from exc
         try:
             folder = snapshot_download(source)
         except Exception as exc:  # network and hub errors come in many types; all mean "not pulled"

@@ -80,7 +80,7 @@ def hook(
     """For editors' export hooks: wait until FILE is complete, score it, print the scored video's path."""
     setup_logging(verbose)
     with errors_reported():
-        from autoscore_video.scoring.hooks.install import wait_until_complete
+        from autoscore_video.common.files import wait_until_complete
         from autoscore_video.scoring.job.pipeline import ScoreOptions
         from autoscore_video.scoring.job.pipeline import score as run_score
 

@@ -1,46 +1,21 @@
 """`autoscore hook FILE`: the command editors run after an export, and the scripts that call it.
 
-The file is scored once it is complete (its size and mtime stop changing); the scored video's path is
-printed. `autoscore hooks install resolve|obs` copies the ready scripts in scoring/hooks/ into the folder
-each application reads them from.
+The file is scored once it is complete (common.files: its size and mtime stop changing); the scored video's
+path is printed. `autoscore hooks install resolve|obs` copies the ready scripts in scoring/hooks/scripts/ into
+the folder each application reads them from.
 """
 from __future__ import annotations
 
 import os
 import shutil
 import sys
-import time
 from pathlib import Path
 
 from autoscore_video.common.errors import InputError, ResourceError
 
-HOOKS = Path(__file__).parent / "hooks"
+HOOKS = Path(__file__).parent / "scripts"
 SCRIPTS = {"resolve": "resolve_autoscore.py", "resolve-lua": "resolve_autoscore.lua", "obs": "obs_autoscore.py",
            "compressor": "compressor_autoscore.sh"}
-
-
-def wait_until_complete(path: Path, hold_s: float, readings: int, timeout_s: float) -> None:
-    """Return once `path` exists and its size and mtime held still over `readings` readings."""
-    deadline = time.monotonic() + timeout_s
-    previous, equal = None, 0
-    while True:
-        try:
-            stat = path.stat()
-            current = (stat.st_size, stat.st_mtime_ns)
-        except FileNotFoundError:
-            current = None
-        if current is not None and current == previous and current[0] > 0:
-            equal += 1
-            if equal >= readings - 1:
-                return
-        else:
-            equal = 0
-        previous = current
-        if time.monotonic() >= deadline:
-            if current is None:
-                raise InputError(f"{path}: no such file (waited {timeout_s:.0f} s)")
-            raise InputError(f"{path}: still being written after {timeout_s:.0f} s")
-        time.sleep(hold_s)
 
 
 def install_folder(app: str) -> Path:

@@ -16,25 +16,21 @@ Measures:
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
-from math import gcd
 from pathlib import Path
 
 import numpy as np
-import soundfile
-from scipy.signal import resample_poly
 
 from autoscore_video import analysis
+from autoscore_video.common.audio import load_audio, resample
 from autoscore_video.common.beat_hits import HIT_TOLERANCE_S
 from autoscore_video.common.errors import InputError
 from autoscore_video.common.media import check_readable_file, read_audio
 from autoscore_video.generation.beats import measure_beats
 from autoscore_video.mixing.loudness import integrated_lufs, true_peak_db
+from autoscore_video.scoring.job.outputs import sidecar
 from autoscore_video.scoring.job.report import alignment
 from autoscore_video.scoring.planning.score_plan import ScorePlan, load_plan
-
-log = logging.getLogger(__name__)
 
 TBIOU_WINDOW_S = 0.5
 TRACK_RATE = 22050  # beat tracking rate: 11.6 ms frames at hop 256
@@ -88,13 +84,6 @@ class EvaluationInputs:
     plan: Path | None = None
 
 
-def sidecars(video: Path) -> tuple[Path, Path]:
-    """(music stem, plan) that `autoscore score` writes beside a scored clip."""
-    stem = video.name[: -len(video.suffix)] if video.suffix else video.name
-    base = stem[: -len(".scored")] if stem.endswith(".scored") else stem
-    return video.with_name(f"{base}.music.wav"), video.with_name(f"{base}.plan.json")
-
-
 def evaluate(inputs: EvaluationInputs) -> tuple[Evaluation, analysis.VideoFeatures, ScorePlan | None]:
     video = inputs.video
     check_readable_file(video)
@@ -107,7 +96,7 @@ def evaluate(inputs: EvaluationInputs) -> tuple[Evaluation, analysis.VideoFeatur
     duration = features.duration
 
     if music_path is not None:
-        music = _load(music_path, MIX_RATE)
+        music = load_audio(music_path, sample_rate=MIX_RATE, what="the music")
         music_source = "stem"
     else:
         music = read_audio(video, sample_rate=MIX_RATE, channels=2, what=f"decoding the audio of {video}")
@@ -150,27 +139,13 @@ def evaluate(inputs: EvaluationInputs) -> tuple[Evaluation, analysis.VideoFeatur
 
 
 def _resolve(inputs: EvaluationInputs) -> tuple[Path | None, Path | None]:
-    music_side, plan_side = sidecars(inputs.video)
+    music_side, plan_side = sidecar(inputs.video, "music_wav"), sidecar(inputs.video, "plan")
     music = inputs.music or (music_side if music_side.is_file() else None)
     plan = inputs.plan or (plan_side if plan_side.is_file() else None)
     for path in (music, plan):
         if path is not None:
             check_readable_file(path)
     return music, plan
-
-
-def _load(path: Path, rate: int) -> np.ndarray:
-    try:
-        audio, source_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-    except (RuntimeError, soundfile.LibsndfileError):
-        try:
-            audio, source_rate = read_audio(path, sample_rate=rate, channels=2, what=f"decoding {path}"), rate
-        except InputError as exc:
-            raise InputError(f"{path}: cannot read the music ({exc})") from exc
-    if source_rate != rate:
-        g = gcd(rate, source_rate)
-        audio = resample_poly(audio, rate // g, source_rate // g, axis=0).astype(np.float32)
-    return audio
 
 
 def _sections(score_plan: ScorePlan | None, duration: float) -> list[tuple[float, float, float | None]]:
@@ -183,8 +158,7 @@ def _sections(score_plan: ScorePlan | None, duration: float) -> list[tuple[float
 def track_sections(mono: np.ndarray, rate: int, spans: list[tuple[float, float, float | None]]
                    ) -> tuple[list[float], list[float], list[SectionTempoCheck]]:
     """Beats and downbeats tracked section by section (each with its planned tempo as the hint)."""
-    g = gcd(TRACK_RATE, rate)
-    audio = resample_poly(mono, TRACK_RATE // g, rate // g).astype(np.float32)
+    audio = resample(mono, rate, TRACK_RATE)
     beats: list[float] = []
     downbeats: list[float] = []
     checks = []

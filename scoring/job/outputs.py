@@ -1,11 +1,23 @@
-"""Where `autoscore score` writes: `<clip>.scored.<ext>` and its sidecars, or beside `-o PATH`."""
+"""Every name autoscore writes, in one place: `<clip>.scored.<ext>` and its sidecars, beside the clip or beside
+`-o PATH`, the candidates' stems, the evaluation's timeline, and `plan`'s default plan file."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from autoscore_video.common.errors import InputError
 from autoscore_video.mixing import supported_suffix
+
+SCORED = ".scored"
+SIDECAR_SUFFIXES = {
+    "music_wav": ".music.wav",
+    "music_mp3": ".music.mp3",
+    "midi": ".music.mid",
+    "plan": ".plan.json",
+    "report": ".report.json",
+    "timeline": ".timeline.png",
+}
+EVALUATION_TIMELINE = ".evaluation.png"
 
 
 @dataclass(frozen=True)
@@ -24,11 +36,34 @@ class OutputPaths:
     def all(self) -> list[Path]:
         return list(self.named().values())
 
+    def moved_to(self, folder: Path) -> OutputPaths:
+        """The same names in `folder`: where outputs staged elsewhere will be published."""
+        return replace(self, **{name: folder / path.name for name, path in self.named().items()})
+
+    def candidate(self, number: str) -> Path:
+        """The stem of one alternative an engine rendered: `<clip>.music.cand<N>.wav`."""
+        return self.music_wav.with_name(f"{base_name(self.video)}.music.cand{number}.wav")
+
+
+def base_name(video: Path) -> str:
+    """`clip` for `clip.scored.mp4`, `clip.mp4` or `clip`: what every sidecar's name starts with."""
+    stem = video.name[: -len(video.suffix)] if video.suffix else video.name
+    return stem[: -len(SCORED)] if stem.endswith(SCORED) else stem
+
+
+def sidecar(video: Path, name: str) -> Path:
+    """The sidecar `name` (a key of SIDECAR_SUFFIXES) that belongs beside `video`."""
+    return video.with_name(base_name(video) + SIDECAR_SUFFIXES[name])
+
+
+def evaluation_timeline(video: Path) -> Path:
+    return video.with_name(base_name(video) + EVALUATION_TIMELINE)
+
 
 def scored_name(source: Path) -> str:
     """`clip.scored.<ext>`: the source's container where autoscore writes it, else Matroska (takes any picture)."""
     suffix = source.suffix.lower() if supported_suffix(source) else ".mkv"
-    return f"{source.stem}.scored{suffix}"
+    return f"{source.stem}{SCORED}{suffix}"
 
 
 def output_paths(source: Path, output: Path | None) -> OutputPaths:
@@ -41,18 +76,7 @@ def output_paths(source: Path, output: Path | None) -> OutputPaths:
         if not supported_suffix(output):
             raise InputError(f"{output}: unsupported output type {output.suffix or '(none)'} "
                              "(use .mp4, .mov, .m4v, .mkv or .webm)")
-    stem = video.name[: -len(video.suffix)] if video.suffix else video.name
-    base = stem[: -len(".scored")] if stem.endswith(".scored") else stem
-    folder = video.parent
-    paths = OutputPaths(
-        video=video,
-        music_wav=folder / f"{base}.music.wav",
-        music_mp3=folder / f"{base}.music.mp3",
-        midi=folder / f"{base}.music.mid",
-        plan=folder / f"{base}.plan.json",
-        report=folder / f"{base}.report.json",
-        timeline=folder / f"{base}.timeline.png",
-    )
+    paths = OutputPaths(video=video, **{name: sidecar(video, name) for name in SIDECAR_SUFFIXES})
     source_resolved = source.resolve()
     for path in paths.all():
         if path.resolve() == source_resolved:

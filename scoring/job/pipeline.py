@@ -33,6 +33,9 @@ class ScoreOptions:
     prefs: Preferences = field(default_factory=Preferences)
     subtitles: Path | None = None
     use_sidecar: bool = True
+    # Where the outputs will be published when the caller moves them after the run (the watch folder stages
+    # them first): the report names them there.
+    publish_dir: Path | None = None
     analysis_settings: analysis.AnalysisSettings = field(default_factory=analysis.AnalysisSettings)
 
 
@@ -114,9 +117,11 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
         timings["outputs"] = time.perf_counter() - started
         timings["total"] = time.perf_counter() - total_started
 
-        written = {name: str(final) for name, final in paths.named().items()
+        published = paths.moved_to(options.publish_dir) if options.publish_dir else paths
+        written = {name: str(final) for name, final in published.named().items()
                    if name != "midi" or track.midi_path}
-        written.update(candidate_outputs)
+        written.update({name: str(published.video.with_name(Path(path).name))
+                        for name, path in candidate_outputs.items()})
         result = ScoreResult(
             source=str(video), outputs=written,
             engine={"name": track.engine, "model_id": track.model_id, "seed": track.seed, "prompt": track.prompt},
@@ -146,10 +151,9 @@ def _stage_candidates(candidates: list[str], paths: OutputPaths, staged: StagedO
     if len(candidates) < 2:
         return {}
     written = {}
-    base = paths.music_wav.name[: -len(".music.wav")]
     for path in map(Path, candidates):
         number = path.stem.rsplit("cand", 1)[-1]
-        final = paths.music_wav.with_name(f"{base}.music.cand{number}.wav")
+        final = paths.candidate(number)
         shutil.copyfile(path, staged.path_for(final))
         written[f"candidate_{number}"] = str(final)
     return written

@@ -11,7 +11,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import logging
 import queue
 import shutil
 import threading
@@ -26,8 +25,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from autoscore_video.common.errors import AutoscoreError, InputError
 from autoscore_video.scoring.job.states import JobState
 from autoscore_video.scoring.service.jobs import ServerSettings, execute
-
-log = logging.getLogger(__name__)
 
 RESULT_FILES = ("video", "music_wav", "music_mp3", "plan", "report", "timeline")
 

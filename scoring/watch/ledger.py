@@ -178,9 +178,6 @@ class Ledger:
                               "output FROM jobs ORDER BY created_at").fetchall()
         return [Job(*row) for row in rows]
 
-    def pending(self) -> list[Job]:
-        return [job for job in self.jobs() if job.state in ("queued", "running")]
-
     @staticmethod
     def _get(db: sqlite3.Connection, key: str) -> Job | None:
         row = db.execute("SELECT key, path, state, attempts, failures, interruptions, completions, owner, error, "

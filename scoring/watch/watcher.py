@@ -7,7 +7,6 @@ to the failed folder with an .error.txt beside it. Sources are otherwise never m
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import queue
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autoscore_video.common.errors import AutoscoreError, InputError, ResourceError
+from autoscore_video.common.files import Settling, complete_now, file_state
 from autoscore_video.common.media import probe
 from autoscore_video.scoring.job.outputs import scored_name
 from autoscore_video.scoring.job.owner import this_owner
@@ -108,12 +108,7 @@ class Watcher:
             raise InputError(f"{self.settings.inbox}: cannot list ({exc.strerror})") from exc
 
     def _stable(self, paths: list[Path]) -> set[Path]:
-        """The paths whose size and mtime did not change over `stable_readings` readings."""
-        readings = {p: _stat(p) for p in paths}
-        for _ in range(self.settings.stable_readings - 1):
-            time.sleep(self.settings.hold_s)
-            readings = {p: s for p, s in readings.items() if s is not None and _stat(p) == s}
-        return {p for p, s in readings.items() if s is not None}
+        return complete_now(paths, self.settings.hold_s, self.settings.stable_readings)
 
     # --- continuous ---------------------------------------------------------------------------
     def run_forever(self) -> None:
@@ -130,30 +125,27 @@ class Watcher:
         observer = Observer()
         observer.schedule(Handler(), str(self.settings.inbox), recursive=False)
         observer.start()
-        tracked: dict[Path, tuple[tuple[int, int] | None, int, bool]] = {}  # path -> (stat, equal count, closed)
+        tracked: dict[Path, Settling] = {}
         next_rescan = 0.0
         try:
             while not self.stop.is_set():
                 now = time.monotonic()
                 if now >= next_rescan:
                     for path in self._candidates():
-                        tracked.setdefault(path, (None, 0, False))
+                        tracked.setdefault(path, Settling(self.settings.stable_readings))
                     next_rescan = now + self.settings.rescan_s
                 while not events.empty():
                     kind, path = events.get_nowait()
-                    if is_candidate(path):
-                        tracked[path] = (_stat(path), 0, kind == "closed")
-                for path, (previous, equal, closed) in list(tracked.items()):
-                    current = _stat(path)
+                    if is_candidate(path):  # a new event starts the readings again
+                        tracked[path] = Settling(self.settings.stable_readings)
+                        tracked[path].observe(file_state(path), closed=kind == "closed")
+                for path, settling in list(tracked.items()):
+                    current = file_state(path)
                     if current is None:
                         del tracked[path]
-                        continue
-                    equal = equal + 1 if current == previous else 0
-                    if (closed and current == previous) or equal >= self.settings.stable_readings - 1 and equal > 0:
+                    elif settling.observe(current):
                         del tracked[path]
                         self.handle(path)
-                    else:
-                        tracked[path] = (current, equal, closed)
                 self.stop.wait(self.settings.hold_s)
         finally:
             observer.stop()
@@ -203,17 +195,11 @@ class Watcher:
         shutil.rmtree(stage, ignore_errors=True)
         stage.mkdir(parents=True)
         video = stage / scored_name(path)
-        suffix = video.suffix
-        result = score(path, replace(self.settings.options, output=video))
+        result = score(path, replace(self.settings.options, output=video, publish_dir=self.settings.out))
         made = probe(video)
         if abs(made.duration - result.duration) > 1.0 / made.fps + 1e-3 or not made.has_audio:
             raise InputError(f"{video.name}: verification failed (duration {made.duration:.3f} s vs "
                              f"{result.duration:.3f} s, audio {'present' if made.has_audio else 'missing'})")
-        report = stage / video.name.replace(".scored" + suffix, ".report.json")
-        if report.exists():  # point the report at where the outputs will be
-            report.write_text(report.read_text(encoding="utf-8").replace(json.dumps(str(stage))[1:-1],
-                                                                          json.dumps(str(self.settings.out))[1:-1]),
-                              encoding="utf-8")
         for item in sorted(stage.iterdir(), key=lambda p: p == video):  # the video last: its presence means done
             os.replace(item, self.settings.out / item.name)
         stage.rmdir()
@@ -249,11 +235,3 @@ class Watcher:
     def install_signal_handlers(self) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stop.set())
-
-
-def _stat(path: Path) -> tuple[int, int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_size, stat.st_mtime_ns

@@ -1,0 +1,65 @@
+"""Is this file complete? The one answer the watch folder and the editors' hook both use: a file is complete
+once its size and modification time read the same `readings` times in a row, `hold_s` apart. After a
+close-after-write event (Linux), two equal readings are enough."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from autoscore_video.common.errors import InputError
+
+FileState = tuple[int, int]  # (size in bytes, mtime in ns)
+
+
+def file_state(path: Path) -> FileState | None:
+    """(size, mtime) of `path`, or None where there is no file to read."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
+class Settling:
+    """Readings of one file, in order; `observe` says whether it is complete now."""
+
+    def __init__(self, readings: int, *, allow_empty: bool = True):
+        self.readings = max(1, readings)
+        self.allow_empty = allow_empty
+        self.last: FileState | None = None
+        self.run = 0  # equal readings in a row, the last one included
+        self.closed = False
+
+    def observe(self, state: FileState | None, *, closed: bool = False) -> bool:
+        self.closed = self.closed or closed
+        if state is None or (not self.allow_empty and state[0] == 0):
+            self.last, self.run = None, 0
+            return False
+        self.run = self.run + 1 if state == self.last else 1
+        self.last = state
+        return self.run >= (min(self.readings, 2) if self.closed else self.readings)
+
+
+def complete_now(paths: list[Path], hold_s: float, readings: int) -> set[Path]:
+    """The paths that are complete: each read `readings` times, `hold_s` apart."""
+    settling = {path: Settling(readings) for path in paths}
+    ready = {path for path, s in settling.items() if s.observe(file_state(path))}
+    for _ in range(max(1, readings) - 1):
+        time.sleep(hold_s)
+        ready = {path for path, s in settling.items() if s.observe(file_state(path))}
+    return ready
+
+
+def wait_until_complete(path: Path, hold_s: float, readings: int, timeout_s: float) -> None:
+    """Return once `path` exists, is not empty and is complete; one InputError line after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    settling = Settling(readings, allow_empty=False)
+    while True:
+        state = file_state(path)
+        if settling.observe(state):
+            return
+        if time.monotonic() >= deadline:
+            if state is None:
+                raise InputError(f"{path}: no such file (waited {timeout_s:.0f} s)")
+            raise InputError(f"{path}: still being written after {timeout_s:.0f} s")
+        time.sleep(hold_s)

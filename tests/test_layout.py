@@ -204,3 +204,23 @@ def test_the_cycle_finder_finds_cycles(graph, cycles):
 def test_the_package_names_its_public_surface():
     for name in autoscore_video.__all__:
         assert getattr(autoscore_video, name) is not None
+
+
+def test_score_plan_watch_and_hook_share_one_definition_of_the_music_flags():
+    import click
+    import typer.main
+
+    from autoscore_video.scoring.cli import score, service, tools, unattended  # noqa: F401  (they add the commands)
+    from autoscore_video.scoring.cli.app import app
+    from autoscore_video.scoring.planning.preferences import Preferences
+
+    group = typer.main.get_command(app)
+    context = click.Context(group)
+    flags = {}
+    for name in ("score", "plan", "watch", "hook"):
+        command = group.get_command(context, name)
+        flags[name] = {param.name for param in command.params}
+    assert all(set(Preferences.names()) <= names for names in flags.values()), flags
+    fallback = {name: next(p.default for p in group.get_command(context, name).params if p.name == "fallback")
+                for name in flags}
+    assert fallback == {"score": None, "plan": None, "watch": "symbolic", "hook": "symbolic"}

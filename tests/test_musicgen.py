@@ -168,3 +168,29 @@ def test_score_end_to_end_with_the_tiny_model(tiny_model, tmp_path, silent_clip)
     assert all(Path(report["outputs"][k]).is_file() for k in ("candidate_1", "candidate_2", "music_wav"))
     assert "midi" not in report["outputs"]
     assert report["mix"]["integrated_lufs"] == pytest.approx(-14.0, abs=0.5)
+
+
+def test_a_hand_edited_plan_chooses_the_engine_and_its_options(tiny_model, tmp_path, silent_clip):
+    """plan.json holds the engine's options once, in `engine`; what a person writes there is what renders, and
+    a value no engine can use is one line naming the field."""
+    plan_path = tmp_path / "clip.plan.json"
+    assert run_cli("plan", str(silent_clip.path), "-o", str(plan_path)).returncode == 0
+    plan = json.loads(plan_path.read_text())
+    assert "engine_options" not in plan["brief"] and plan["engine"]["name"] == "symbolic"
+    plan["engine"]["name"] = "musicgen"
+    plan["engine"]["musicgen"].update(model=str(tiny_model), device="cpu", candidates=2)
+    plan_path.write_text(json.dumps(plan))
+    out = tmp_path / "edited.mp4"
+    result = run_cli("score", str(silent_clip.path), "--plan", str(plan_path), "-o", str(out), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["engine"]["name"] == "musicgen" and report["engine"]["model_id"] == str(tiny_model.resolve())
+    assert {"candidate_1", "candidate_2"} <= set(report["outputs"])
+    written = json.loads((tmp_path / "edited.plan.json").read_text())
+    assert written["engine"]["musicgen"]["candidates"] == 2 and "engine_options" not in written["brief"]
+
+    plan["engine"]["musicgen"]["device"] = "tpu"
+    plan_path.write_text(json.dumps(plan))
+    refused = run_cli("score", str(silent_clip.path), "--plan", str(plan_path), "-o", str(tmp_path / "no.mp4"))
+    assert refused.returncode == 1 and "tpu" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "no.mp4").exists()

@@ -105,3 +105,28 @@ def test_plan_that_is_not_json(tmp_path):
     path.write_text("{ not json")
     with pytest.raises(InputError, match="not valid JSON"):
         load_plan(path)
+
+
+def test_a_version_1_plan_still_loads_and_its_copy_of_the_options_is_dropped(tmp_path, calm_features):
+    data = json.loads(jsonio.dumps(plan(calm_features, Preferences(engine="musicgen", model="medium"))))
+    data["version"] = 1
+    data["brief"]["engine_options"] = {"model": "large", "device": "cpu"}  # the copy version 1 plans carried
+    path = tmp_path / "old.plan.json"
+    path.write_text(json.dumps(data))
+    loaded = load_plan(path)
+    assert loaded.version == 2 and loaded.engine.name == "musicgen" and loaded.engine.musicgen.model == "medium"
+
+
+@pytest.mark.parametrize("edit, field", [
+    (lambda p: p["mix"].update(target_lufs=-2.0), "-2.0"),
+    (lambda p: p["engine"].update(name="nope"), "nope"),
+    (lambda p: p["brief"].update(tempo_typo=[]), "tempo_typo"),
+    (lambda p: p["brief"]["sections"][0].update(bpm="fast"), "bpm"),
+])
+def test_an_edited_plan_is_checked_once_on_the_way_in(tmp_path, calm_features, edit, field):
+    data = json.loads(jsonio.dumps(plan(calm_features)))
+    edit(data)
+    path = tmp_path / "edited.plan.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match=field):
+        load_plan(path)

@@ -146,3 +146,54 @@ def test_the_renderer_follows_tempo_changes_and_plays_channel_10_as_drums(tmp_pa
         return magnitude / np.linalg.norm(magnitude)
 
     assert float(spectrum(audio) @ spectrum(piano)) < 0.5  # a kick drum, not a low piano C
+
+
+def _single_note(path: Path, program: int, key: int, velocity: int = 100) -> Path:
+    midi = pretty_midi.PrettyMIDI(resolution=480, initial_tempo=120)
+    instrument = pretty_midi.Instrument(program=program)
+    instrument.notes.append(pretty_midi.Note(velocity=velocity, pitch=key, start=0.0, end=1.0))
+    midi.instruments.append(instrument)
+    midi.write(str(path))
+    return path
+
+
+@pytest.mark.parametrize("program, key", [(0, 60), (38, 36), (81, 72), (90, 60), (34, 40)])
+def test_every_instrument_sounds_the_pitch_it_was_asked(tmp_path, program, key):
+    """TimGM6mb keeps each zone's root key in the zone, which symusic alone ignores: unrewritten, the piano
+    sounded 20 semitones sharp, the synth bass 20 flat, the saw lead an octave up (soundfont.py)."""
+    import librosa
+
+    from autoscore_video.generation.symbolic.synth import render_midi
+
+    rate = 48000
+    audio = render_midi(_single_note(tmp_path / "note.mid", program, key), 1.0, rate).mean(axis=1)
+    f0, voiced, _ = librosa.pyin(audio[int(0.1 * rate):int(0.9 * rate)], fmin=30, fmax=2000, sr=rate,
+                                 frame_length=4096)
+    heard = float(np.median(f0[voiced]))
+    assert 12 * np.log2(heard / librosa.midi_to_hz(key)) == pytest.approx(0.0, abs=0.3)
+
+
+def test_velocity_sets_loudness_as_a_soundfont_player_does(tmp_path):
+    from autoscore_video.generation.symbolic.synth import render_midi
+
+    def level(velocity):
+        audio = render_midi(_single_note(tmp_path / f"v{velocity}.mid", 0, 60, velocity), 1.5, 48000)
+        return 10 * np.log10(np.mean(audio ** 2))
+
+    assert level(120) - level(30) == pytest.approx(20 * np.log10(120 / 30), abs=1.0)  # amplitude ∝ velocity
+
+
+def test_the_rewritten_bank_keeps_everything_but_roots_and_levels(tmp_path):
+    from autoscore_video.generation.symbolic.soundfont import linear_attenuation, playable_copy, rewrite
+    from autoscore_video.generation.symbolic.synth import soundfont_path
+
+    original = soundfont_path().read_bytes()
+    rewritten = rewrite(original)
+    assert rewritten[:4] == b"RIFF" and int.from_bytes(rewritten[4:8], "little") == len(rewritten) - 8
+    def samples(bank: bytes) -> bytes:
+        return bank[bank.index(b"sdta"):bank.index(b"pdta") - 8]  # up to the pdta list's header
+
+    assert samples(original) == samples(rewritten)  # the samples are untouched
+    assert rewrite(original) == rewritten  # the same bank makes the same copy
+    assert playable_copy(soundfont_path()).read_bytes() == rewritten
+    assert [linear_attenuation(cb) for cb in (0, 60, 200, 960)] == [0, 499, 900, 1000]  # 0, 6, 20, 96 dB down

@@ -122,7 +122,9 @@ def test_oversize_upload_is_413(server, tmp_path):
 
 @pytest.mark.parametrize("body, needle", [(b'{"path": ', "malformed JSON"), (b'{"nopath": 1}', "path"),
                                           (b'{"path": "x", "options": {"mood": "angry"}}', "mood"),
-                                          (b'{"path": "x", "options": {"volume": 11}}', "unknown option")])
+                                          (b'{"path": "x", "options": {"volume": 11}}', "unknown option"),
+                                          (b'{"path": "x", "options": {"seed": "7"}}', "seed"),
+                                          (b'{"path": "x", "options": {"device": "tpu"}}', "tpu")])
 def test_malformed_submissions_are_422(server, body, needle):
     response = httpx.post(server + "/v1/jobs", content=body, headers={"Authorization": f"Bearer {TOKEN}",
                                                                       "Content-Type": "application/json"})

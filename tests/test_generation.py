@@ -197,3 +197,27 @@ def test_the_rewritten_bank_keeps_everything_but_roots_and_levels(tmp_path):
     assert rewrite(original) == rewritten  # the same bank makes the same copy
     assert playable_copy(soundfont_path()).read_bytes() == rewritten
     assert [linear_attenuation(cb) for cb in (0, 60, 200, 960)] == [0, 499, 900, 1000]  # 0, 6, 20, 96 dB down
+
+
+def test_a_bank_that_is_not_a_soundfont_is_one_model_error(tmp_path, monkeypatch):
+    from autoscore_video.common.errors import ModelError
+    from autoscore_video.generation.symbolic.soundfont import playable_copy
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    for name, content in (("garbage.sf2", b"\x00" * 100), ("truncated.sf2", b"RIFF\x10\x00\x00\x00sfbkLIST")):
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(ModelError, match=name):
+            playable_copy(tmp_path / name)
+
+
+def test_the_playable_copy_goes_to_the_temporary_folder_when_the_cache_cannot_be_written(tmp_path, monkeypatch):
+    from autoscore_video.generation.symbolic import soundfont
+    from autoscore_video.generation.symbolic.synth import soundfont_path
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker / "cache"))  # mkdir fails: a file is in the way
+    monkeypatch.setattr(soundfont.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    copy = soundfont.playable_copy(soundfont_path())
+    assert copy.parent == tmp_path / "tmp" / "autoscore-soundfonts" and copy.stat().st_size > 1_000_000
+    assert not list(copy.parent.glob("*.partial"))

@@ -72,6 +72,8 @@ def rewrite(data: bytes) -> bytes:
             body = b"pdta" + _rewrite_pdta(body[4:])
         pieces.append(_chunk(name, body))
         offset += 8 + size + (size & 1)
+    if not any(piece[8:12] == b"pdta" for piece in pieces):
+        raise ValueError("no preset data (pdta): truncated or not a SoundFont")
     payload = b"sfbk" + b"".join(pieces)
     return b"RIFF" + struct.pack("<I", len(payload)) + payload
 

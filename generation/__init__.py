@@ -4,7 +4,14 @@ Engines register by name and are imported only when they run, so importing this 
 neither the SoundFont synthesiser nor torch.
 """
 from autoscore_video.generation.brief import BriefSection, MusicBrief, MusicTrack, TempoPoint
-from autoscore_video.generation.registry import engine_names, get_engine, register, render, render_with_fallback
+from autoscore_video.generation.registry import (
+    check_engine,
+    engine_names,
+    get_engine,
+    register,
+    render,
+    render_with_fallback,
+)
 
 
 def _symbolic():
@@ -22,5 +29,5 @@ def _musicgen():
 register("symbolic", _symbolic)
 register("musicgen", _musicgen)
 
-__all__ = ["BriefSection", "MusicBrief", "MusicTrack", "TempoPoint", "engine_names", "get_engine", "register",
-           "render", "render_with_fallback"]
+__all__ = ["BriefSection", "MusicBrief", "MusicTrack", "TempoPoint", "check_engine", "engine_names", "get_engine",
+           "register", "render", "render_with_fallback"]

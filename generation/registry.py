@@ -32,11 +32,16 @@ def engine_names() -> list[str]:
     return sorted(_FACTORIES)
 
 
+def check_engine(name: str, *, what: str = "engine", also: tuple[str, ...] = ()) -> str:
+    """`name` if an engine is registered under it (or it is one of `also`); else one InputError line naming
+    the choices."""
+    if name not in _FACTORIES and name not in also:
+        raise InputError(f"unknown {what} {name!r} (available: {', '.join([*also, *engine_names()])})")
+    return name
+
+
 def get_engine(name: str) -> Engine:
-    try:
-        return _FACTORIES[name]()
-    except KeyError:
-        raise InputError(f"unknown engine {name!r} (available: {', '.join(engine_names())})") from None
+    return _FACTORIES[check_engine(name)]()
 
 
 def render(brief: MusicBrief, work_dir: Path, *, engine: str = "symbolic", options: Any = None,

@@ -40,14 +40,15 @@ def playable_copy(path: Path) -> Path:
     the user's cache, or the temporary folder where the cache cannot be written."""
     data = Path(path).read_bytes()
     name = f"{Path(path).stem}-{hashlib.sha256(data).hexdigest()[:16]}-symusic{REWRITE_VERSION}{Path(path).suffix}"
-    for folder in (cache_dir(), Path(tempfile.gettempdir()) / "autoscore-soundfonts"):
+    folders = (cache_dir(), Path(tempfile.gettempdir()) / "autoscore-soundfonts")
+    for folder in folders:
         if (folder / name).is_file():
             return folder / name
     try:
         rewritten = rewrite(data)
     except (KeyError, struct.error, ValueError, IndexError) as exc:
         raise ModelError(f"cannot read the SoundFont {path}: {exc}") from exc
-    for folder in (cache_dir(), Path(tempfile.gettempdir()) / "autoscore-soundfonts"):
+    for folder in folders:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=folder, prefix=name, suffix=".partial", delete=False) as out:

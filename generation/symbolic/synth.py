@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 
-from autoscore_video.common.audio import exact_length
 from autoscore_video.common.errors import ModelError
 from autoscore_video.generation.symbolic.soundfont import playable_copy
 
@@ -78,4 +77,4 @@ def render_midi(midi_path: Path, seconds: float, sample_rate: int, *, progress=N
         out[:n] += rendered[:, :n].T * np.float32(layer_gain(layer))
         if progress:
             progress(done / len(layers))
-    return exact_length(out, total)
+    return out

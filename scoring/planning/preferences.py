@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
-from autoscore_video.common.errors import InputError
-from autoscore_video.generation import engine_names
+from autoscore_video.generation import check_engine
 from autoscore_video.generation.musicgen.options import MusicGenOptions
 from autoscore_video.mixing import MixSettings
 from autoscore_video.scoring.planning import rules
@@ -41,10 +40,10 @@ class Preferences:
             rules.check_mood(self.mood)
         if self.genre is not None:
             rules.check_genre(self.genre)
-        if self.engine is not None and self.engine not in engine_names():
-            raise InputError(f"unknown engine {self.engine!r} (available: {', '.join(engine_names())})")
-        if self.fallback is not None and self.fallback not in ("none", *engine_names()):
-            raise InputError(f"unknown fallback {self.fallback!r} (none or {', '.join(engine_names())})")
+        if self.engine is not None:
+            check_engine(self.engine)
+        if self.fallback is not None:
+            check_engine(self.fallback, what="fallback", also=("none",))
         if self.preset is not None or self.lufs is not None:
             self.mix(MixSettings())
         self.musicgen(MusicGenOptions())

@@ -8,7 +8,7 @@ from typing import Any
 
 from autoscore_video.common import jsonio
 from autoscore_video.common.errors import InputError
-from autoscore_video.generation import MusicBrief, engine_names
+from autoscore_video.generation import MusicBrief, check_engine
 from autoscore_video.generation.musicgen.options import MusicGenOptions
 from autoscore_video.generation.tempo import beat_grid, check_tempo_map, mean_bpm
 from autoscore_video.mixing import MixSettings
@@ -27,10 +27,9 @@ class EngineChoice:
     musicgen: MusicGenOptions = field(default_factory=MusicGenOptions)  # model, device, sampling, candidates
 
     def __post_init__(self) -> None:
-        if self.name not in engine_names():
-            raise InputError(f"unknown engine {self.name!r} (available: {', '.join(engine_names())})")
-        if self.fallback is not None and self.fallback not in engine_names():
-            raise InputError(f"unknown fallback engine {self.fallback!r} (available: {', '.join(engine_names())})")
+        check_engine(self.name)
+        if self.fallback is not None:
+            check_engine(self.fallback, what="fallback engine")
 
     def options(self) -> Any:
         """The chosen engine's own options (None for an engine that has none)."""

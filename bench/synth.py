@@ -24,8 +24,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from autoscore_video.generation import BriefSection, MusicBrief, TempoPoint  # noqa: E402
+from autoscore_video.generation.symbolic.banks import pretty_midi_bank  # noqa: E402
 from autoscore_video.generation.symbolic.composer import compose  # noqa: E402
-from autoscore_video.generation.symbolic.synth import render_midi, soundfont_path  # noqa: E402
+from autoscore_video.generation.symbolic.synth import render_midi  # noqa: E402
 from autoscore_video.scoring.planning.rules import GENRES  # noqa: E402
 
 RATE = 48000
@@ -40,7 +41,7 @@ def tinysoundfont_render(midi: Path, seconds: float, rate: int) -> np.ndarray:
     import tinysoundfont
 
     synth = tinysoundfont.Synth(samplerate=rate, gain=-6.0)
-    synth.sfload(str(soundfont_path()))
+    synth.sfload(str(pretty_midi_bank()))
     tinysoundfont.Sequencer(synth).midi_load(str(midi))
     total, done = int(round(seconds * rate)), 0
     out = np.empty((total, 2), np.float32)
@@ -93,6 +94,11 @@ def level_db(audio: np.ndarray) -> float:
     return round(float(10 * np.log10(np.mean(audio ** 2) + 1e-20)), 1)
 
 
+def autoscore_render(midi: Path, seconds: float, rate: int) -> np.ndarray:
+    """autoscore's renderer on the same bank as the baseline, with no console."""
+    return render_midi(midi, seconds, rate, pretty_midi_bank())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", type=Path)
@@ -103,9 +109,9 @@ def main() -> None:
     try:
         import tinysoundfont  # noqa: F401
 
-        renderers = {"tinysoundfont": tinysoundfont_render, "autoscore": render_midi}
+        renderers = {"tinysoundfont": tinysoundfont_render, "autoscore": autoscore_render}
     except ImportError:
-        renderers = {"autoscore": render_midi}
+        renderers = {"autoscore": autoscore_render}
         print("tinysoundfont is not installed: no baseline (pip install --no-deps tinysoundfont)")
     results: dict = {"seconds": SECONDS, "rate": RATE, "renderers": {}}
     with tempfile.TemporaryDirectory() as work:

@@ -152,6 +152,12 @@ def energetic_spec() -> ClipSpec:
     return ClipSpec(shots=shots, saturation=1.8, speech=ENERGETIC_LINES, subtitles=ENERGETIC_LINES)
 
 
+def long_calm_spec() -> ClipSpec:
+    """Two minutes of slow, muted shots (6-10 s each) over room ambience, with no speech."""
+    return ClipSpec(shots=irregular_shots(120.0, seed=7, shortest=6.0, longest=10.0), saturation=0.3,
+                    audio="ambience")
+
+
 def irregular_shots(total: float, seed: int = 3, shortest: float = 1.5, longest: float = 4.0) -> list[float]:
     """Shots of irregular length (an editor cutting by feel), rounded to whole frames at 30 fps."""
     import random

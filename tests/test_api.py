@@ -124,7 +124,10 @@ def test_oversize_upload_is_413(server, tmp_path):
                                           (b'{"path": "x", "options": {"mood": "angry"}}', "mood"),
                                           (b'{"path": "x", "options": {"volume": 11}}', "unknown option"),
                                           (b'{"path": "x", "options": {"seed": "7"}}', "seed"),
-                                          (b'{"path": "x", "options": {"device": "tpu"}}', "tpu")])
+                                          (b'{"path": "x", "options": {"device": "tpu"}}', "tpu"),
+                                          # a file on the server's disk is the server's to choose, not a caller's
+                                          (b'{"path": "x", "options": {"soundfont": "/etc/passwd.sf2"}}',
+                                           "set on the server")])
 def test_malformed_submissions_are_422(server, body, needle):
     response = httpx.post(server + "/v1/jobs", content=body, headers={"Authorization": f"Bearer {TOKEN}",
                                                                       "Content-Type": "application/json"})

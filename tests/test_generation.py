@@ -10,8 +10,11 @@ import soundfile
 
 from autoscore_video.common.errors import InputError
 from autoscore_video.generation import BriefSection, MusicBrief, TempoPoint, render
+from autoscore_video.generation.symbolic.banks import pretty_midi_bank, usable_banks
 from autoscore_video.scoring.planning.rules import GENRES
 from tests.measure import measured_tempo, tempo_matches
+
+BANKS = usable_banks()  # what this machine has: TimGM6mb always, CI's system bank, any other installed
 
 
 def brief(bpm=120.0, energy=0.7, mode="major", genre="pop", seed=1, duration=20.0, density=1.0) -> MusicBrief:
@@ -50,25 +53,30 @@ def test_audio_is_stereo_48k_and_covers_the_target(tmp_path):
 
 
 def test_drums_on_the_grid_and_chords_change_with_the_bar(tmp_path):
+    """Played, not quantised: kicks within a few ms of the planned quarter notes (the style's timing spread),
+    chords of three or four notes (7ths, 9ths, sus) changing with the bar, and the tonic to close, on the beat."""
     bpm = 110.0
     track = render(brief(bpm=bpm), tmp_path)
     midi = pretty_midi.PrettyMIDI(track.midi_path)
     beat = 60.0 / bpm
     drums = next(i for i in midi.instruments if i.is_drum)
-    kicks = [n.start for n in drums.notes if n.pitch == 36]
+    kicks = np.array([n.start for n in drums.notes if n.pitch == 36])
     assert len(kicks) > 10
-    for start in kicks:  # kicks fall on quarter notes of the planned grid
-        assert abs(start / beat - round(start / beat)) < 1e-3
-    pad = next(i for i in midi.instruments if i.name == "strings")
+    off_grid = kicks - np.round(kicks / beat) * beat
+    assert np.max(np.abs(off_grid)) < 0.005 and np.std(off_grid) > 0.0002  # humanised, and only just
+    pad, keys = (next(i for i in midi.instruments if i.name == name) for name in ("strings", "piano"))
     chords = []
     for bar in range(6):
-        t = bar * 4 * beat + beat / 2
-        chords.append(frozenset(n.pitch % 12 for n in pad.notes if n.start <= t < n.end))
-    assert all(len(c) == 3 for c in chords)
+        t0, t1 = bar * 4 * beat, (bar + 1) * 4 * beat
+        sounding = [n for n in pad.notes if n.start <= t0 + beat / 2 < n.end]
+        sounding += [n for n in keys.notes if t0 - 0.02 <= n.start < t1 - 0.02]
+        chords.append(frozenset(n.pitch % 12 for n in sounding))
+    assert all(3 <= len(c) <= 5 for c in chords)
     assert sum(chords[i] != chords[i + 1] for i in range(5)) >= 3
-    # the closing chord is the tonic (D major) on a downbeat
+    # the closing chord is the tonic (D major, maybe with its 9th) on a downbeat, rooted on D
     last_start = max(n.start for n in pad.notes)
-    assert {n.pitch % 12 for n in pad.notes if n.start == last_start} == {2, 6, 9}
+    closing = [n.pitch for n in pad.notes + keys.notes if n.start == last_start]
+    assert {2, 6, 9} <= {p % 12 for p in closing} <= {2, 4, 6, 9} and min(closing) % 12 == 2
     assert abs(last_start - round(last_start / (4 * beat)) * 4 * beat) < 1e-3  # MIDI ticks: sub-ms
 
 
@@ -130,7 +138,7 @@ def test_the_renderer_follows_tempo_changes_and_plays_channel_10_as_drums(tmp_pa
     kicks = _kick_midi(path, {0: 90.0, 6: 120.0, 14: 150.0}, 23)
     on_file = sorted(n.start for n in pretty_midi.PrettyMIDI(str(path)).instruments[0].notes)
     assert on_file == pytest.approx(kicks, abs=0.002) and kicks[-1] < 11.5  # the file holds the tempo map
-    audio = render_midi(path, 12.0, rate)
+    audio = render_midi(path, 12.0, rate, pretty_midi_bank())
     assert audio.shape == (12 * rate, 2) and audio.dtype == np.float32
     envelope = librosa.onset.onset_strength(y=audio.mean(axis=1), sr=rate, hop_length=64)
     onsets = librosa.onset.onset_detect(onset_envelope=envelope, sr=rate, hop_length=64, units="time")
@@ -139,7 +147,7 @@ def test_the_renderer_follows_tempo_changes_and_plays_channel_10_as_drums(tmp_pa
     assert len(onsets) == pytest.approx(len(kicks), abs=1)
 
     _kick_midi(tmp_path / "piano.mid", {0: 90.0, 6: 120.0, 14: 150.0}, 23, channel=0)
-    piano = render_midi(tmp_path / "piano.mid", 12.0, rate)
+    piano = render_midi(tmp_path / "piano.mid", 12.0, rate, pretty_midi_bank())
 
     def spectrum(x):
         magnitude = np.abs(np.fft.rfft(x.mean(axis=1)))
@@ -157,37 +165,50 @@ def _single_note(path: Path, program: int, key: int, velocity: int = 100) -> Pat
     return path
 
 
-@pytest.mark.parametrize("program, key", [(0, 60), (38, 36), (81, 72), (90, 60), (34, 40)])
-def test_every_instrument_sounds_the_pitch_it_was_asked(tmp_path, program, key):
-    """TimGM6mb keeps each zone's root key in the zone, which symusic alone ignores: unrewritten, the piano
-    sounded 20 semitones sharp, the synth bass 20 flat, the saw lead an octave up (soundfont.py)."""
+@pytest.mark.parametrize("bank", BANKS, ids=[b.name for b in BANKS])
+@pytest.mark.parametrize("program, key", [(0, 60), (38, 36), (81, 72), (90, 60), (34, 40), (48, 55)])
+def test_every_instrument_sounds_the_pitch_it_was_asked(tmp_path, program, key, bank):
+    """In every bank this machine has: TimGM6mb keeps each zone's root key in the zone, which symusic alone
+    ignores (unrewritten, its piano sounded 20 semitones sharp, its synth bass 20 flat, the saw lead an octave
+    up: soundfont.py); MuseScore's .sf3 banks leave out RIFF's pad byte after an odd chunk."""
     import librosa
 
     from autoscore_video.generation.symbolic.synth import render_midi
 
     rate = 48000
-    audio = render_midi(_single_note(tmp_path / "note.mid", program, key), 1.0, rate).mean(axis=1)
+    audio = render_midi(_single_note(tmp_path / "note.mid", program, key), 1.0, rate, bank.path).mean(axis=1)
     f0, voiced, _ = librosa.pyin(audio[int(0.1 * rate):int(0.9 * rate)], fmin=30, fmax=2000, sr=rate,
                                  frame_length=4096)
     heard = float(np.median(f0[voiced]))
     assert 12 * np.log2(heard / librosa.midi_to_hz(key)) == pytest.approx(0.0, abs=0.3)
 
 
-def test_velocity_sets_loudness_as_a_soundfont_player_does(tmp_path):
+@pytest.mark.parametrize("bank", BANKS, ids=[b.name for b in BANKS])
+def test_velocity_sets_loudness_as_a_soundfont_player_does(tmp_path, bank):
+    """Amplitude in proportion to velocity, on top of whatever the bank's own velocity layers do (symusic alone
+    plays the sample a velocity picks, at the sample's level)."""
+    import symusic
+
+    from autoscore_video.generation.symbolic.soundfont import playable_copy
     from autoscore_video.generation.symbolic.synth import render_midi
 
-    def level(velocity):
-        audio = render_midi(_single_note(tmp_path / f"v{velocity}.mid", 0, 60, velocity), 1.5, 48000)
-        return 10 * np.log10(np.mean(audio ** 2))
+    def level(audio):
+        return 10 * np.log10(np.mean(np.asarray(audio, dtype=np.float64) ** 2))
 
-    assert level(120) - level(30) == pytest.approx(20 * np.log10(120 / 30), abs=1.0)  # amplitude ∝ velocity
+    ours, samples = {}, {}
+    synthesizer = symusic.Synthesizer(str(playable_copy(bank.path)), sample_rate=48000, quality=0)
+    for velocity in (56, 120):  # VELOCITY_STEP rounds each within 0.6 dB above velocity 50
+        midi = _single_note(tmp_path / f"v{velocity}.mid", 0, 60, velocity)
+        ours[velocity] = level(render_midi(midi, 1.5, 48000, bank.path))
+        samples[velocity] = level(synthesizer.render(symusic.Score(str(midi)), stereo=True)[:, :72000])
+    layers = samples[120] - samples[56]  # 0 dB for a bank with one sample per key, more where it has layers
+    assert ours[120] - ours[56] == pytest.approx(layers + 20 * np.log10(120 / 56), abs=0.7)
 
 
 def test_the_rewritten_bank_keeps_everything_but_roots_and_levels(tmp_path):
     from autoscore_video.generation.symbolic.soundfont import linear_attenuation, playable_copy, rewrite
-    from autoscore_video.generation.symbolic.synth import soundfont_path
 
-    original = soundfont_path().read_bytes()
+    original = pretty_midi_bank().read_bytes()
     rewritten = rewrite(original)
     assert rewritten[:4] == b"RIFF" and int.from_bytes(rewritten[4:8], "little") == len(rewritten) - 8
     def samples(bank: bytes) -> bytes:
@@ -195,7 +216,7 @@ def test_the_rewritten_bank_keeps_everything_but_roots_and_levels(tmp_path):
 
     assert samples(original) == samples(rewritten)  # the samples are untouched
     assert rewrite(original) == rewritten  # the same bank makes the same copy
-    assert playable_copy(soundfont_path()).read_bytes() == rewritten
+    assert playable_copy(pretty_midi_bank()).read_bytes() == rewritten
     assert [linear_attenuation(cb) for cb in (0, 60, 200, 960)] == [0, 499, 900, 1000]  # 0, 6, 20, 96 dB down
 
 
@@ -212,12 +233,10 @@ def test_a_bank_that_is_not_a_soundfont_is_one_model_error(tmp_path, monkeypatch
 
 def test_the_playable_copy_goes_to_the_temporary_folder_when_the_cache_cannot_be_written(tmp_path, monkeypatch):
     from autoscore_video.generation.symbolic import soundfont
-    from autoscore_video.generation.symbolic.synth import soundfont_path
-
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker / "cache"))  # mkdir fails: a file is in the way
     monkeypatch.setattr(soundfont.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
-    copy = soundfont.playable_copy(soundfont_path())
+    copy = soundfont.playable_copy(pretty_midi_bank())
     assert copy.parent == tmp_path / "tmp" / "autoscore-soundfonts" and copy.stat().st_size > 1_000_000
     assert not list(copy.parent.glob("*.partial"))

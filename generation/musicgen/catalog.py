@@ -46,10 +46,6 @@ def resolve(model: str) -> tuple[str, ModelInfo | None, bool]:
     return model, None, False
 
 
-def hub_offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
-
-
 def cached_snapshot(repo_id: str) -> Path | None:
     """The folder of a checkpoint already in the Hugging Face cache (HF_HOME / HF_HUB_CACHE honoured)."""
     try:
@@ -69,12 +65,3 @@ def folder_size_gb(folder: Path) -> float:
             except OSError:
                 pass
     return round(total / 1024 ** 3, 2)
-
-
-def cache_dir() -> str:
-    try:
-        from huggingface_hub import constants
-
-        return str(constants.HF_HUB_CACHE)
-    except ImportError:
-        return os.path.expanduser("~/.cache/huggingface/hub")

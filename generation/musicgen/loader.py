@@ -6,7 +6,8 @@ import threading
 from dataclasses import dataclass
 
 from autoscore_video.common.errors import ModelError
-from autoscore_video.generation.musicgen.catalog import cache_dir, cached_snapshot, hub_offline, resolve
+from autoscore_video.common.hub import cache_dir, hub_offline
+from autoscore_video.generation.musicgen.catalog import cached_snapshot, resolve
 
 log = logging.getLogger(__name__)
 

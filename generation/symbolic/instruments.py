@@ -9,7 +9,7 @@ from autoscore_video.common.errors import InputError
 @dataclass(frozen=True)
 class Instrument:
     name: str
-    role: str  # "pad" | "keys" | "bass" | "lead" | "drums"
+    role: str  # "pad" | "keys" | "bass" | "lead" | "drums" | "sub"
     program: int  # General MIDI program, 0-based (ignored for drums)
 
 
@@ -25,6 +25,7 @@ INSTRUMENTS = {i.name: i for i in (
     Instrument("finger bass", "bass", 33),
     Instrument("picked bass", "bass", 34),
     Instrument("synth bass", "bass", 38),
+    Instrument("sub bass", "sub", 38),  # played by synths.py; synth bass is the nearest General MIDI program
     Instrument("cello", "bass", 42),
     Instrument("strings", "pad", 48),
     Instrument("slow strings", "pad", 49),
@@ -52,3 +53,13 @@ def lookup(name: str) -> Instrument:
 class Drum:
     KICK, SIDE_STICK, SNARE, CLOSED_HAT, OPEN_HAT, CRASH, RIDE = 36, 37, 38, 42, 46, 49, 51
     LOW_TOM, MID_TOM, HIGH_TOM, SHAKER = 45, 47, 50, 70
+
+
+# The drum kit's pieces by group, so the console can place each (synth.py renders one stem per group).
+DRUM_GROUPS = {
+    "kick": (35, 36),
+    "snare": (37, 38, 39, 40),
+    "hats": (42, 44, 46),
+    "toms": (41, 43, 45, 47, 48, 50),
+    "cymbals": (49, 51, 52, 53, 55, 57, 59),
+}

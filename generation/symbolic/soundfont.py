@@ -28,6 +28,7 @@ COARSE_TUNE, INITIAL_ATTENUATION, SAMPLE_ID, ROOT_KEY = 51, 48, 53, 58
 REWRITE_VERSION = 1  # part of the cached copy's name: bump when the rewrite changes
 SAMPLE_HEADER = 46
 PITCH_OFFSET = 40  # of originalPitch inside a sample header
+CHUNK_NAMES = (b"LIST", b"INFO", b"sdta", b"pdta")
 
 
 def cache_dir() -> Path:
@@ -36,14 +37,17 @@ def cache_dir() -> Path:
 
 
 def playable_copy(path: Path) -> Path:
-    """The cached copy of `path` that symusic plays as written, made on first use (a few ms for TimGM6mb), in
-    the user's cache, or the temporary folder where the cache cannot be written."""
-    data = Path(path).read_bytes()
-    name = f"{Path(path).stem}-{hashlib.sha256(data).hexdigest()[:16]}-symusic{REWRITE_VERSION}{Path(path).suffix}"
+    """The cached copy of `path` that symusic plays as written, made on first use (a few ms for TimGM6mb, about
+    a second for a 150 MB bank), in the user's cache, or the temporary folder where the cache cannot be written.
+    A copy is known by the bank's path, size and modification time: a bank updated in place is copied again."""
+    stat = Path(path).stat()
+    key = hashlib.sha256(f"{Path(path).resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    name = f"{Path(path).stem}-{key}-symusic{REWRITE_VERSION}{Path(path).suffix}"
     folders = (cache_dir(), Path(tempfile.gettempdir()) / "autoscore-soundfonts")
     for folder in folders:
         if (folder / name).is_file():
             return folder / name
+    data = Path(path).read_bytes()
     try:
         rewritten = rewrite(data)
     except (KeyError, struct.error, ValueError, IndexError) as exc:
@@ -68,11 +72,15 @@ def rewrite(data: bytes) -> bytes:
     pieces, offset = [], 12
     while offset + 8 <= len(data):
         name, size = data[offset:offset + 4], struct.unpack_from("<I", data, offset + 4)[0]
+        end = offset + 8 + size
+        if size & 1 and data[end + 1:end + 5] in CHUNK_NAMES:
+            end += 1  # the pad byte RIFF asks after an odd chunk (MuseScore's .sf3 files leave it out)
         body = data[offset + 8:offset + 8 + size]
         if name == b"LIST" and body[:4] == b"pdta":
-            body = b"pdta" + _rewrite_pdta(body[4:])
-        pieces.append(_chunk(name, body))
-        offset += 8 + size + (size & 1)
+            pieces.append(_chunk(name, b"pdta" + _rewrite_pdta(body[4:])))
+        else:
+            pieces.append(data[offset:end])  # as it was, padded or not
+        offset = end
     if not any(piece[8:12] == b"pdta" for piece in pieces):
         raise ValueError("no preset data (pdta): truncated or not a SoundFont")
     payload = b"sfbk" + b"".join(pieces)

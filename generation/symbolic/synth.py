@@ -1,37 +1,56 @@
-"""Renders a MIDI file to audio with the General MIDI SoundFont that pretty_midi ships (TimGM6mb.sf2).
+"""Renders a MIDI file to stems, one stereo stem per part, with a General MIDI bank (banks.py) as a SoundFont
+player would: the notes, their velocity, the sustain pedal and expression.
 
 symusic synthesises offline in C++ and has wheels for every platform autoscore supports, with no system
 library. It plays a copy of the bank rewritten so that its roots, tuning and levels are heard as written
-(soundfont.py). Its synthesiser plays notes only: a note's velocity chooses a sample but does not set its
-loudness, and no controller (volume, pan, expression, pedal) or SoundFont filter is heard. The composer
-writes its balance and dynamics as velocities, so notes are rendered in layers of nearby velocity, each at
-the gain a SoundFont player gives that velocity (amplitude in proportion to velocity, as TinySoundFont
-plays it), and summed.
+(soundfont.py), but it plays notes only: velocity chooses a sample without setting its loudness, and no
+controller is heard. So, as a player would:
+- notes are rendered in layers of nearby velocity, each at the gain a SoundFont player gives that velocity
+  (amplitude in proportion to velocity), and summed; a drum kit's distinct hits are each rendered once, at
+  their velocity's gain, and placed at their onsets;
+- the sustain pedal (CC64) holds each note that is released while it is down, until it comes up;
+- volume and expression (CC7, CC11) are a gain curve over the part's stem, 40·log10(value/127) dB as
+  General MIDI asks.
+A part is a track, or for the drum kit each group of kit pieces (kick, snare, hats, toms, cymbals,
+percussion), so that the console (studio/) can place and treat each one. Chords of a part the console
+spreads are dealt to two sides, alternate voices to each. Tracks named for an instrument written here
+(synths.py) are played by it, not by the bank.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from autoscore_video.common.errors import ModelError
+from autoscore_video.generation.symbolic.instruments import DRUM_GROUPS, lookup
 from autoscore_video.generation.symbolic.soundfont import playable_copy
+from autoscore_video.generation.symbolic.synths import SYNTHS
 
-VELOCITY_STEP = 4  # velocities rendered together: each note's gain within 0.4 dB of its own above velocity 40
-
-
-@lru_cache(maxsize=1)
-def soundfont_path() -> Path:
-    import pretty_midi
-
-    path = Path(pretty_midi.__file__).parent / "TimGM6mb.sf2"
-    if not path.is_file():
-        raise ModelError(f"the General MIDI SoundFont is missing from pretty_midi ({path}); reinstall pretty_midi")
-    return path
+VELOCITY_STEP = 8  # velocities rendered together: each note's gain within 0.6 dB of its own above velocity 50
+HIT_LENGTH_STEP = 0.02  # s: drum hits this close in length are one hit (a kit's samples mostly ignore note-off)
+EXPRESSION_CONTROLS = (7, 11)
+CONTROL_STEP = 32  # samples: expression is computed every 0.7 ms and held between  # volume, expression
+SUSTAIN = 64
 
 
+@dataclass
+class Stem:
+    part: str  # the track's name; "drums/kick"; "strings/b" for a spread part's second side
+    role: str  # pad, keys, bass, lead, sub, or the drum group
+    start: int  # the sample the audio starts at: a part is silent before its first note
+    audio: np.ndarray  # (2, samples) float32, channels first
+
+    @property
+    def end(self) -> int:
+        return self.start + self.audio.shape[1]
+
+
+@lru_cache(maxsize=2)
 def _synthesizer(soundfont: Path, sample_rate: int):
+    """Kept for the process: a bank's compressed (.sf3) samples are decoded once, on first use."""
     import symusic
 
     try:
@@ -40,41 +59,167 @@ def _synthesizer(soundfont: Path, sample_rate: int):
         raise ModelError(f"cannot load the SoundFont {soundfont}: {exc}") from exc
 
 
-def velocity_layers(score) -> dict[int, object]:
-    """`score` split by velocity: {layer: a copy of the score holding only that layer's notes}."""
-    import symusic
-
-    arrays = [track.notes.numpy() for track in score.tracks]
-    layer_of = [a["velocity"].astype(np.int16) // VELOCITY_STEP for a in arrays]
-    layers = {}
-    for layer in sorted({int(v) for per_track in layer_of for v in per_track}):
-        part = score.copy()
-        for track, notes, per_track in zip(part.tracks, arrays, layer_of):
-            keep = per_track == layer
-            track.notes = symusic.Note.from_numpy(notes["time"][keep], notes["duration"][keep], notes["pitch"][keep],
-                                                  notes["velocity"][keep], score.ttype)
-        layers[layer] = part
-    return layers
-
-
 def layer_gain(layer: int) -> float:
     """Amplitude of a velocity layer: its middle velocity over 127."""
     return min(127.0, layer * VELOCITY_STEP + (VELOCITY_STEP - 1) / 2) / 127.0
 
 
-def render_midi(midi_path: Path, seconds: float, sample_rate: int, *, progress=None) -> np.ndarray:
-    """Stereo float32 audio, shape (samples, 2), exactly `seconds` long (cut, or padded with silence)."""
+def sustained(notes: dict[str, np.ndarray], pedals) -> dict[str, np.ndarray]:
+    """`notes` (symusic's numpy arrays, in seconds) as a player holds them: each note released while the
+    sustain pedal is down rings until the pedal comes up, and a key struck again stops its own earlier note
+    (one string, one sound; a SoundFont player would otherwise stack both)."""
+    starts, duration = notes["time"], notes["duration"].copy()
+    if len(pedals):
+        pedal = pedals.numpy()  # the same time unit as the notes
+        downs, ups = pedal["time"], pedal["time"] + pedal["duration"]
+        ends = starts + duration
+        index = np.searchsorted(downs, ends, side="right") - 1  # the last pedal down at or before each release
+        held = (index >= 0) & (ends < ups[np.maximum(index, 0)]) & (ends > downs[np.maximum(index, 0)])
+        duration[held] = ups[index[held]] - starts[held]
+    order = np.lexsort((starts, notes["pitch"]))
+    same_key = notes["pitch"][order][1:] == notes["pitch"][order][:-1]
+    following = starts[order][1:]
+    cut = order[:-1][same_key]
+    duration[cut] = np.minimum(duration[cut], np.maximum(following[same_key] - starts[cut], 1e-3))
+    return {**notes, "duration": duration}
+
+
+def sides(notes: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """Masks dealing a part's notes to two sides: at each onset, voices alternate by pitch, the lowest to a."""
+    order = np.lexsort((notes["pitch"], notes["time"]))
+    rank = np.zeros(len(order), dtype=np.int64)
+    times = notes["time"][order]
+    first = np.r_[True, times[1:] != times[:-1]]
+    starts = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+    rank[order] = np.arange(len(order)) - starts
+    a = rank % 2 == 0
+    return [a, ~a]
+
+
+def expression(controls, sample_rate: int, start: int, stop: int) -> np.ndarray | None:
+    """The gain curve CC7 × CC11 give a part over samples [start, stop) (None when the part has neither);
+    `controls` timed in seconds. Between two events the gain moves linearly, as a player smooths a controller."""
+    if not len(controls):
+        return None
+    events = controls.numpy()
+    at = np.arange(start, stop, CONTROL_STEP, dtype=np.float64)  # a controller's curve is smooth at this rate
+    decibels = None
+    for number in EXPRESSION_CONTROLS:
+        mine = events["number"] == number
+        if not mine.any():
+            continue
+        db = 40 * np.log10(np.maximum(events["value"][mine], 1) / 127.0)
+        curve = np.interp(at, events["time"][mine] * sample_rate, db)  # held before the first and after the last
+        decibels = curve if decibels is None else decibels + curve
+    if decibels is None:
+        return None
+    return np.repeat((10 ** (decibels / 20)).astype(np.float32), CONTROL_STEP)[:stop - start]
+
+
+def _render(synthesizer, track, notes: dict[str, np.ndarray], shift: float) -> np.ndarray:
+    """`notes` (in seconds) played `shift` seconds early, as the bank plays them: (2, samples) float32."""
     import symusic
 
-    score = symusic.Score(str(midi_path))
-    synthesizer = _synthesizer(playable_copy(soundfont_path()), sample_rate)
+    score = symusic.Score(480, "second")
+    one = symusic.Track(name=track.name, program=track.program, is_drum=track.is_drum, ttype="second")
+    one.notes = symusic.Note.from_numpy(notes["time"] - shift, notes["duration"], notes["pitch"], notes["velocity"],
+                                        "second")
+    score.tracks.append(one)
+    return np.asarray(synthesizer.render(score, stereo=True))
+
+
+def _render_hits(synthesizer, track, notes: dict[str, np.ndarray], keep: np.ndarray, sample_rate: int,
+                 total: int) -> tuple[int, np.ndarray]:
+    """A drum group: each distinct hit (piece, velocity, length) rendered once at its velocity's gain, then
+    placed at every onset of it. The same sound as rendering the part, for a fraction of the work."""
+    times = notes["time"][keep]
+    start = min(total, max(0, int(float(times.min()) * sample_rate)))
+    out = np.zeros((2, total - start), dtype=np.float32)
+    hits = {k: v[keep] for k, v in notes.items()}
+    lengths = np.round(hits["duration"] / HIT_LENGTH_STEP) * HIT_LENGTH_STEP
+    for pitch, velocity, length in sorted({(int(p), int(v), float(d))
+                                           for p, v, d in zip(hits["pitch"], hits["velocity"], lengths)}):
+        one_shot = _render(synthesizer, track, {"time": np.array([0.0]), "duration": np.array([length]),
+                                                "pitch": np.array([pitch]), "velocity": np.array([velocity])}, 0.0)
+        one_shot *= np.float32(velocity / 127.0)
+        mine = (hits["pitch"] == pitch) & (hits["velocity"] == velocity) & (lengths == length)
+        for onset in hits["time"][mine]:
+            at = int(round(onset * sample_rate)) - start
+            if at < 0 or at >= out.shape[1]:
+                continue
+            piece = one_shot[:, :out.shape[1] - at]
+            out[:, at:at + piece.shape[1]] += piece
+    return start, out
+
+
+def _render_layers(synthesizer, track, notes: dict[str, np.ndarray], keep: np.ndarray, sample_rate: int,
+                   total: int) -> tuple[int, np.ndarray]:
+    """(start sample, (2, n) audio) of the kept notes, rendered from the first of them on (`notes` in seconds)."""
+
+    first = float(notes["time"][keep].min())
+    start = min(total, max(0, int(first * sample_rate)))
+    out = np.zeros((2, total - start), dtype=np.float32)
+    layers = notes["velocity"].astype(np.int16) // VELOCITY_STEP
+    for layer in np.unique(layers[keep]):
+        chosen = keep & (layers == layer)
+        offset = min(total, max(0, int(float(notes["time"][chosen].min()) * sample_rate)))  # silence not rendered
+        rendered = _render(synthesizer, track, {k: v[chosen] for k, v in notes.items()}, offset / sample_rate)
+        rendered = rendered[:, :total - offset]
+        at = offset - start
+        out[:, at:at + rendered.shape[1]] += rendered * np.float32(layer_gain(int(layer)))
+    return start, out
+
+
+def render_stems(midi_path: Path, seconds: float, sample_rate: int, bank: Path, *, spread: frozenset[str] = frozenset(),
+                 progress=None) -> list[Stem]:
+    """One stem per part, each no longer than `seconds`. `spread`: the roles whose chords are dealt to two sides."""
+    import symusic
+
+    score = symusic.Score(str(midi_path)).to("second")
     total = int(round(seconds * sample_rate))
-    out = np.zeros((total, 2), dtype=np.float32)
-    layers = velocity_layers(score)
-    for done, (layer, part) in enumerate(layers.items(), start=1):
-        rendered = np.asarray(synthesizer.render(part, stereo=True))
-        n = min(total, rendered.shape[1])
-        out[:n] += rendered[:, :n].T * np.float32(layer_gain(layer))
+    synthesizer = None
+    stems: list[Stem] = []
+    tracks = [t for t in score.tracks if len(t.notes)]
+    for done, track in enumerate(tracks, start=1):
+        role = "drums" if track.is_drum else lookup(track.name).role if track.name else "keys"
+        if track.name in SYNTHS:
+            stems.append(Stem(track.name, role, 0, SYNTHS[track.name](track.notes.numpy(), total, sample_rate)))
+            continue
+        synthesizer = synthesizer or _synthesizer(playable_copy(bank), sample_rate)
+        notes = sustained(track.notes.numpy(), track.pedals)
+        if track.is_drum:
+            parts = [(f"{track.name}/{group}", group, np.isin(notes["pitch"], pitches))
+                     for group, pitches in DRUM_GROUPS.items()]
+            other = ~np.isin(notes["pitch"], np.concatenate([p for p in DRUM_GROUPS.values()]))
+            parts.append((f"{track.name}/percussion", "percussion", other))
+        elif role in spread:
+            a, b = sides(notes)
+            parts = [(f"{track.name}/a", role, a), (f"{track.name}/b", role, b)]
+        else:
+            parts = [(track.name, role, np.ones(len(notes["time"]), dtype=bool))]
+        for name, part_role, keep in parts:
+            if not keep.any():
+                continue
+            render_part = _render_hits if track.is_drum else _render_layers
+            start, audio = render_part(synthesizer, track, notes, keep, sample_rate, total)
+            gain = expression(track.controls, sample_rate, start, start + audio.shape[1])
+            if gain is not None:
+                audio *= gain
+            stems.append(Stem(name, part_role, start, audio))
         if progress:
-            progress(done / len(layers))
+            progress(done / len(tracks))
+    return stems
+
+
+def render_midi(midi_path: Path, seconds: float, sample_rate: int, bank: Path, *, progress=None) -> np.ndarray:
+    """The stems summed as the bank plays them, with no console: stereo float32 (samples, 2)."""
+    return mixed(render_stems(midi_path, seconds, sample_rate, bank, progress=progress),
+                 int(round(seconds * sample_rate))).T
+
+
+def mixed(stems: list[Stem], total: int) -> np.ndarray:
+    """The stems summed as they are: (2, total) float32."""
+    out = np.zeros((2, total), dtype=np.float32)
+    for stem in stems:
+        out[:, stem.start:stem.end] += stem.audio
     return out

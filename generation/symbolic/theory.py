@@ -41,12 +41,49 @@ def degree_pitch(tonic: int, mode: str, degree: int, octave: int) -> int:
     return 12 * (octave + 1 + octave_shift) + tonic + steps[index]
 
 
-def triad(tonic: int, mode: str, degree: int, *, dominant: bool = False) -> list[int]:
-    """Pitch classes of the diatonic triad on `degree`; `dominant` raises the third of v in minor."""
-    pcs = [degree_pitch(tonic, mode, degree + step, 0) % 12 for step in (0, 2, 4)]
-    if dominant and mode == "minor" and degree % 7 == 4:
-        pcs[1] = (pcs[1] + 1) % 12
+COLOUR_STEPS = {  # scale steps above the chord's root
+    "": (0, 2, 4), "7": (0, 2, 4, 6), "9": (0, 2, 4, 6, 8), "add9": (0, 2, 4, 8), "sus2": (0, 1, 4), "sus4": (0, 3, 4),
+}
+
+
+def chord(tonic: int, mode: str, degree: int, colour: str = "", *, dominant: bool = False) -> list[int]:
+    """Pitch classes of the diatonic chord on `degree` with `colour` (see COLOUR_STEPS), root first."""
+    pcs = [degree_pitch(tonic, mode, degree + step, 0) % 12 for step in COLOUR_STEPS[colour]]
+    if dominant and mode == "minor" and degree % 7 == 4:  # the leading tone in v, wherever it sits
+        leading = (degree_pitch(tonic, mode, degree + 2, 0) % 12)
+        pcs = [(pc + 1) % 12 if pc == leading else pc for pc in pcs]
     return pcs
+
+
+def spread(pcs: list[int], root_low: int, root_high: int) -> list[int]:
+    """An open voicing: the root in [root_low, root_high], then the fifth (or what stands for it) above it, then
+    the third and the colours an octave higher, so no two voices crowd within a third in the low register."""
+    root = root_low + (pcs[0] - root_low) % 12
+    if root > root_high:
+        root -= 12
+    notes = [root]
+    rest = pcs[1:]
+    fifth = (pcs[0] + 7) % 12
+    if fifth in rest:
+        notes.append(root + 7)
+        rest = [pc for pc in rest if pc != fifth]
+    current = notes[-1] + 5
+    for pc in rest:
+        current += (pc - current) % 12
+        notes.append(current)
+    return notes
+
+
+def avoid_unisons(voicing: list[int], taken: set[int], low: int, high: int) -> list[int]:
+    """`voicing` with any pitch another part already plays moved by an octave, within [low, high] if it can be."""
+    moved = []
+    for pitch in voicing:
+        if pitch in taken:
+            pitch = pitch + 12 if pitch + 12 <= high and pitch + 12 not in taken else pitch - 12
+            if pitch < low or pitch in taken:
+                continue  # the other part has this voice already
+        moved.append(pitch)
+    return moved
 
 
 def progression(mode: str, energy: float, choice: int) -> tuple[int, ...]:

@@ -29,6 +29,8 @@ HELP = {
     "device": "musicgen device: auto, cuda, mps or cpu.",
     "candidates": "musicgen: render N alternatives, keep all, use the one whose beats fit the cuts best.",
     "fallback": "Engine to use when the chosen one cannot run (e.g. symbolic), or none.",
+    "soundfont": "symbolic: the General MIDI bank (.sf2/.sf3) to play (default: $AUTOSCORE_SOUNDFONT, a pulled "
+                 "bank, then the system's).",
 }
 FLAG_NAMES = {"replace_audio": "--replace-audio/--keep-audio"}
 

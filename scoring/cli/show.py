@@ -16,6 +16,8 @@ def result(result) -> None:
                               f"true peak {mix.true_peak_db:.1f} dBTP")
     table.add_row("ducking", "no speech" if mix.duck_depth_db is None else f"{mix.duck_depth_db:.1f} dB under speech")
     table.add_row("tempo", f"{result.rendered_bpm:.1f} BPM ({result.engine['name']}, seed {result.engine['seed']})")
+    if result.engine.get("model_id"):
+        table.add_row("played by", str(result.engine["model_id"]))
     a = result.alignment
     table.add_row("cuts", f"{a.cuts_on_beat}/{a.cuts} on a beat (±{a.tolerance_ms:.0f} ms)")
     table.add_row("time", ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items()))

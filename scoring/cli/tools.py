@@ -1,4 +1,4 @@
-"""`autoscore hooks install` (editors' scripts) and `autoscore models` (MusicGen checkpoints)."""
+"""`autoscore hooks install` (editors' scripts) and `autoscore models` (MusicGen checkpoints, General MIDI banks)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,18 +31,21 @@ def hooks_install(
         print(target)
 
 
-models_app = typer.Typer(help="MusicGen checkpoints: what is known, what is here, what it needs.",
+models_app = typer.Typer(help="MusicGen checkpoints and General MIDI banks: what is known, what is here, what is used.",
                          invoke_without_command=True, no_args_is_help=False)
 app.add_typer(models_app, name="models")
 
 
 @models_app.callback()
 def models_list(ctx: typer.Context, json_out: bool = JsonOpt) -> None:
-    """List the MusicGen checkpoints, whether each is in the Hugging Face cache, its size and VRAM need."""
+    """List the MusicGen checkpoints (in the Hugging Face cache or not, size, VRAM need) and the General MIDI banks
+    the symbolic engine can play, the one it will use first."""
     if ctx.invoked_subcommand is not None:
         return
     with errors_reported():
-        from autoscore_video.generation.musicgen.catalog import CATALOG, cache_dir, cached_snapshot, folder_size_gb
+        from autoscore_video.common.hub import cache_dir
+        from autoscore_video.generation.musicgen.catalog import CATALOG, cached_snapshot, folder_size_gb
+        from autoscore_video.generation.symbolic.banks import find_bank, usable_banks
 
         rows = []
         for info in CATALOG.values():
@@ -52,8 +55,14 @@ def models_list(ctx: typer.Context, json_out: bool = JsonOpt) -> None:
                          "size_gb": folder_size_gb(snapshot) if snapshot else None,
                          "params_m": info.total_params_m, "vram_gb": info.vram_gb,
                          "supported": not info.melody})
+        chosen = find_bank()
+        banks = [{"name": b.name, "path": str(b.path), "licence": b.licence, "found_by": b.found_by,
+                  "used": b.path == chosen.path} for b in usable_banks()]
+        if chosen.found_by in ("asked", "environment"):
+            banks.insert(0, {"name": chosen.name, "path": str(chosen.path), "licence": chosen.licence,
+                             "found_by": chosen.found_by, "used": True})
         if json_out:
-            emit({"cache": cache_dir(), "models": rows}, True, None)
+            emit({"cache": cache_dir(), "models": rows, "banks": banks}, True, None)
             return
         table = Table(title=f"MusicGen checkpoints (cache: {cache_dir()})")
         for column in ("name", "hub id", "here", "size on disk", "parameters", "VRAM (fp16)"):
@@ -63,6 +72,23 @@ def models_list(ctx: typer.Context, json_out: bool = JsonOpt) -> None:
                           f"{row['size_gb']} GB" if row["size_gb"] is not None else "-",
                           f"{row['params_m']} M", f"~{row['vram_gb']} GB" + ("" if row["supported"] else " (not yet)"))
         Console().print(table)
+        bank_table = Table(title="General MIDI banks for the symbolic engine (first found is used)")
+        for column in ("bank", "file", "licence", "found", "used"):
+            bank_table.add_column(column)
+        for bank in banks:
+            bank_table.add_row(bank["name"], bank["path"], bank["licence"], bank["found_by"],
+                               "yes" if bank["used"] else "")
+        Console().print(bank_table)
+
+
+@models_app.command("pull-bank")
+def models_pull_bank(source: str = typer.Argument(..., help="An https URL of a .sf2/.sf3 file, or a Hugging Face "
+                                                                "hub id of a repository holding one.")) -> None:
+    """Download a General MIDI bank (SoundFont) once, into the cache, for the symbolic engine to play."""
+    with errors_reported():
+        from autoscore_video.generation.symbolic.pull import pull_bank
+
+        print(pull_bank(source))
 
 
 @models_app.command("pull")
@@ -70,7 +96,8 @@ def models_pull(name: str = typer.Argument(..., help="small, medium, large, melo
     """Download a checkpoint into the Hugging Face cache (needs a machine that reaches the hub)."""
     with errors_reported():
         from autoscore_video.common.errors import ModelError
-        from autoscore_video.generation.musicgen.catalog import hub_offline, resolve
+        from autoscore_video.common.hub import hub_offline
+        from autoscore_video.generation.musicgen.catalog import resolve
 
         source, _, local = resolve(name)
         if local:

@@ -64,7 +64,8 @@ def engine_choice(prefs: Preferences, base: EngineChoice | None = None) -> Engin
         fallback = base.fallback
     else:
         fallback = None if prefs.fallback == "none" else prefs.fallback
-    return EngineChoice(name=prefs.engine or base.name, fallback=fallback, musicgen=prefs.musicgen(base.musicgen))
+    return EngineChoice(name=prefs.engine or base.name, fallback=fallback, musicgen=prefs.musicgen(base.musicgen),
+                        symbolic=prefs.symbolic(base.symbolic))
 
 
 @dataclass

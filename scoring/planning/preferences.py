@@ -3,7 +3,7 @@ the API's job options. Every field that is set wins over the rules.
 
 A Preferences that exists is a valid one: each value is checked when it is made, by the one check that owns
 it (the rules for bpm, mood and genre; the registry for engines; MixSettings for loudness; MusicGenOptions for
-the musicgen fields), so the CLI, the API and a plan all give the same one-line error.
+the musicgen fields; SymbolicOptions for the bank), so the CLI, the API and a plan all give the same one-line error.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields, replace
 
 from autoscore_video.generation import check_engine
 from autoscore_video.generation.musicgen.options import MusicGenOptions
+from autoscore_video.generation.symbolic.options import SymbolicOptions
 from autoscore_video.mixing import MixSettings
 from autoscore_video.scoring.planning import rules
 
@@ -32,6 +33,7 @@ class Preferences:
     device: str | None = None
     candidates: int | None = None
     fallback: str | None = None  # an engine name, or "none"
+    soundfont: str | None = None  # the symbolic engine's General MIDI bank
 
     def __post_init__(self) -> None:
         if self.bpm is not None:
@@ -47,6 +49,7 @@ class Preferences:
         if self.preset is not None or self.lufs is not None:
             self.mix(MixSettings())
         self.musicgen(MusicGenOptions())
+        self.symbolic(SymbolicOptions())
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -68,3 +71,6 @@ class Preferences:
     def musicgen(self, base: MusicGenOptions) -> MusicGenOptions:
         given = {name: getattr(self, name) for name in MUSICGEN_FIELDS if getattr(self, name) is not None}
         return replace(base, **given) if given else base
+
+    def symbolic(self, base: SymbolicOptions) -> SymbolicOptions:
+        return replace(base, soundfont=self.soundfont) if self.soundfont is not None else base

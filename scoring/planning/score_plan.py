@@ -10,6 +10,7 @@ from autoscore_video.common import jsonio
 from autoscore_video.common.errors import InputError
 from autoscore_video.generation import MusicBrief, check_engine
 from autoscore_video.generation.musicgen.options import MusicGenOptions
+from autoscore_video.generation.symbolic.options import SymbolicOptions
 from autoscore_video.generation.tempo import beat_grid, check_tempo_map, mean_bpm
 from autoscore_video.mixing import MixSettings
 
@@ -25,6 +26,7 @@ class EngineChoice:
     name: str = "symbolic"
     fallback: str | None = None  # engine to use when this one cannot run (no weights, out of memory)
     musicgen: MusicGenOptions = field(default_factory=MusicGenOptions)  # model, device, sampling, candidates
+    symbolic: SymbolicOptions = field(default_factory=SymbolicOptions)  # the General MIDI bank, the console
 
     def __post_init__(self) -> None:
         check_engine(self.name)
@@ -33,7 +35,7 @@ class EngineChoice:
 
     def options(self) -> Any:
         """The chosen engine's own options (None for an engine that has none)."""
-        return self.musicgen if self.name == "musicgen" else None
+        return {"musicgen": self.musicgen, "symbolic": self.symbolic}.get(self.name)
 
 
 @dataclass

@@ -94,6 +94,10 @@ def check_path(path: str, settings: ServerSettings) -> Path:
     raise PermissionError(f"{path}: outside the server's allowed roots")
 
 
+# Options that name a file on the server's disk: a caller may not choose them.
+SERVER_ONLY = {"soundfont": "the server plays the bank AUTOSCORE_SOUNDFONT names, or the one it finds"}
+
+
 def check_options(options) -> dict:
     """A job's options are the flags of `autoscore score`, checked as they are: the job runs them later."""
     from autoscore_video.common import jsonio
@@ -104,6 +108,9 @@ def check_options(options) -> dict:
     unknown = sorted(set(options) - set(Preferences.names()))
     if unknown:
         raise InputError(f"unknown option(s): {', '.join(unknown)}")
+    for name in SERVER_ONLY:
+        if name in options:
+            raise InputError(f"option {name!r} is set on the server, not per job: {SERVER_ONLY[name]}")
     jsonio.from_dict(Preferences, options, what="options")
     return options
 

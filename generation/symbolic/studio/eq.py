@@ -1,0 +1,55 @@
+"""Equalisers as second-order sections (scipy.signal): high-pass and low-pass (Butterworth), and the peaking bell
+and high shelf of the Audio EQ Cookbook (R. Bristow-Johnson), run forward only, as a console's EQ is. Each
+function gives the sections; `apply` runs a cascade of them over audio, channels first, in float32."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def _signal():
+    from scipy import signal  # about a second to import: only when a stem is equalised
+
+    return signal
+
+
+def highpass(hz: float, sample_rate: int, order: int = 2) -> np.ndarray:
+    return _signal().butter(order, hz, btype="highpass", fs=sample_rate, output="sos")
+
+
+def lowpass(hz: float, sample_rate: int, order: int = 2) -> np.ndarray:
+    return _signal().butter(order, hz, btype="lowpass", fs=sample_rate, output="sos")
+
+
+def bell(hz: float, gain_db: float, q: float, sample_rate: int) -> np.ndarray:
+    """A peaking bell: `gain_db` at `hz`, bandwidth set by `q`."""
+    a = 10 ** (gain_db / 40)
+    w = 2 * math.pi * hz / sample_rate
+    alpha = math.sin(w) / (2 * q)
+    b = [1 + alpha * a, -2 * math.cos(w), 1 - alpha * a]
+    den = [1 + alpha / a, -2 * math.cos(w), 1 - alpha / a]
+    return _section(b, den)
+
+
+def high_shelf(hz: float, gain_db: float, sample_rate: int) -> np.ndarray:
+    """A high shelf (slope 1): `gain_db` above `hz`, half of it at `hz`."""
+    a = 10 ** (gain_db / 40)
+    w = 2 * math.pi * hz / sample_rate
+    cos, alpha = math.cos(w), math.sin(w) / 2 * math.sqrt(2)
+    root = 2 * math.sqrt(a) * alpha
+    b = [a * ((a + 1) + (a - 1) * cos + root), -2 * a * ((a - 1) + (a + 1) * cos), a * ((a + 1) + (a - 1) * cos - root)]
+    den = [(a + 1) - (a - 1) * cos + root, 2 * ((a - 1) - (a + 1) * cos), (a + 1) - (a - 1) * cos - root]
+    return _section(b, den)
+
+
+def _section(b: list[float], a: list[float]) -> np.ndarray:
+    return np.array([[b[0] / a[0], b[1] / a[0], b[2] / a[0], 1.0, a[1] / a[0], a[2] / a[0]]])
+
+
+def apply(sections: list[np.ndarray], audio: np.ndarray) -> np.ndarray:
+    """`audio` (channels, samples) through every section in turn; as it is where there are none."""
+    if not sections:
+        return audio
+    sos = np.concatenate(sections).astype(np.float32)
+    return _signal().sosfilt(sos, audio, axis=-1).astype(np.float32, copy=False)

@@ -293,3 +293,13 @@ def test_bus_compression_is_gentle_and_balancing_is_by_playing_level():
     sparse[:, playing:] = 0.0  # the same part playing for 2.4 s of six
     assert playing_level_db(sparse, RATE) == pytest.approx(playing_level_db(loud_then_quiet[:, :playing], RATE),
                                                            abs=0.3)
+
+
+def test_a_spread_part_deals_each_played_chord_to_both_sides():
+    """Players spread a chord's notes by a few ms: it is still one chord, its voices alternating by pitch."""
+    from autoscore_video.generation.symbolic.synth import sides
+
+    notes = {"time": np.array([0.0, 0.004, -0.003, 0.5, 0.51, 1.0]), "pitch": np.array([64, 60, 67, 72, 65, 50]),
+             "duration": np.ones(6), "velocity": np.full(6, 90)}
+    left, right = sides(notes)
+    assert left.tolist() == [False, True, True, False, True, True] and (right == ~left).all()

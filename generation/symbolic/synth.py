@@ -31,9 +31,9 @@ from autoscore_video.generation.symbolic.synths import SYNTHS
 
 VELOCITY_STEP = 8  # velocities rendered together: each note's gain within 0.6 dB of its own above velocity 50
 HIT_LENGTH_STEP = 0.02  # s: drum hits this close in length are one hit (a kit's samples mostly ignore note-off)
-EXPRESSION_CONTROLS = (7, 11)
-CONTROL_STEP = 32  # samples: expression is computed every 0.7 ms and held between  # volume, expression
-SUSTAIN = 64
+EXPRESSION_CONTROLS = (7, 11)  # volume, expression
+CONTROL_STEP = 32  # samples: expression is computed every 0.7 ms and held between
+CHORD_SPREAD_S = 0.03  # notes starting this close together are one chord, however the players spread them
 
 
 @dataclass
@@ -85,12 +85,15 @@ def sustained(notes: dict[str, np.ndarray], pedals) -> dict[str, np.ndarray]:
 
 
 def sides(notes: dict[str, np.ndarray]) -> list[np.ndarray]:
-    """Masks dealing a part's notes to two sides: at each onset, voices alternate by pitch, the lowest to a."""
-    order = np.lexsort((notes["pitch"], notes["time"]))
-    rank = np.zeros(len(order), dtype=np.int64)
-    times = notes["time"][order]
-    first = np.r_[True, times[1:] != times[:-1]]
+    """Masks dealing a part's notes to two sides: in each chord (notes starting within CHORD_SPREAD_S of the
+    one before), voices alternate by pitch, the lowest to a."""
+    by_time = np.argsort(notes["time"], kind="stable")
+    chord_of = np.empty(len(by_time), dtype=np.int64)
+    chord_of[by_time] = np.cumsum(np.r_[True, np.diff(notes["time"][by_time]) > CHORD_SPREAD_S])
+    order = np.lexsort((notes["pitch"], chord_of))
+    first = np.r_[True, chord_of[order][1:] != chord_of[order][:-1]]
     starts = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+    rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order)) - starts
     a = rank % 2 == 0
     return [a, ~a]

@@ -44,8 +44,8 @@ CHANNELS = {
 
 # Each part's level while it plays, in dB against the others (levels.py): the balance a mix is built on,
 # whatever the bank's own levels. Parts not named sit at BALANCE_DEFAULT.
-BALANCE = {"kick": 0.0, "snare": -2.0, "hats": -11.0, "toms": -8.0, "cymbals": -12.0, "percussion": -12.0,
-           "bass": -3.0, "sub": -10.0, "pad": -7.0, "keys": -5.0, "lead": -4.0}
+BALANCE = {"kick": -2.0, "snare": -4.0, "hats": -11.0, "toms": -8.0, "cymbals": -12.0, "percussion": -12.0,
+           "bass": -5.0, "sub": -12.0, "pad": -7.0, "keys": -5.0, "lead": -4.0}
 BALANCE_DEFAULT = -8.0
 
 
@@ -85,7 +85,7 @@ def _balanced(**changed: float) -> dict[str, float]:
 
 
 # Where the harmony and the melody lead and the kit accompanies.
-SCORE_BALANCE = _balanced(pad=0.0, keys=-3.0, bass=-4.0, lead=-3.0, kick=-7.0, snare=-9.0, hats=-16.0, toms=-9.0,
+SCORE_BALANCE = _balanced(pad=0.0, keys=-3.0, bass=-6.0, lead=-3.0, kick=-9.0, snare=-11.0, hats=-16.0, toms=-9.0,
                           cymbals=-12.0, percussion=-12.0)
 
 
@@ -98,24 +98,24 @@ PRODUCTIONS = {
                                            bass=ACOUSTIC_BASS,
                                            lead=replace(CHANNELS["lead"], pan=-0.3, send_db=-5))),
     "orchestral": Production(Room(decay_s=2.4, predelay_s=0.025, damping_hz=4500), return_db=0.5,
-                             balance=_balanced(pad=0.0, keys=-2.0, bass=-3.0, lead=-2.0, kick=-6.0, snare=-8.0),
+                             balance=_balanced(pad=0.0, keys=-2.0, bass=-5.0, lead=-2.0, kick=-8.0, snare=-10.0),
                              channels=_with(pad=replace(CHANNELS["pad"], spread=0.9, send_db=-4),
                                             keys=replace(CHANNELS["keys"], pan=0.3, send_db=-6),
                                             bass=ACOUSTIC_BASS,
                                             lead=replace(CHANNELS["lead"], pan=-0.35, send_db=-6))),
     "lofi": Production(Room(decay_s=0.8, predelay_s=0.012, damping_hz=2500), air_db=-3.0, return_db=2.0,
-                       balance=_balanced(keys=-3.0, pad=-11.0, kick=-3.0, bass=-5.0, snare=-5.0, lead=-6.0),
-                       channels=_with(keys=replace(CHANNELS["keys"], pan=0.0, spread=0.7, low_mid_db=-10,
-                                                   ensemble=0.6, send_db=-6),
+                       balance=_balanced(keys=-4.0, pad=-11.0, kick=-7.0, bass=-9.0, snare=-7.0, lead=-5.0),
+                       channels=_with(keys=replace(CHANNELS["keys"], pan=0.0, spread=0.9, low_mid_db=-10,
+                                                   ensemble=0.7, send_db=-6),
                                       pad=replace(CHANNELS["pad"], spread=0.9, low_mid_db=-9, ensemble=0.5),
                                       hats=replace(CHANNELS["hats"], lowpass_hz=9000))),
     "pop": Production(Room(decay_s=1.4, predelay_s=0.02, damping_hz=5000), return_db=1.0,
-                      balance=_balanced(kick=-4.0, bass=-6.0, sub=-19.0),
+                      balance=_balanced(kick=-7.0, bass=-9.0, sub=-21.0),
                       channels=_with(pad=replace(CHANNELS["pad"], spread=0.9, ensemble=0.5),
                                      keys=replace(CHANNELS["keys"], pan=0.0, spread=0.75, ensemble=0.4),
                                      lead=replace(CHANNELS["lead"], pan=-0.2, ensemble=0.3, send_db=-6))),
     "electronic": Production(Room(decay_s=1.8, predelay_s=0.03, damping_hz=6000), return_db=2.0,
-                             balance=_balanced(kick=-3.0, bass=-6.0, sub=-17.0, pad=-4.0, keys=-5.0, lead=-4.0),
+                             balance=_balanced(kick=-5.0, bass=-8.0, sub=-19.0, pad=-4.0, keys=-5.0, lead=-4.0),
                              channels=_with(pad=replace(CHANNELS["pad"], spread=0.9, ensemble=0.6),
                                             keys=replace(CHANNELS["keys"], ensemble=0.4),
                                             lead=replace(CHANNELS["lead"], pan=0.0, ensemble=0.5, send_db=-6),
@@ -123,7 +123,7 @@ PRODUCTIONS = {
     # Guitars double-tracked and split hard, as rock records them.
     "rock": Production(Room(decay_s=1.1, predelay_s=0.015, damping_hz=5000), bus=Compressor(-12.0, 2.5),
                        return_db=1.0,
-                       balance=_balanced(kick=-3.0, snare=-2.0, bass=-5.0, keys=0.0, pad=-9.0, lead=-3.0,
+                       balance=_balanced(kick=-5.0, snare=-4.0, bass=-7.0, keys=0.0, pad=-9.0, lead=-3.0,
                                          cymbals=-9.0),
                        channels=_with(keys=replace(CHANNELS["keys"], pan=0.0, spread=0.85, ensemble=0.4),
                                       pad=replace(CHANNELS["pad"], spread=0.9, ensemble=0.4),

@@ -18,7 +18,7 @@ from autoscore_video.mixing.mux import encode_mp3, mux
 from autoscore_video.mixing.settings import MixSettings
 
 ENCODE_ATTEMPTS = 3  # limit, encode, measure; lower the ceiling by the codec's overshoot and go again
-PEAK_SLACK_DB = 0.05
+PEAK_SLACK_DB = 0.05  # a retry aims this far under what the last encode overshot
 CODEC_MARGIN_DB = 0.5  # AAC at 192 kb/s typically overshoots the limited peaks by 0.3-1 dB
 
 
@@ -91,12 +91,12 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
         encoded = read_audio(outputs.video, sample_rate=rate, channels=2, what=f"decoding {outputs.video}")
         delivered_peak_db = true_peak_db(encoded)
         overshoot = delivered_peak_db - settings.true_peak_db
-        if overshoot <= PEAK_SLACK_DB:
+        if overshoot <= 0.0:
             break
         ceiling -= overshoot + PEAK_SLACK_DB
     fade_at = fade_start(downbeats, duration, settings.fade_out_s)
     inside, outside = level_inside_outside(stem, rate, speech_regions, exclude_after=fade_at)
-    if overshoot > PEAK_SLACK_DB:
+    if overshoot > 0.0:
         notes.append(f"the encoded audio peaks at {delivered_peak_db:.1f} dBTP, above the "
                      f"{settings.true_peak_db:.1f} dBTP ceiling")
     report = MixReport(

@@ -58,20 +58,23 @@ class Bank:
         return f"{self.name} ({self.path.name}, licence {self.licence})"
 
 
-def identify(path: Path, found_by: str) -> Bank:
+def _known(path: Path) -> int | None:
+    """The index in KNOWN_BANKS of the bank `path` names, if any."""
     stem = path.name.lower()
-    for pattern, name, licence in KNOWN_BANKS:
-        if re.search(pattern, stem):
-            return Bank(path, name, licence, found_by)
-    return Bank(path, path.stem, "unknown", found_by)
+    return next((index for index, (pattern, _, _) in enumerate(KNOWN_BANKS) if re.search(pattern, stem)), None)
+
+
+def identify(path: Path, found_by: str) -> Bank:
+    index = _known(path)
+    if index is None:
+        return Bank(path, path.stem, "unknown", found_by)
+    _, name, licence = KNOWN_BANKS[index]
+    return Bank(path, name, licence, found_by)
 
 
 def rank(path: Path) -> tuple[float, str]:
-    stem = path.name.lower()
-    for index, (pattern, _, _) in enumerate(KNOWN_BANKS):
-        if re.search(pattern, stem):
-            return index, stem
-    return UNKNOWN_RANK, stem
+    index = _known(path)
+    return (UNKNOWN_RANK if index is None else index), path.name.lower()
 
 
 def bank_cache_dir() -> Path:

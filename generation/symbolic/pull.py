@@ -13,15 +13,10 @@ from pathlib import Path
 from autoscore_video.common.errors import ModelError, UsageError
 from autoscore_video.common.hub import hub_offline
 from autoscore_video.generation.symbolic.banks import EXTENSIONS, bank_cache_dir
+from autoscore_video.generation.symbolic.soundfont import is_soundfont
 
 HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
 DOWNLOAD_TIMEOUT_S = 60
-
-
-def is_soundfont(path: Path) -> bool:
-    with open(path, "rb") as file:
-        head = file.read(12)
-    return head[:4] == b"RIFF" and head[8:12] == b"sfbk"
 
 
 def pull_bank(source: str) -> Path:
@@ -45,7 +40,9 @@ def _pull_url(url: str) -> Path:
     try:
         with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response, open(partial, "wb") as out:
             shutil.copyfileobj(response, out)
-        if not is_soundfont(partial):
+        with open(partial, "rb") as file:
+            header = file.read(12)
+        if not is_soundfont(header):
             raise ModelError(f"{url} is not a SoundFont (no RIFF sfbk header)")
         os.replace(partial, folder / name)
     except OSError as exc:

@@ -66,8 +66,13 @@ def playable_copy(path: Path) -> Path:
                      "read-only)")
 
 
+def is_soundfont(head: bytes) -> bool:
+    """Whether the first 12 bytes of a file are a SoundFont's RIFF header."""
+    return head[:4] == b"RIFF" and head[8:12] == b"sfbk"
+
+
 def rewrite(data: bytes) -> bytes:
-    if data[:4] != b"RIFF" or data[8:12] != b"sfbk":
+    if not is_soundfont(data):
         raise ValueError("not a SoundFont (no RIFF sfbk header)")
     pieces, offset = [], 12
     while offset + 8 <= len(data):

@@ -1,8 +1,8 @@
 """Analysis stage: read a video and describe it as `VideoFeatures` (cuts, saturation, speech, subtitles)."""
 from autoscore_video.analysis.analyze import analyze, analyze_audio_speech
 from autoscore_video.analysis.features import (
+    ColourFeatures,
     CutFeatures,
-    SaturationFeatures,
     SpeechFeatures,
     SpeechRegion,
     SubtitleCue,
@@ -14,6 +14,6 @@ from autoscore_video.analysis.features import (
 from autoscore_video.analysis.settings import AnalysisSettings
 
 __all__ = [
-    "AnalysisSettings", "CutFeatures", "SaturationFeatures", "SpeechFeatures", "SpeechRegion", "SubtitleCue",
+    "AnalysisSettings", "CutFeatures", "ColourFeatures", "SpeechFeatures", "SpeechRegion", "SubtitleCue",
     "SubtitleFeatures", "TimeSeries", "VideoFeatures", "VideoInfo", "analyze", "analyze_audio_speech",
 ]

@@ -55,6 +55,7 @@ def analyze(path: str | Path, settings: AnalysisSettings | None = None, *, subti
                      audio_channels=info.audio_channels if heard else None),
         cuts=visual.cuts,
         saturation=visual.saturation,
+        brightness=visual.brightness,
         speech=speech,
         subtitles=subtitle_features,
         settings=settings,

@@ -33,6 +33,7 @@ class CutFeatures:
     rate_per_minute: TimeSeries
     mean_rate_per_minute: float
     detector: str
+    strengths: list[float] = field(default_factory=list)  # per cut: how much the picture changes (0..1)
 
     @property
     def count(self) -> int:
@@ -40,7 +41,9 @@ class CutFeatures:
 
 
 @dataclass
-class SaturationFeatures:
+class ColourFeatures:
+    """One colour measure (saturation, or brightness: HSV value) over time, 0..1."""
+
     series: TimeSeries
     mean: float
     p90: float
@@ -85,10 +88,11 @@ class SubtitleFeatures:
 class VideoFeatures:
     info: MediaInfo
     cuts: CutFeatures
-    saturation: SaturationFeatures
+    saturation: ColourFeatures
     speech: SpeechFeatures
     subtitles: SubtitleFeatures
     settings: AnalysisSettings
+    brightness: ColourFeatures | None = None  # None in features saved before it was measured
     timings: dict[str, float] = field(default_factory=dict)
 
     @property

@@ -19,9 +19,9 @@ class AnalysisSettings:
     # Cut rate over time: cuts per minute in a centred window, sampled every hop.
     cut_rate_window_s: float = 10.0
     cut_rate_hop_s: float = 1.0
-    # Colour saturation: mean HSV S of downscaled frames, sampled then averaged per hop.
-    saturation_sample_hz: float = 10.0
-    saturation_hop_s: float = 0.5
+    # Colour: mean HSV saturation and value (brightness) of downscaled frames, sampled then averaged per hop.
+    colour_sample_hz: float = 10.0
+    colour_hop_s: float = 0.5
     # Speech (silero VAD on 16 kHz mono) and level (RMS, dBFS).
     analysis_sample_rate: int = 16000
     vad_threshold: float = 0.5

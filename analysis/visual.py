@@ -1,4 +1,5 @@
-"""Hard cuts and saturation from one decode of the video (PySceneDetect drives the decode)."""
+"""Hard cuts (with their strength), saturation and brightness from one decode of the video (PySceneDetect drives
+the decode)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,9 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 from scenedetect import AdaptiveDetector, ContentDetector, SceneManager, VideoOpenFailure, open_video
 
-from autoscore_video.analysis.features import CutFeatures, SaturationFeatures, TimeSeries
+from autoscore_video.analysis.colour import ColourSampler
+from autoscore_video.analysis.features import ColourFeatures, CutFeatures, TimeSeries
+from autoscore_video.analysis.frame_change import FrameChange
 from autoscore_video.analysis.lowres import LowResStreamFfmpeg
-from autoscore_video.analysis.saturation import SaturationSampler
 from autoscore_video.analysis.settings import AnalysisSettings
 from autoscore_video.common.errors import InputError
 
@@ -16,7 +18,8 @@ from autoscore_video.common.errors import InputError
 @dataclass
 class VisualFeatures:
     cuts: CutFeatures
-    saturation: SaturationFeatures
+    saturation: ColourFeatures
+    brightness: ColourFeatures
     frames: int
 
 
@@ -40,8 +43,10 @@ def detect_visual(path: str, duration: float, settings: AnalysisSettings, progre
 
     manager.add_detector(_cut_detector(settings))
     report = (lambda t: progress(min(1.0, t / duration))) if progress and duration > 0 else None
-    sampler = SaturationSampler(settings.saturation_sample_hz, on_frame=report)
+    sampler = ColourSampler(settings.colour_sample_hz, on_frame=report)
     manager.add_detector(sampler)
+    change = FrameChange()
+    manager.add_detector(change)
     try:
         frames = manager.detect_scenes(video)
     finally:
@@ -61,8 +66,10 @@ def detect_visual(path: str, duration: float, settings: AnalysisSettings, progre
         rate_per_minute=cut_rate_series(cut_times, duration, settings.cut_rate_window_s, settings.cut_rate_hop_s),
         mean_rate_per_minute=len(cut_times) / duration * 60.0 if duration > 0 else 0.0,
         detector=settings.cut_detector,
+        strengths=change.strengths(cut_times),
     )
-    return VisualFeatures(cuts=cuts, saturation=_saturation(sampler, duration, settings), frames=frames)
+    return VisualFeatures(cuts=cuts, saturation=_colour(sampler.times, sampler.saturation, duration, settings),
+                          brightness=_colour(sampler.times, sampler.brightness, duration, settings), frames=frames)
 
 
 def _cut_detector(settings: AnalysisSettings):
@@ -88,18 +95,19 @@ def cut_rate_series(cut_times: list[float], duration: float, window: float, hop:
     return TimeSeries(hop=hop, values=values)
 
 
-def _saturation(sampler: SaturationSampler, duration: float, settings: AnalysisSettings) -> SaturationFeatures:
-    hop = settings.saturation_hop_s
-    if not sampler.values:
-        return SaturationFeatures(series=TimeSeries(hop=hop), mean=0.0, p90=0.0)
-    times = np.asarray(sampler.times)
-    values = np.asarray(sampler.values)
+def _colour(sample_times: list[float], samples: list[float], duration: float, settings: AnalysisSettings
+            ) -> ColourFeatures:
+    hop = settings.colour_hop_s
+    if not samples:
+        return ColourFeatures(series=TimeSeries(hop=hop), mean=0.0, p90=0.0)
+    times = np.asarray(sample_times)
+    values = np.asarray(samples)
     n = max(1, int(np.ceil(duration / hop)))
     bins = np.clip((times / hop).astype(int), 0, n - 1)
     sums = np.bincount(bins, weights=values, minlength=n)
     counts = np.bincount(bins, minlength=n)
     series = np.interp(np.arange(n), np.flatnonzero(counts), sums[counts > 0] / counts[counts > 0])
-    return SaturationFeatures(
+    return ColourFeatures(
         series=TimeSeries(hop=hop, values=[round(float(v), 4) for v in series]),
         mean=round(float(values.mean()), 4),
         p90=round(float(np.percentile(values, 90)), 4),

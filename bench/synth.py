@@ -57,7 +57,7 @@ def piece(folder: Path) -> Path:
                 BriefSection(30, 60, 124, "A", "minor", 0.9, "driving", list(GENRES["electronic"]))]
     brief = MusicBrief(sections=sections, tempo_map=[TempoPoint(0, 100, True), TempoPoint(30.0, 124, True)],
                        key="A", mode="minor", energy=0.85, genre="rock", prompt="", seed=3, target_duration=SECONDS)
-    midi, _ = compose(brief)
+    midi, _, _ = compose(brief)
     path = folder / "piece.mid"
     midi.write(str(path))
     return path

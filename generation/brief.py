@@ -41,6 +41,8 @@ class MusicBrief:
     seed: int
     target_duration: float
     cuts_to_hit: list[float] = field(default_factory=list)
+    cut_strengths: list[float] = field(default_factory=list)  # per cut to hit: how much the picture changes, 0..1
+    key_cuts: list[float] = field(default_factory=list)  # the cuts that matter most: the music builds into them
     beats_per_bar: int = 4
     sample_rate: int = 48000
 

@@ -158,6 +158,12 @@ def long_calm_spec() -> ClipSpec:
                     audio="ambience")
 
 
+def fast_irregular_spec() -> ClipSpec:
+    """Twenty seconds of fast, irregular cutting (shots of 0.6-1.2 s), saturated colour, no speech: cuts no
+    steady tempo can all put on a beat."""
+    return ClipSpec(shots=irregular_shots(20.0, seed=11, shortest=0.6, longest=1.2), saturation=1.2)
+
+
 def irregular_shots(total: float, seed: int = 3, shortest: float = 1.5, longest: float = 4.0) -> list[float]:
     """Shots of irregular length (an editor cutting by feel), rounded to whole frames at 30 fps."""
     import random

@@ -19,6 +19,7 @@ from tests.conftest import run_cli, shared_clip
 
 LADDER = ladder_specs()
 REGULAR = ["every-4s", "every-2s", "every-1s", "every-0.5s"]  # cut rate rising
+STEADY = [*REGULAR, "calm-then-frantic"]  # cuts a tempo that steps by 3% at most can all put on beats
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +36,20 @@ def ladder(tmp_path_factory):
 
 
 @pytest.mark.parametrize("name", list(LADDER))
-def test_cuts_land_on_measured_beats(ladder, name):
+def test_cuts_land_on_measured_beats_or_accents(ladder, name):
+    """Measured on the stem: every cut on a tracked beat or a played accent; where the cutting is regular,
+    on a tracked beat."""
     source, result, evaluation, _ = ladder[name]
     spec = LADDER[name]
     assert evaluation.cuts == len(spec.cuts), f"cut detection found {evaluation.cut_times}, made {spec.cuts}"
     assert evaluation.music_source == "stem" and evaluation.plan is not None
-    assert evaluation.cut_hit_rate >= 0.90, (
-        f"{name}: {evaluation.cut_hit_rate:.0%} of cuts on a tracked beat; cuts {evaluation.cut_times}, "
-        f"beats {evaluation.beats}")
+    assert evaluation.cut_accent_rate >= 0.90, (
+        f"{name}: {evaluation.cut_accent_rate:.0%} of cuts on a tracked beat or accent; cuts "
+        f"{evaluation.cut_times}, beats {evaluation.beats}")
+    if name in STEADY:
+        assert evaluation.cut_hit_rate >= 0.90, (
+            f"{name}: {evaluation.cut_hit_rate:.0%} of cuts on a tracked beat; cuts {evaluation.cut_times}, "
+            f"beats {evaluation.beats}")
 
 
 @pytest.mark.parametrize("name", list(LADDER))
@@ -99,8 +106,8 @@ def test_evaluate_command_prints_a_table_json_and_a_timeline(ladder, tmp_path):
     assert as_json.returncode == 0, as_json.stderr
     data = json.loads(as_json.stdout)
     assert data["cut_hit_rate"] >= 0.9 and 0 < data["tbiou"] <= 1
-    assert {"cut_downbeat_rate", "max_tempo_error", "integrated_lufs", "true_peak_db", "music_under_speech_lu",
-            "duration_error_s"} <= set(data)
+    assert {"cut_downbeat_rate", "cut_accent_rate", "max_tempo_error", "integrated_lufs", "true_peak_db",
+            "music_under_speech_lu", "duration_error_s"} <= set(data)
 
 
 def test_evaluate_measures_a_clip_with_only_its_own_audio(ladder, tmp_path):

@@ -11,7 +11,13 @@ from autoscore_video.generation.tempo import beat_grid, mean_bpm
 from autoscore_video.mixing.align import apply_warp, plan_warp
 from autoscore_video.scoring.job.evaluate import cut_hits, tbiou, tempo_error
 from autoscore_video.scoring.planning.sections import optimal_partition
-from autoscore_video.scoring.planning.tempo_map import MAX_DEVIATION, fit_section, hits_on_grid, section_beats
+from autoscore_video.scoring.planning.tempo_map import (
+    MAX_DEVIATION,
+    MAX_STEP,
+    fit_section,
+    hits_on_grid,
+    section_beats,
+)
 
 
 def test_grid_follows_tempo_changes_and_restarts_bars():
@@ -43,6 +49,17 @@ def test_regular_cuts_are_all_anchored(gap, target):
     assert hits == len(cuts) - 1  # the first cut is the first downbeat by construction
     for span in fit.spans:
         assert abs(span.bpm / fit.base_bpm - 1) <= MAX_DEVIATION + 1e-9
+
+
+def test_irregular_cuts_bend_the_tempo_in_small_steps_only():
+    """Cuts 0.6-1.2 s apart: no steady tempo hits them all, and the map does not lurch to try."""
+    rng = np.random.default_rng(4)
+    cuts = list(np.cumsum(rng.uniform(0.6, 1.2, 30)))
+    fit = fit_section(0.0, cuts[-1] + 1.0, cuts, 128.0, (128 / 1.15, 128 * 1.15), 4, first=True, last=True)
+    times, _ = section_beats(fit, 4)
+    periods = np.diff(times)
+    assert np.max(np.abs(periods[1:] / periods[:-1] - 1)) <= MAX_STEP + 1e-6
+    assert all(abs(span.bpm / fit.base_bpm - 1) <= MAX_DEVIATION + 1e-6 for span in fit.spans)
 
 
 def test_a_section_that_is_not_last_ends_on_a_beat():

@@ -11,6 +11,7 @@ import numpy as np
 import soundfile
 
 from autoscore_video.generation.brief import MusicBrief, MusicTrack
+from autoscore_video.generation.symbolic import midi_file
 from autoscore_video.generation.symbolic.banks import NO_BANK_NOTE, find_bank
 from autoscore_video.generation.symbolic.composer import RING_S, compose
 from autoscore_video.generation.symbolic.options import SymbolicOptions
@@ -27,14 +28,15 @@ class SymbolicEngine:
                progress=None) -> MusicTrack:
         options = options or SymbolicOptions()
         bank = find_bank(options.soundfont)
-        midi, grid = compose(brief)
+        midi, grid, markers = compose(brief)
         work_dir.mkdir(parents=True, exist_ok=True)
         midi_path = work_dir / "music.mid"
         audio_path = work_dir / "music.wav"
-        midi.write(str(midi_path))
+        start = midi_file.origin(grid)
+        midi_file.write(midi, midi_path, start, markers)
         seconds = brief.target_duration + RING_S
         production = production_for(brief.genre)
-        stems = render_stems(midi_path, seconds, brief.sample_rate, bank.path,
+        stems = render_stems(midi_path, seconds, brief.sample_rate, bank.path, video_at=-start,
                              spread=production.spread_roles if options.console else frozenset(), progress=progress)
         total = int(round(seconds * brief.sample_rate))
         if options.console:

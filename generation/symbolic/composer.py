@@ -1,37 +1,59 @@
-"""Composes a MusicBrief into MIDI on the brief's tempo grid: drums, bass, chords and a motif per section.
+"""Composes a MusicBrief into MIDI on the brief's tempo grid: a piece with form, melody, harmony and a groove
+of its genre, that marks the cuts and ends.
 
-Everything is placed on the beat grid computed from the tempo map (tempo changes and bar restarts
-included), then played as the genre's players would (style.py): off-beats swung, timing spread by a few
-milliseconds (the kick on the beat least), velocity accented by position in the bar, note lengths varied.
-Chords take the genre's colours (7ths, 9ths, sus) and are voiced so parts do not double each other: the
-pad open and low, the keys' upper structure above it, the lead above both, the bass (and, where the genre
-has one, a sub octave) below. Piano-family keys use the sustain pedal (CC64); pads swell with expression
-(CC11). Each section starts its own phrase on a bar line, announced by a fill and a crash; the last bar is a
-cadence (dominant, then the tonic on a downbeat, left to ring).
+- Form (form.py): each section laid out in phrases (intro, A, B, breakdown, build, outro), parts entering and
+  leaving every four bars, a dynamic arc in velocity and expression (CC11) on top of the section's energy.
+- Harmony (harmony.py): per section an A and a B progression of its mood and genre's family (7ths, 9ths, sus,
+  borrowed chords), eight-bar phrases closing on a cadence, pedal points under intros, breakdowns and builds,
+  the section's own key (the plan changes key where sections differ strongly), voices led across sections.
+- Melody (melody.py): a motif developed through antecedent and consequent phrases; a counter-line where the
+  lead rests, and answering it where it sings.
+- Genre (grooves.py, style.py): the kit's groove and fills, the bass line, the comping rhythm, swing and feel.
+- Cuts (accents.py): every cut is on a beat or gets a hit where it falls; the cuts that matter get a build
+  (fill, riser, crescendo) into them.
+- Ending: a final hit on the tonic, on the last downbeat (or on a cut later in that bar), left to ring; the
+  groove stops.
+
+Everything is then played as the genre's players would (style.py): off-beats swung, timing spread by a few
+milliseconds, velocity accented by position in the bar, note lengths varied, the sustain pedal on piano-family
+keys. The file is written for a DAW (midi_file.py).
 """
 from __future__ import annotations
 
 import numpy as np
 import pretty_midi
 
-from autoscore_video.common.beat_hits import HIT_TOLERANCE_S
 from autoscore_video.common.errors import InputError
 from autoscore_video.generation.brief import BriefSection, MusicBrief
-from autoscore_video.generation.symbolic import theory
-from autoscore_video.generation.symbolic.instruments import Drum, lookup
+from autoscore_video.generation.symbolic import harmony, melody, theory
+from autoscore_video.generation.symbolic.accents import STRONG, Accent, place_accents
+from autoscore_video.generation.symbolic.form import BarPlan, plan_form
+from autoscore_video.generation.symbolic.grooves import Parts, onsets, parts_for, pick
+from autoscore_video.generation.symbolic.instruments import Drum, lookup, track_name
+from autoscore_video.generation.symbolic.midi_file import Marker, add_keys, new_midi, origin
 from autoscore_video.generation.symbolic.style import accent, style_for
 from autoscore_video.generation.tempo import Grid, beat_grid
 
 FINAL_CHORD_MIN_S = 1.0  # the closing chord sounds at least this long before the video ends
 RING_S = 2.0  # notes of the closing chord are held past the end; mixing trims and fades
-PULSE_TO_END_ENERGY = 0.45  # from this energy on, kick and hat keep the beat until the video ends
 PAD_ROOT = (48, 59)  # the pad's lowest voice: C3..B3, the octave above the bass's root
 PAD_TOP = 77
-KEYS_RANGE = (60, 82)  # the keys' upper structure
+KEYS_RANGE = (57, 79)  # the comping part's voicing, under the lead
 ARPEGGIO_FLOOR = 64
-LEAD_RANGE = (72, 91)
+POWER_ROOT = 40  # a power chord's root lies in E2..D#3
 BASS_ROOT = 36  # C2: the bass's roots lie in C2..B2, a sub octave in C1..B1 (33-62 Hz)
+TIMPANI_ROOT = 41  # F2..E3, the timpani's compass
 PIANO_PROGRAMS = range(0, 8)
+ACCENT_VELOCITY = 96  # a hit on a cut is played at least this hard
+STOP_AFTER_S = 0.1  # the parts rest this long after a stopped hit
+STOP_SPACING_BARS = 2  # at most one stop-time in this many bars: fast cutting gets stabs, not a stutter
+FINAL_HIT_MIN_S = 0.5  # a cut in the last bar at least this long before the end takes the final hit
+TRACK_ORDER = ("pad", "keys", "counter", "lead", "bass", "sub", "timpani", "fx", "drums")
+# Which part keeps a note when two would sound the same pitch at once (the other moves an octave, or rests).
+UNISON_PRIORITY = ("bass", "timpani", "lead", "counter", "keys", "pad")
+UNISON_OVERLAP_S = 0.05
+PICKUP_SHARE = 0.6  # a first bar heard for less than this share of it is a pickup, not the intro's first bar
+QUIET_LIGHT = 0.3  # below this energy the players play their light patterns
 
 
 class Composer:
@@ -40,52 +62,130 @@ class Composer:
             raise InputError("the plan's target duration must be positive")
         if not brief.sections:
             raise InputError("the plan has no sections")
+        for section in brief.sections:
+            theory.tonic_pitch_class(section.key)
+            theory.scale(section.mode)
+        theory.tonic_pitch_class(brief.key)
         self.brief = brief
         self.rng = np.random.default_rng(brief.seed)
-        self.tonic = theory.tonic_pitch_class(brief.key)
-        theory.scale(brief.mode)
         self.grid = beat_grid(brief.tempo_map, brief.target_duration + RING_S, brief.beats_per_bar)
-        self.midi = pretty_midi.PrettyMIDI(initial_tempo=float(brief.tempo_map[0].bpm))  # only sets tick size
         self.tracks: dict[str, pretty_midi.Instrument] = {}
         self.bar_beats, self.bar_end = brief.beats_per_bar, float("inf")  # the bar being written
-        self.progression_choice = int(self.rng.integers(0, 3))
         self.style = style_for(brief.genre)
-        self.motif = self._make_motif()
-        self.keys_top = KEYS_RANGE[1]  # the keys' highest note in the bar being written: the lead stays above
-        self.taken: set[int] = set()  # what the pad and keys hold in the bar being written: the lead avoids it
+        self.parts: Parts = parts_for(brief.genre)
+        grid = self.grid
+        self.final_bar = max(0, int(np.count_nonzero(grid.downbeats <= brief.target_duration - FINAL_CHORD_MIN_S)) - 1)
+        last_downbeat = grid.time(self.final_bar, 0)
+        late_cuts = [c for c in brief.cuts_to_hit
+                     if last_downbeat + 0.1 < c <= min(grid.time(self.final_bar + 1, 0), brief.target_duration
+                                                        - FINAL_HIT_MIN_S)]
+        self.ending_at = late_cuts[-1] if late_cuts else last_downbeat  # the final hit
+        played_bars = self.final_bar + (1 if late_cuts else 0)  # the bar the final hit cuts short is played
+        self.last_played = played_bars - 1  # its chord is the dominant, into the final tonic
+        self.section_of_bar = [self._section_index(grid.time(bar, 0)) for bar in range(played_bars + 1)]
+        self.accents = place_accents(grid, list(brief.cuts_to_hit), list(brief.cut_strengths), list(brief.key_cuts))
+        downbeats = grid.downbeats
+        build_bars = {int(np.searchsorted(downbeats, a.at + 1e-6)) - 2 for a in self.accents if a.key}
+        heard = (grid.time(1, 0) - max(0.0, grid.time(0, 0))) / (grid.time(1, 0) - grid.time(0, 0))
+        self.form = plan_form(self.section_of_bar[:played_bars], {b for b in build_bars if b >= 0},
+                              pickup=heard < PICKUP_SHARE)
+        busy = float(np.mean([s.energy for s in brief.sections]))
+        self.motif = melody.make_motif(self.rng, brief.beats_per_bar, busy)
+        self.progressions = [harmony.progressions(s.mode, brief.genre, s.mood, brief.seed, i)
+                             for i, s in enumerate(brief.sections)]
+        self.markers: list[Marker] = []
+        self.last_stop = -np.inf
 
     # --- structure ---------------------------------------------------------------------------
     def compose(self) -> pretty_midi.PrettyMIDI:
-        grid = self.grid
-        final_bar = max(0, int(np.count_nonzero(grid.downbeats <= self.brief.target_duration - FINAL_CHORD_MIN_S)) - 1)
-        sections = [self._section_at(grid.time(bar, 0)) for bar in range(final_bar + 1)]
-        voicing, phrase = None, 0
-        for bar in range(final_bar):
-            section = sections[bar]
-            phrase = 0 if bar == 0 or section is not sections[bar - 1] else phrase + 1
-            last_in_section = sections[bar + 1] is not section
-            dominant = bar == final_bar - 1 or last_in_section
-            degree = 4 if dominant else self._degree(phrase, section)
-            chord = theory.chord(self.tonic, section.mode, degree, self._colour(dominant), dominant=dominant)
-            voicing = theory.voice(chord[1:] if len(chord) > 3 else chord, voicing, *KEYS_RANGE)
-            self.bar_beats, self.bar_end = grid.bar_length(bar), grid.time(bar + 1, 0)
-            self._bar(bar, final_bar, phrase, last_in_section, section, degree, chord, voicing)
+        voicing: list[int] | None = None
+        lead_at, counter_at = 4, 2
+        index = 0
+        while index < len(self.form):
+            first = self.form[index]
+            phrase = self.form[index:index + first.phrase_length]
+            section = self.brief.sections[first.section]
+            chords = [self._chord_of(plan) for plan in phrase]
+            self.markers.append(Marker(self.grid.time(first.bar, 0), f"{first.phrase} ({section.mood} {section.key} "
+                                                                     f"{section.mode})"))
+            lead = melody.phrase_lead(self.motif, chords, first.occurrence, lead_at)
+            counter_active = "lead" not in phrase[0].layers or not self._lead_plays(section)
+            counter = melody.counter_line(chords, counter_active, counter_at, self.motif, answer=not counter_active)
+            lead_at = lead[-1][3] if lead else lead_at
+            counter_at = counter[-1][3] if counter else counter_at
+            for plan, chord in zip(phrase, chords):
+                voicing = self._bar(plan, chord, voicing,
+                                    [n for n in lead if n[0] == plan.phrase_bar],
+                                    [n for n in counter if n[0] == plan.phrase_bar])
+            index += first.phrase_length
         self.bar_beats, self.bar_end = self.brief.beats_per_bar, float("inf")
-        self._final_bar(final_bar, voicing)
-        self._accent_cuts(final_bar)
-        self.midi.instruments = list(self.tracks.values())
-        return self.midi
+        self._ending(voicing)
+        self._accent_cuts()
+        self._resolve_unisons()
+        return self._file()
 
-    def _accent_cuts(self, final_bar: int) -> None:
-        """A cymbal on each cut that a beat of the grid hits (the grid itself never moves for a cut)."""
-        beats = self.grid.beats
-        last = self.grid.time(final_bar, 0)
-        for cut in self.brief.cuts_to_hit:
-            beat = float(beats[np.argmin(np.abs(beats - cut))])
-            section = self._section_at(beat)
-            drums = self._roles(section).get("drums")
-            if drums and section.energy >= 0.3 and abs(beat - cut) <= HIT_TOLERANCE_S and 0 < beat < last:
-                self._note(drums, Drum.CRASH, beat, beat + 0.3, 60 + 45 * section.energy - 12)
+    def _resolve_unisons(self) -> None:
+        """No two parts on the same pitch at once (a doubled note phases and thickens the mix): the part lower
+        in UNISON_PRIORITY moves its note an octave up (never down, where it would sink under the chord's root),
+        else leaves it out."""
+        sounding: dict[int, list[tuple[float, float]]] = {}
+
+        def clashes(pitch: int, start: float, end: float) -> bool:
+            return any(min(end, e) - max(start, s) > UNISON_OVERLAP_S for s, e in sounding.get(pitch, ()))
+
+        for role in UNISON_PRIORITY:
+            for name, track in self.tracks.items():
+                if name.split(":")[0] != role:
+                    continue
+                kept = []
+                for note in track.notes:
+                    for pitch in (note.pitch, note.pitch + 12):
+                        if 0 <= pitch <= 127 and not clashes(pitch, note.start, note.end):
+                            note.pitch = pitch
+                            sounding.setdefault(pitch, []).append((note.start, note.end))
+                            kept.append(note)
+                            break
+                track.notes = kept
+
+    def _file(self) -> pretty_midi.PrettyMIDI:
+        midi = new_midi(self.grid)
+        start = origin(self.grid)
+        for role in TRACK_ORDER:
+            for name, instrument in self.tracks.items():
+                if name.split(":")[0] != role:
+                    continue
+                for note in instrument.notes:
+                    note.start -= start
+                    note.end -= start
+                for change in instrument.control_changes:
+                    change.time -= start
+                _untangle(instrument.notes)
+                instrument.notes.sort(key=lambda n: (n.start, n.pitch))
+                instrument.control_changes.sort(key=lambda c: c.time)
+                midi.instruments.append(instrument)
+        keys, previous = [], None
+        for section in self.brief.sections:
+            if (section.key, section.mode) != previous:
+                keys.append((max(0.0, section.start), section.key, section.mode))
+                previous = (section.key, section.mode)
+        add_keys(midi, keys, start)
+        return midi
+
+    def _chord_of(self, plan: BarPlan) -> harmony.Chord:
+        section = self.brief.sections[plan.section]
+        a, b = self.progressions[plan.section]
+        progression = b if plan.phrase in ("B", "build") else a
+        if plan.last_in_section or plan.bar == self.last_played:
+            return harmony.Chord(4)  # the dominant leads into what follows
+        return harmony.phrase_chord(progression, section.mode, plan.phrase_bar, plan.phrase_length,
+                                    self.brief.seed + plan.occurrence)
+
+    def _section_index(self, t: float) -> int:
+        sections = self.brief.sections
+        for i, section in enumerate(sections):
+            if section.start - 1e-6 <= t < section.end:
+                return i
+        return len(sections) - 1 if t >= sections[-1].start else 0
 
     def _colour(self, dominant: bool) -> str:
         colours = self.style.colours
@@ -94,6 +194,9 @@ class Composer:
         if colours and self.rng.random() < self.style.colour_share:
             return str(self.rng.choice(colours))
         return ""
+
+    def _lead_plays(self, section: BriefSection) -> bool:
+        return section.density >= 0.5
 
     # --- performance ---------------------------------------------------------------------------
     def _time(self, bar: int, position: float, *, spread: float = 1.0) -> float:
@@ -108,13 +211,28 @@ class Composer:
         return self.grid.time(bar, position) + jitter
 
     def _played(self, track: str, pitch: int, bar: int, position: float, length: float, velocity: float, *,
-                spread: float = 1.0, legato: float = 1.0, vary: bool = True) -> None:
+                spread: float = 1.0, legato: float = 1.0, vary: bool = True, late_s: float = 0.0) -> None:
         """A note at `position` for `length` beats, as played: timed by `_time`, accented by position, held for
         a varied share of its length (`legato` the longest) where `vary`."""
-        start = self._time(bar, position, spread=spread)
+        start = self._time(bar, position, spread=spread) + late_s
         held = length * legato * (float(self.rng.uniform(0.82, 1.0)) if vary else 1.0)
         end = max(start + 0.02, self.grid.time(bar, position + held))
         self._note(track, pitch, start, end, velocity + accent(position % self.bar_beats), jitter=2)
+
+    def _expression(self, track: str, bar: int, plan: BarPlan, swell: bool) -> None:
+        """CC11 over the bar: half the arc's dB (velocity carries the other half), a swell across each four-bar
+        phrase where `swell`, and a crescendo through a build bar."""
+        instrument = self._track(track)
+        steps = max(1, int(self.bar_beats * 2)) if swell or plan.build else 1
+        for step in range(steps):
+            db = plan.arc_db / 2
+            if swell:
+                db += 2.5 * np.sin(np.pi * ((plan.phrase_bar % 4 + step / steps) / 4)) - 2.5
+            if plan.build:
+                db += -6 + 8 * step / steps
+            value = int(np.clip(round(127 * 10 ** (db / 40)), 1, 127))
+            instrument.control_changes.append(
+                pretty_midi.ControlChange(11, value, max(0.0, self.grid.time(bar, step / 2 if steps > 1 else 0))))
 
     def _pedal(self, track: str, bar: int) -> None:
         """Sustain down just after the bar line, up just before the next: one pedal per chord."""
@@ -122,28 +240,6 @@ class Composer:
         t0, t1 = self.grid.time(bar, 0), self.grid.time(bar + 1, 0)
         instrument.control_changes.append(pretty_midi.ControlChange(64, 127, max(0.0, t0 + 0.03)))
         instrument.control_changes.append(pretty_midi.ControlChange(64, 0, max(0.0, t1 - 0.04)))
-
-    def _swell(self, track: str, bar: int, phrase: int, last_in_section: bool, energy: float) -> None:
-        """CC11 over the bar: a swell across each four-bar phrase, and a crescendo into a section change."""
-        instrument = self._track(track)
-        base = 70 + 40 * energy
-        steps = max(1, int(self.bar_beats * 2))
-        for step in range(steps):
-            within = (phrase % 4 + step / steps) / 4
-            value = base + 14 * np.sin(np.pi * within) - 8
-            if last_in_section:
-                value += 22 * step / steps
-            instrument.control_changes.append(pretty_midi.ControlChange(
-                11, int(np.clip(value, 20, 127)), max(0.0, self.grid.time(bar, step / 2))))
-
-    def _section_at(self, t: float) -> BriefSection:
-        for section in self.brief.sections:
-            if section.start - 1e-6 <= t < section.end:
-                return section
-        return self.brief.sections[-1] if t >= self.brief.sections[-1].start else self.brief.sections[0]
-
-    def _degree(self, phrase: int, section: BriefSection) -> int:
-        return theory.progression(section.mode, section.energy, self.progression_choice)[phrase % 4]
 
     def _track(self, name: str) -> pretty_midi.Instrument:
         if name not in self.tracks:
@@ -153,9 +249,11 @@ class Composer:
         return self.tracks[name]
 
     def _roles(self, section: BriefSection) -> dict[str, str]:
+        """role → MIDI track name ("role: instrument") for the section's instruments, one per role."""
         roles: dict[str, str] = {}
         for name in section.instrumentation:
-            roles.setdefault(lookup(name).role, name)
+            role = lookup(name).role
+            roles.setdefault(role, track_name(role, name.strip().lower()))
         return roles
 
     def _note(self, track: str, pitch: int, start: float, end: float, velocity: float, jitter: int = 0) -> None:
@@ -169,181 +267,301 @@ class Composer:
         self._track(track).notes.append(pretty_midi.Note(velocity=vel, pitch=int(pitch), start=start, end=end))
 
     # --- one bar -----------------------------------------------------------------------------
-    def _bar(self, bar: int, final_bar: int, phrase: int, last_in_section: bool, section: BriefSection, degree: int,
-             chord: list[int], voicing: list[int]) -> None:
+    def _bar(self, plan: BarPlan, chord: harmony.Chord, previous: list[int] | None, lead: list, counter: list
+             ) -> list[int]:
+        bar = plan.bar
+        section = self.brief.sections[plan.section]
         roles = self._roles(section)
-        energy, density = section.energy, section.density
-        intro = bar == 0 and final_bar >= 6
-        fill = (phrase % 4 == 3 or last_in_section) and bar != final_bar - 1
-        bpb = self.bar_beats
-        t0, t1 = self.grid.time(bar, 0), self.grid.time(bar + 1, 0)
-        level = 60 + 45 * energy
+        tonic = theory.tonic_pitch_class(section.key)
+        dominant = chord.degree == 4 and not chord.borrowed and (plan.last_in_section or bar == self.last_played)
+        pcs = harmony.pitch_classes(tonic, section.mode, chord, self._colour(dominant), dominant=dominant)
+        voicing = theory.voice(pcs[1:] if len(pcs) > 3 else pcs, previous, *KEYS_RANGE)
+        # a bar the final hit cuts short ends a little before it: no note played early lands on the hit
+        self.bar_end = min(self.grid.time(bar + 1, 0), self.ending_at - 0.03)
+        self.bar_beats = self.grid.bar_length(bar)
+        energy = section.energy
+        light = energy < QUIET_LIGHT or plan.phrase in ("pickup", "intro", "outro", "breakdown")
+        level = (60 + 45 * energy) * 10 ** (plan.arc_db / 40)
+        layers = plan.layers
+        lead_pitches = [self._melody_pitch(tonic, section.mode, n[3], "lead") for n in lead]
+        plays_lead = "lead" in roles and "lead" in layers and self._lead_plays(section)
+        taken = set(lead_pitches) if plays_lead else set()
 
-        keys_voicing = self._keys_voicing(voicing, energy, density) if "keys" in roles else []
-        self.keys_top = max(keys_voicing, default=KEYS_RANGE[0])
-        self.taken = set(keys_voicing)
-        if "pad" in roles:
-            pad_voicing = theory.avoid_unisons(theory.spread(chord, *PAD_ROOT), set(keys_voicing), PAD_ROOT[0], PAD_TOP)
-            self.taken |= set(pad_voicing)
-            for pitch in pad_voicing:
-                self._note(roles["pad"], pitch, t0, t1 + 0.05, level - 14 - 10 * (1 - density))
+        if "pad" in roles and "pad" in layers:
+            pad = theory.avoid_unisons(theory.spread(pcs, *PAD_ROOT), set(voicing) | taken, PAD_ROOT[0], PAD_TOP)
+            for pitch in pad:
+                self._note(roles["pad"], pitch, self.grid.time(bar, 0), self.bar_end + 0.05,
+                           level - 14 - 10 * (1 - section.density))
             if self.style.expression:
-                self._swell(roles["pad"], bar, phrase, last_in_section, energy)
-        if "keys" in roles:
-            self._keys(roles["keys"], bar, keys_voicing, energy, density, level)
-        if "bass" in roles and not intro:
-            root = BASS_ROOT + (chord[0] - BASS_ROOT) % 12
-            self._bass(roles["bass"], bar, root, chord, energy, level)
-        if "lead" in roles and density >= 0.5 and energy >= 0.25 and not intro and bar % 8 not in (0,):
-            self._lead(roles["lead"], bar, degree, section, level)
-        if "drums" in roles and not intro:
-            self._drums(roles["drums"], bar, energy, level, fill, phrase % 4 == 0,
-                        section_start=phrase == 0 and bar > 0)
-        elif "drums" in roles and intro:
-            for beat in range(bpb):
-                self._played(roles["drums"], Drum.CLOSED_HAT, bar, beat, 0.25, level - 35)
-
-    @staticmethod
-    def _arpeggiated(energy: float, density: float) -> bool:
-        return energy < 0.4 or density < 0.5
-
-    def _keys_voicing(self, voicing: list[int], energy: float, density: float) -> list[int]:
-        """An arpeggio rides an octave above the chord's voicing where it can: above the pad, clear of the
-        low mids a General MIDI arrangement piles into."""
-        if self._arpeggiated(energy, density) and min(voicing) < ARPEGGIO_FLOOR and max(voicing) + 12 <= 88:
-            return [pitch + 12 for pitch in voicing]
+                self._expression(roles["pad"], bar, plan, swell=True)
+        if "keys" in roles and "keys" in layers:
+            self._keys(roles["keys"], plan, theory.avoid_unisons(voicing, taken, KEYS_RANGE[0], KEYS_RANGE[1] + 5),
+                       pcs, energy, section.density, level, light)
+        if "bass" in roles and "bass" in layers:
+            self._bass(roles["bass"], plan, pcs, tonic, section.mode, level, light)
+        if "timpani" in roles and "timpani" in layers:
+            self._timpani(roles["timpani"], plan, pcs[0], level)
+        if plays_lead:
+            for (_, beat, length, _), pitch in zip(lead, lead_pitches):
+                self._played(roles["lead"], pitch, bar, beat, length * 0.95, level - 6)
+            self._expression(roles["lead"], bar, plan, swell=False)
+        if "counter" in roles and ("counter" in layers or ("lead" in layers and not plays_lead)):
+            soft = 10 if plays_lead else 4
+            for _, beat, length, degree in counter:
+                self._played(roles["counter"], self._melody_pitch(tonic, section.mode, degree, "counter"), bar, beat,
+                             length * 0.95, level - soft, legato=1.0)
+            self._expression(roles["counter"], bar, plan, swell=False)
+        if "drums" in roles and self.parts.groove is not None and "drums" in layers:
+            self._drums(roles["drums"], plan, energy, level, light)
+        elif "drums" in roles and self.parts.groove is not None and plan.build:
+            self._fill(roles["drums"], bar, self.bar_beats - 2, level, self.parts.groove.fill)
+        if plan.build:
+            self._build(roles, plan, level, pcs)
         return voicing
 
-    def _keys(self, track: str, bar: int, voicing: list[int], energy: float, density: float, level: float) -> None:
-        bpb = self.bar_beats
-        if self.style.pedal and lookup(track).program in PIANO_PROGRAMS:
-            self._pedal(track, bar)
-        if self._arpeggiated(energy, density):
-            # slow arpeggio on eighths (calm) or on quarters under dialogue
-            step = 0.5 if density >= 0.5 else 1.0
-            pattern = voicing + voicing[1:-1][::-1]
-            for i, pos in enumerate(np.arange(0, bpb, step)):
-                self._played(track, pattern[i % len(pattern)], bar, float(pos), step * 1.5, level - 20)
-        else:
-            hits = [0, 1, 2, 3] if energy < 0.7 else [0, 0.5, 1.5, 2, 2.5, 3.5]
-            for pos in hits:
-                if pos >= bpb:
-                    continue
-                for pitch in voicing:
-                    self._played(track, pitch, bar, pos, 0.45, level - 16, legato=1.0)
+    def _melody_pitch(self, tonic: int, mode: str, degree: int, part: str) -> int:
+        """A melody degree as a pitch: the lead's tonic in G4..F#5, the counter-line's an octave lower."""
+        octave = 5 if tonic < 7 else 4
+        return theory.degree_pitch(tonic, mode, degree, octave - (1 if part == "counter" else 0))
 
-    def _bass(self, track: str, bar: int, root: int, chord: list[int], energy: float, level: float) -> None:
-        bpb = self.bar_beats
-        fifth = root + 7 if root + 7 <= 55 else root - 5
-        if energy < 0.3:
-            notes = [(0, bpb, root)]
-        elif energy < 0.6:
-            notes = [(0, 2, root), (2, 2, fifth)]
+    def _keys(self, track: str, plan: BarPlan, voicing: list[int], pcs: list[int], energy: float, density: float,
+              level: float, light: bool) -> None:
+        bar, bpb = plan.bar, self.bar_beats
+        parts = self.parts
+        pattern = parts.light_comp if light or density < 0.5 else pick(parts.comp, plan.phrase_bar)
+        strikes = [pos for pos, _ in onsets(pattern) if pos < bpb]
+        if not strikes:
+            return
+        if self.style.pedal and lookup(track).program in PIANO_PROGRAMS and parts.comp_style != "power":
+            self._pedal(track, bar)
+        gaps = [b - a for a, b in zip(strikes, strikes[1:] + [float(bpb)])]
+        velocity = level - (20 if parts.comp_style == "arpeggio" else 16)
+        if parts.comp_style == "arpeggio":
+            if min(voicing) < ARPEGGIO_FLOOR and max(voicing) + 12 <= 88 and energy < 0.6:
+                voicing = [pitch + 12 for pitch in voicing]
+            cycle = voicing + voicing[1:-1][::-1]
+            offset = plan.phrase_bar % 2  # the broken chord turns a different way each bar
+            for i, (pos, gap) in enumerate(zip(strikes, gaps)):
+                self._played(track, cycle[(i + offset) % len(cycle)], bar, pos, max(gap, 0.25) * 1.5, velocity)
+        elif parts.comp_style == "power":
+            root = POWER_ROOT + (pcs[0] - POWER_ROOT) % 12
+            for pos, gap in zip(strikes, gaps):
+                for pitch in (root, root + 7, root + 12):
+                    self._played(track, pitch, bar, pos, gap * parts.comp_length, velocity + 4, spread=0.5)
         else:
-            notes = [(pos * 0.5, 0.45, root + (7 if pos % 4 == 3 else 0)) for pos in range(bpb * 2)]
-        for pos, length, pitch in notes:
+            for pos, gap in zip(strikes, gaps):
+                for pitch in voicing:
+                    self._played(track, pitch, bar, pos, gap * parts.comp_length, velocity)
+
+    def _bass(self, track: str, plan: BarPlan, pcs: list[int], tonic: int, mode: str, level: float, light: bool
+              ) -> None:
+        bar, bpb = plan.bar, self.bar_beats
+        parts = self.parts
+        if plan.phrase in ("pickup", "intro", "breakdown"):
+            root_pc = tonic  # a pedal point: the tonic under whatever the harmony does
+            pattern = parts.light_bass
+        elif plan.phrase == "build":
+            root_pc = theory.degree_pitch(tonic, mode, 4, 0) % 12  # the dominant's pedal, driving into the cut
+            pattern = "x.x.x.x.x.x.x.x."
+        else:
+            root_pc = pcs[0]
+            pattern = parts.light_bass if light else pick(parts.bass, plan.phrase_bar)
+        root = BASS_ROOT + (root_pc - BASS_ROOT) % 12
+        third = root + (pcs[1] - root_pc) % 12 if len(pcs) > 1 else root + 4
+        fifth = root + 7 if root + 7 <= 55 else root - 5
+        notes = [(pos, symbol) for pos, symbol in onsets(pattern) if pos < bpb]
+        for i, (pos, symbol) in enumerate(notes):
+            following = notes[i + 1][0] if i + 1 < len(notes) else float(bpb)
+            pitch = {"5": fifth, "8": root + 12, "3": third}.get(symbol, root)
             start = self._time(bar, pos, spread=0.5)
-            end = self.grid.time(bar, pos + length * 0.95)
+            end = self.grid.time(bar, pos + (following - pos) * parts.bass_legato)
             velocity = level - 6 + accent(pos % bpb) / 2
             self._note(track, pitch, start, end, velocity, jitter=2)
             if self.style.sub_octave and pitch == root:
-                self._note("sub bass", pitch - 12, start, end, velocity)
+                self._note("sub: sub bass", pitch - 12, start, end, velocity)
 
-    def _make_motif(self) -> list[tuple[float, float, int]]:
-        """(beat, length, diatonic offset from the chord root) for one bar; strong beats on chord tones."""
-        bpb = self.brief.beats_per_bar
-        positions = sorted({0.0, 2.0, *self.rng.choice(np.arange(0.5, bpb, 0.5), size=3, replace=False).tolist()})
-        motif = []
-        for i, pos in enumerate(positions):
-            following = positions[i + 1] if i + 1 < len(positions) else float(bpb)
-            strong = float(pos).is_integer() and int(pos) % 2 == 0
-            offset = int(self.rng.choice([0, 2, 4, 7])) if strong else int(self.rng.choice([1, 3, 5, 6]))
-            motif.append((pos, min(following - pos, 1.5), offset))
-        return motif
+    def _timpani(self, track: str, plan: BarPlan, root_pc: int, level: float) -> None:
+        root = TIMPANI_ROOT + (root_pc - TIMPANI_ROOT) % 12
+        for pos, _ in onsets(self.parts.timpani or "x..............."):
+            if pos < self.bar_beats:
+                self._played(track, root, plan.bar, pos, 1.0, level - 4 + (6 if pos == 0 else 0), vary=False)
 
-    def _lead(self, track: str, bar: int, degree: int, section: BriefSection, level: float) -> None:
-        answer = bar % 2 == 1
-        for pos, length, offset in self.motif:
-            if answer and pos == self.motif[-1][0]:
-                offset = 0 if offset != 0 else 2
-            pitch = theory.degree_pitch(self.tonic, section.mode, degree + offset, 5)
-            while pitch > LEAD_RANGE[1]:
-                pitch -= 12
-            while (pitch <= self.keys_top or pitch in self.taken) and pitch + 12 <= LEAD_RANGE[1]:
-                pitch += 12  # above the keys, not inside their chord
-            if pitch in self.taken:
-                continue
-            self._played(track, pitch, bar, pos, length * 0.95, level - 8)
+    def _drums(self, track: str, plan: BarPlan, energy: float, level: float, light: bool) -> None:
+        groove = self.parts.groove
+        bar, bpb = plan.bar, self.bar_beats
+        fill = plan.build or (plan.phrase_bar == plan.phrase_length - 1 and plan.phrase_length >= 4
+                              and not plan.last_in_section and energy >= QUIET_LIGHT)
+        fill_from = bpb - (2 if plan.build else 1)
 
-    def _drums(self, track: str, bar: int, energy: float, level: float, fill: bool, phrase_start: bool,
-               section_start: bool = False) -> None:
-        bpb = self.bar_beats
+        def hit(note: int, pos: float, velocity: float, spread: float = 1.0, late_s: float = 0.0) -> None:
+            if pos < bpb and not (fill and pos >= fill_from and note != Drum.KICK):
+                self._played(track, note, bar, float(pos), 0.25, velocity, spread=spread, vary=False, late_s=late_s)
 
-        def hit(note: int, pos: float, velocity: float, spread: float = 1.0) -> None:
-            self._played(track, note, bar, float(pos), 0.25, velocity, spread=spread, vary=False)
-
-        if energy < 0.2:
-            hit(Drum.KICK, 0, level - 10, spread=0.5)
-            for beat in range(bpb):
-                hit(Drum.CLOSED_HAT, beat, level - 28)
-            return
-        kicks = [0, 2] if energy < 0.7 else [0, 1, 2, 3]
-        backbeat = Drum.SIDE_STICK if energy < 0.45 else Drum.SNARE
-        hat_step = 0.5 if energy < 0.75 else 0.25
-        for pos in kicks:
+        index = plan.phrase_bar
+        kick = groove.light_kick if light else pick(groove.kick, index)
+        snare = groove.light_snare if light else pick(groove.snare, index)
+        hats = groove.light_hats if light else pick(groove.hats, index)
+        snare_note = groove.light_snare_note if light else groove.snare_note
+        hat_note = groove.full_hat_note if plan.phrase == "B" and not light else groove.hat_note
+        for pos, _ in onsets(kick):
             hit(Drum.KICK, pos, level, spread=0.5)
-        for pos in range(1, bpb, 2):
-            hit(backbeat, pos, level - 6)
-        for pos in np.arange(0, bpb, hat_step):
-            if fill and pos >= bpb - 1:
-                break
-            hit(Drum.OPEN_HAT if energy >= 0.7 and pos % 1 == 0.5 and pos % 2 == 1.5 else Drum.CLOSED_HAT, pos,
-                level - 24)
-        if (phrase_start and energy >= 0.45) or (section_start and energy >= 0.3):
+        for pos, _ in onsets(snare):
+            hit(snare_note, pos, level - 6, late_s=groove.laid_back_ms / 1000)
+        for pos, _ in onsets(hats):
+            hit(hat_note, pos, level - 24 + (4 if pos % 1 == 0 else 0))
+        if not light and plan.phrase == "B":
+            for pos, _ in onsets(pick(groove.open_hats, index)):
+                hit(Drum.OPEN_HAT, pos, level - 20)
+        if plan.phrase_bar == 0 and not light and energy >= 0.35:
             hit(Drum.CRASH, 0, level - 8, spread=0.5)
-        if fill and energy >= 0.45:
-            for i, pos in enumerate(np.arange(bpb - 1, bpb, 0.25)):
-                hit((Drum.SNARE, Drum.HIGH_TOM, Drum.MID_TOM, Drum.LOW_TOM)[i % 4], pos, level - 10 + 3 * i)
+        if fill:
+            self._fill(track, bar, fill_from, level, groove.fill if energy >= 0.45 or plan.build else "ghost")
 
-    def _final_bar(self, bar: int, previous: list[int] | None) -> None:
-        section = self._section_at(self.grid.time(bar, 0))
+    def _fill(self, track: str, bar: int, start: float, level: float, kind: str) -> None:
+        bpb = self.bar_beats
+        if kind == "ghost":
+            ghosts = ((bpb - 0.75, Drum.SNARE, -28), (bpb - 0.5, Drum.KICK, -10), (bpb - 0.25, Drum.SNARE, -22))
+            for pos, note, added in ghosts:
+                self._played(track, note, bar, pos, 0.25, level + added, vary=False)
+            return
+        steps = np.arange(start, bpb, 0.25)
+        toms = (Drum.SNARE, Drum.HIGH_TOM, Drum.MID_TOM, Drum.LOW_TOM)
+        for i, pos in enumerate(steps):
+            note = Drum.SNARE if kind == "roll" else toms[min(3, i * 4 // len(steps))]
+            self._played(track, note, bar, float(pos), 0.25, level - 14 + 16 * i / max(1, len(steps) - 1), vary=False)
+
+    def _build(self, roles: dict[str, str], plan: BarPlan, level: float, pcs: list[int]) -> None:
+        """Into a cut that matters: a riser over the bar (where the genre has one), a timpani roll in the
+        orchestra, the kit's fill (in _drums), a crescendo (in _expression)."""
+        bar = plan.bar
+        t0, t1 = self.grid.time(bar, 0), self.grid.time(bar + 1, 0)
+        if self.style.riser:
+            self._note("fx: reverse cymbal", 60, t0, t1, 64 + 30 * self.brief.energy)
+        if "timpani" in roles:
+            root = TIMPANI_ROOT + (pcs[0] - TIMPANI_ROOT) % 12
+            for i, pos in enumerate(np.arange(self.bar_beats / 2, self.bar_beats, 0.25)):
+                self._played(roles["timpani"], root, bar, float(pos), 0.25, level - 20 + 3 * i, vary=False)
+
+    # --- cuts and the ending ------------------------------------------------------------------
+    def _accent_cuts(self) -> None:
+        """A hit on each cut the music marks (accents.py), as the genre hits: the kit's crash and kick; the
+        orchestra's timpani and cymbal; a low chord where there is no kit."""
+        self.bar_beats, self.bar_end = self.brief.beats_per_bar, float("inf")
+        for hit in self.accents:
+            if not hit.marked or not 0 < hit.at < self.ending_at - 0.1:
+                continue
+            section = self.brief.sections[self._section_index(hit.at)]
+            roles = self._roles(section)
+            strength = min(1.0, hit.strength / (2 * STRONG))
+            velocity = ACCENT_VELOCITY + 20 * strength + (8 if hit.key else 0)
+            self._hit(roles, section, hit, velocity)
+
+    def _hit(self, roles: dict[str, str], section: BriefSection, hit: Accent, velocity: float) -> None:
+        at = hit.at
+        loud = hit.key or hit.strength >= STRONG
+        tonic = theory.tonic_pitch_class(section.key)
+        root_pc = self._chord_root_at(at, tonic)
+        if "drums" in roles and self.parts.groove is not None:
+            if hit.kind != "beat":  # off the beat, the band stops for it (stop-time), then stabs it together
+                if at - self.last_stop >= STOP_SPACING_BARS * 60.0 / section.bpm * self.brief.beats_per_bar:
+                    self._stop_before(at, [roles[r] for r in ("drums", "keys", "bass", "lead", "counter")
+                                           if r in roles])
+                    self.last_stop = at
+                self._note(roles["drums"], Drum.SNARE, at, at + 0.2, velocity - 6)
+                if "keys" in roles:
+                    low = KEYS_RANGE[0] + (root_pc - KEYS_RANGE[0]) % 12
+                    for pitch in (low, low + 7, low + 12):
+                        self._note(roles["keys"], pitch, at, at + 0.25, velocity - 12)
+            self._note(roles["drums"], Drum.CRASH if loud else Drum.SPLASH, at, at + 0.3, velocity)
+            self._note(roles["drums"], Drum.KICK, at, at + 0.2, velocity)
+            return
+        if "timpani" in roles:
+            self._note(roles["timpani"], TIMPANI_ROOT + (root_pc - TIMPANI_ROOT) % 12, at, at + 0.8, velocity)
+            if loud and "drums" in roles:
+                self._note(roles["drums"], Drum.CRASH, at, at + 0.3, velocity - 10)
+            return
+        if "keys" in roles:
+            low = BASS_ROOT + 12 + (root_pc - BASS_ROOT) % 12
+            for pitch in (low, low + 7, low + 12):
+                self._note(roles["keys"], pitch, at, at + 0.6, velocity - 4)
+
+    def _stop_before(self, at: float, tracks: list[str]) -> None:
+        """Stop-time: the parts rest from half a beat before a hit off the beat until just after it, and what
+        they hold is released, so the hit lands in a gap and is heard as the cut."""
+        beats = self.grid.beats
+        index = int(np.clip(np.searchsorted(beats, at) - 1, 0, len(beats) - 2))
+        gap_from = at - (beats[index + 1] - beats[index]) / 2
+        for name in tracks:
+            track = self.tracks.get(name)
+            if track is None:
+                continue
+            track.notes = [n for n in track.notes if not gap_from - 0.01 <= n.start < at + STOP_AFTER_S]
+            for note in track.notes:
+                if note.start < gap_from < note.end:
+                    note.end = max(note.start + 0.02, gap_from)
+
+    def _chord_root_at(self, t: float, default: int) -> int:
+        """The pitch class the bass plays at `t` (the tonic where it plays nothing)."""
+        for name, track in self.tracks.items():
+            if name.startswith("bass:"):
+                sounding = [n.pitch for n in track.notes if n.start <= t + 0.02 < n.end + 0.05]
+                if sounding:
+                    return sounding[0] % 12
+        return default
+
+    def _ending(self, previous: list[int] | None) -> None:
+        """The final hit: the tonic chord on the last downbeat (or on the cut later in that bar), struck by
+        every part, the kit's crash and kick (the orchestra's timpani), and left to ring past the end. Nothing
+        plays after it."""
+        start = max(0.0, self.ending_at)
+        section = self.brief.sections[self._section_index(start)]
         roles = self._roles(section)
-        start = max(0.0, self.grid.time(bar, 0))
+        tonic = theory.tonic_pitch_class(section.key)
         end = self.brief.target_duration + RING_S
-        level = 60 + 45 * section.energy
+        level = 66 + 45 * section.energy
         colour = "add9" if any(c in self.style.colours for c in ("add9", "9")) else ""
-        tonic_chord = theory.chord(self.tonic, section.mode, 0, colour)
+        tonic_chord = theory.chord(tonic, section.mode, 0, colour)
         voicing = theory.voice(tonic_chord[1:] if len(tonic_chord) > 3 else tonic_chord, previous, *KEYS_RANGE)
+        self.markers.append(Marker(start, "ending"))
         if "keys" in roles:
             if self.style.pedal and lookup(roles["keys"]).program in PIANO_PROGRAMS:
                 self._track(roles["keys"]).control_changes.append(pretty_midi.ControlChange(64, 127, start + 0.03))
             for pitch in voicing:
-                self._note(roles["keys"], pitch, start, end, level - 10)
+                self._note(roles["keys"], pitch, start, end, level - 8)
         if "pad" in roles:
-            taken = set(voicing) if "keys" in roles else set()
-            for pitch in theory.avoid_unisons(theory.spread(tonic_chord, *PAD_ROOT), taken, PAD_ROOT[0], PAD_TOP):
-                self._note(roles["pad"], pitch, start, end, level - 14)
+            pad = theory.avoid_unisons(theory.spread(tonic_chord, *PAD_ROOT), set(voicing), PAD_ROOT[0], PAD_TOP)
+            for pitch in pad:
+                self._note(roles["pad"], pitch, start, end, level - 12)
+            self._track(roles["pad"]).control_changes.append(pretty_midi.ControlChange(11, 120, start))
         if "bass" in roles:
-            bass = BASS_ROOT + (self.tonic - BASS_ROOT) % 12
+            bass = BASS_ROOT + (tonic - BASS_ROOT) % 12
             self._note(roles["bass"], bass, start, end, level - 4)
             if self.style.sub_octave:
-                self._note("sub bass", bass - 12, start, end, level - 4)
-        if "lead" in roles and section.density >= 0.5:
-            pitch = theory.degree_pitch(self.tonic, section.mode, 7, 4)
-            while "keys" in roles and pitch <= max(voicing) and pitch + 12 <= LEAD_RANGE[1]:
-                pitch += 12
-            self._note(roles["lead"], pitch, start, end, level - 10)
-        if "drums" in roles:
+                self._note("sub: sub bass", bass - 12, start, end, level - 4)
+        for part in ("lead", "counter"):
+            if part in roles and (part == "counter" or self._lead_plays(section)):
+                pitch = self._melody_pitch(tonic, section.mode, 7 if part == "lead" else 2, part)
+                self._note(roles[part], pitch, start, end, level - 10)
+                self._track(roles[part]).control_changes.append(pretty_midi.ControlChange(11, 120, start))
+        if "timpani" in roles:
+            self._note(roles["timpani"], TIMPANI_ROOT + (tonic - TIMPANI_ROOT) % 12, start, start + 1.5, level)
+        if "drums" in roles and (self.parts.groove is not None or section.energy >= 0.3):
             self._note(roles["drums"], Drum.KICK, start, start + 0.3, level)
-            if section.energy >= 0.3:
-                self._note(roles["drums"], Drum.CRASH, start, start + 0.3, level - 6)
-            if section.energy >= PULSE_TO_END_ENERGY:  # driving music keeps its pulse under the last chord
-                beats = self.grid.beats
-                for beat in beats[(beats > start + 1e-6) & (beats < self.brief.target_duration)]:
-                    self._note(roles["drums"], Drum.KICK, beat, beat + 0.2, level - 10)
-                    self._note(roles["drums"], Drum.CLOSED_HAT, beat, beat + 0.1, level - 24)
+            self._note(roles["drums"], Drum.CRASH, start, start + 0.3, level - 4)
 
 
-def compose(brief: MusicBrief) -> tuple[pretty_midi.PrettyMIDI, Grid]:
+def _untangle(notes: list[pretty_midi.Note]) -> None:
+    """A note ends where the next note of the same pitch on its track starts: MIDI cannot tell two overlapping
+    notes of one key apart (a reader pairs the first note-off with the wrong note-on)."""
+    notes.sort(key=lambda n: (n.pitch, n.start))
+    for note, following in zip(notes, notes[1:]):
+        if following.pitch == note.pitch and note.end > following.start:
+            note.end = max(note.start + 0.01, following.start)
+
+
+def compose(brief: MusicBrief) -> tuple[pretty_midi.PrettyMIDI, Grid, list[Marker]]:
+    """The piece as a DAW-ready MIDI file (times from the grid's first bar line: midi_file.origin), its grid,
+    and its markers (video time)."""
     composer = Composer(brief)
-    return composer.compose(), composer.grid
+    midi = composer.compose()
+    return midi, composer.grid, composer.markers

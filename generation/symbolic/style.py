@@ -15,13 +15,14 @@ class Style:
     pedal: bool = True  # sustain pedal on piano-family keys
     expression: bool = True  # CC11 swells on pads
     colour_share: float = 0.6  # of bars that take a colour rather than the plain triad
+    riser: bool = True  # a reverse cymbal swells into each cut that matters
 
 
 STYLES = {
-    "ambient": Style(colours=("add9", "7", "sus2"), timing_ms=6.0, colour_share=0.8),
+    "ambient": Style(colours=("add9", "7", "sus2"), timing_ms=6.0, colour_share=0.8, riser=False),
     "cinematic": Style(colours=("sus2", "add9", "sus4"), timing_ms=5.0),
     "orchestral": Style(colours=("sus4", "add9"), timing_ms=5.0, colour_share=0.35),
-    "lofi": Style(colours=("7", "9"), swing=0.6, swing_unit=0.5, timing_ms=9.0, colour_share=0.9),
+    "lofi": Style(colours=("7", "9"), swing=0.62, swing_unit=0.5, timing_ms=9.0, colour_share=0.9, riser=False),
     "pop": Style(colours=("add9", "sus4", "sus2"), swing=0.52, swing_unit=0.25, timing_ms=3.0, sub_octave=True),
     "electronic": Style(colours=("add9", "sus2", "7"), swing=0.54, swing_unit=0.25, timing_ms=1.5, sub_octave=True,
                         pedal=False),

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from autoscore_video.common.errors import ModelError
-from autoscore_video.generation.symbolic.instruments import DRUM_GROUPS, lookup
+from autoscore_video.generation.symbolic.instruments import DRUM_GROUPS, ROLE_SEPARATOR, lookup
 from autoscore_video.generation.symbolic.soundfont import playable_copy
 from autoscore_video.generation.symbolic.synths import SYNTHS
 
@@ -64,13 +64,12 @@ def layer_gain(layer: int) -> float:
     return min(127.0, layer * VELOCITY_STEP + (VELOCITY_STEP - 1) / 2) / 127.0
 
 
-def sustained(notes: dict[str, np.ndarray], pedals) -> dict[str, np.ndarray]:
+def sustained(notes: dict[str, np.ndarray], pedal: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
     """`notes` (symusic's numpy arrays, in seconds) as a player holds them: each note released while the
     sustain pedal is down rings until the pedal comes up, and a key struck again stops its own earlier note
     (one string, one sound; a SoundFont player would otherwise stack both)."""
     starts, duration = notes["time"], notes["duration"].copy()
-    if len(pedals):
-        pedal = pedals.numpy()  # the same time unit as the notes
+    if pedal is not None and len(pedal["time"]):  # the same time unit as the notes
         downs, ups = pedal["time"], pedal["time"] + pedal["duration"]
         ends = starts + duration
         index = np.searchsorted(downs, ends, side="right") - 1  # the last pedal down at or before each release
@@ -99,12 +98,12 @@ def sides(notes: dict[str, np.ndarray]) -> list[np.ndarray]:
     return [a, ~a]
 
 
-def expression(controls, sample_rate: int, start: int, stop: int) -> np.ndarray | None:
+def expression(events: dict[str, np.ndarray], sample_rate: int, start: int, stop: int) -> np.ndarray | None:
     """The gain curve CC7 × CC11 give a part over samples [start, stop) (None when the part has neither);
-    `controls` timed in seconds. Between two events the gain moves linearly, as a player smooths a controller."""
-    if not len(controls):
+    `events` (symusic's controls as numpy arrays) timed in seconds. Between two events the gain moves linearly,
+    as a player smooths a controller."""
+    if not len(events["time"]):
         return None
-    events = controls.numpy()
     at = np.arange(start, stop, CONTROL_STEP, dtype=np.float64)  # a controller's curve is smooth at this rate
     decibels = None
     for number in EXPRESSION_CONTROLS:
@@ -174,8 +173,10 @@ def _render_layers(synthesizer, track, notes: dict[str, np.ndarray], keep: np.nd
 
 
 def render_stems(midi_path: Path, seconds: float, sample_rate: int, bank: Path, *, spread: frozenset[str] = frozenset(),
-                 progress=None) -> list[Stem]:
-    """One stem per part, each no longer than `seconds`. `spread`: the roles whose chords are dealt to two sides."""
+                 video_at: float = 0.0, progress=None) -> list[Stem]:
+    """One stem per part, each no longer than `seconds` from `video_at` (the file's time, in seconds, where the
+    audio starts: a DAW file's bar 1 may lie before the video). `spread`: the roles whose chords are dealt to
+    two sides."""
     import symusic
 
     score = symusic.Score(str(midi_path)).to("second")
@@ -185,11 +186,13 @@ def render_stems(midi_path: Path, seconds: float, sample_rate: int, bank: Path, 
     tracks = [t for t in score.tracks if len(t.notes)]
     for done, track in enumerate(tracks, start=1):
         role = "drums" if track.is_drum else lookup(track.name).role if track.name else "keys"
-        if track.name in SYNTHS:
-            stems.append(Stem(track.name, role, 0, SYNTHS[track.name](track.notes.numpy(), total, sample_rate)))
+        notes = _shifted(track.notes.numpy(), video_at)
+        synth = SYNTHS.get(track.name.split(ROLE_SEPARATOR, 1)[-1])
+        if synth is not None:
+            stems.append(Stem(track.name, role, 0, synth(notes, total, sample_rate)))
             continue
         synthesizer = synthesizer or _synthesizer(playable_copy(bank), sample_rate)
-        notes = sustained(track.notes.numpy(), track.pedals)
+        notes = sustained(notes, _shifted(track.pedals.numpy(), video_at) if len(track.pedals) else None)
         if track.is_drum:
             parts = [(f"{track.name}/{group}", group, np.isin(notes["pitch"], pitches))
                      for group, pitches in DRUM_GROUPS.items()]
@@ -205,13 +208,19 @@ def render_stems(midi_path: Path, seconds: float, sample_rate: int, bank: Path, 
                 continue
             render_part = _render_hits if track.is_drum else _render_layers
             start, audio = render_part(synthesizer, track, notes, keep, sample_rate, total)
-            gain = expression(track.controls, sample_rate, start, start + audio.shape[1])
+            gain = expression(_shifted(track.controls.numpy(), video_at), sample_rate, start, start + audio.shape[1])
             if gain is not None:
                 audio *= gain
             stems.append(Stem(name, part_role, start, audio))
         if progress:
             progress(done / len(tracks))
     return stems
+
+
+def _shifted(events: dict[str, np.ndarray], by: float) -> dict[str, np.ndarray]:
+    """`events` `by` seconds earlier, none before 0 (the file's float32 times round a note at the video's start
+    a few microseconds before it, and the synthesiser cannot start before 0)."""
+    return {**events, "time": np.maximum(events["time"] - np.float32(by), 0)} if by else events
 
 
 def render_midi(midi_path: Path, seconds: float, sample_rate: int, bank: Path, *, progress=None) -> np.ndarray:

@@ -33,8 +33,8 @@ def evaluation(e, png: Path | None) -> None:
 
     table = Table(title=Path(e.video).name, show_header=False, box=None)
     table.add_row("cuts", f"{e.cuts}")
-    table.add_row("cut-hit rate", f"{share(e.cut_hit_rate)} on a beat, {share(e.cut_downbeat_rate)} on a downbeat "
-                                  f"(±{e.hit_tolerance_ms:.0f} ms)")
+    table.add_row("cut-hit rate", f"{share(e.cut_hit_rate)} on a beat, {share(e.cut_downbeat_rate)} on a downbeat, "
+                                  f"{share(e.cut_accent_rate)} on a beat or an accent (±{e.hit_tolerance_ms:.0f} ms)")
     table.add_row("TBIoU", "n/a" if e.tbiou is None else f"{e.tbiou:.3f} (window {e.tbiou_window_s:.1f} s)")
     for t in e.tempo:
         planned = "" if t.planned_bpm is None else f", planned {t.planned_bpm:.1f}, error {t.error:.1%}"
@@ -75,6 +75,8 @@ def features(f) -> None:
     table.add_row("cuts", f"{f.cuts.count} ({f.cuts.mean_rate_per_minute:.1f}/min): "
                           + ", ".join(f"{t:.2f}" for t in f.cuts.times[:12]) + (" …" if f.cuts.count > 12 else ""))
     table.add_row("saturation", f"mean {f.saturation.mean:.2f}, p90 {f.saturation.p90:.2f}")
+    if f.brightness is not None:
+        table.add_row("brightness", f"mean {f.brightness.mean:.2f}, p90 {f.brightness.p90:.2f}")
     if f.speech.has_audio:
         table.add_row("speech", f"{len(f.speech.regions)} regions, {f.speech.speech_ratio:.0%} of the clip")
     else:

@@ -7,6 +7,8 @@ be stated.
 
 Measures:
 - cut-hit rate: share of hard cuts with a tracked beat within ±70 ms (common.beat_hits; and with a downbeat);
+  and with accents: a tracked beat or an accent (an onset among the music's strongest, ACCENT_PERCENTILE of
+  its onsets' strength and up) within ±70 ms, as the composer hits cuts no steady beat can reach;
 - TBIoU at 0.5 s: cuts and beats matched one to one when within half the window of each other,
   matched / (cuts + beats − matched), the intersection over union of the two event sets (our reading
   of the VeM paper's transition-beat IoU);
@@ -23,7 +25,7 @@ import numpy as np
 
 from autoscore_video import analysis
 from autoscore_video.common.audio import load_audio, resample
-from autoscore_video.common.beat_hits import HIT_TOLERANCE_S
+from autoscore_video.common.beat_hits import HIT_TOLERANCE_S, distances_to_nearest
 from autoscore_video.common.errors import InputError
 from autoscore_video.common.media import check_readable_file, read_audio
 from autoscore_video.generation.beats import measure_beats
@@ -37,6 +39,7 @@ TRACK_RATE = 22050  # beat tracking rate: 11.6 ms frames at hop 256
 MARGIN_S = 0.5  # audio either side of a section given to the tracker, so its edges are tracked too
 MIX_RATE = 48000
 AUDIBLE_DB = 30.0  # beats count where the music is within this of its loudest (a closing fade keeps its beats)
+ACCENT_PERCENTILE = 75.0  # an onset at least this strong, among all the music's onsets, is an accent
 
 
 @dataclass
@@ -59,6 +62,7 @@ class Evaluation:
     music_duration_error_s: float | None  # music stem vs the scored clip
     cuts: int
     cut_hit_rate: float | None
+    cut_accent_rate: float | None  # a beat or an accent within the tolerance
     cut_downbeat_rate: float | None
     mean_cut_offset_ms: float | None
     tbiou: float | None
@@ -108,6 +112,11 @@ def evaluate(inputs: EvaluationInputs) -> tuple[Evaluation, analysis.VideoFeatur
     beats, downbeats, tempo = track_sections(mono, MIX_RATE, spans)
     cuts = features.cuts.times
     hit_rate, downbeat_rate, offset = cut_hits(cuts, beats, downbeats)
+    accent_rate = None
+    if cuts:
+        marked = distances_to_nearest(cuts, beats) <= HIT_TOLERANCE_S + 1e-9
+        marked |= distances_to_nearest(cuts, accents(mono, MIX_RATE)) <= HIT_TOLERANCE_S + 1e-9
+        accent_rate = round(float(np.mean(marked)), 4)
 
     mix_lufs = peak = None
     if features.info.has_audio:
@@ -128,7 +137,8 @@ def evaluate(inputs: EvaluationInputs) -> tuple[Evaluation, analysis.VideoFeatur
         plan=str(plan_path) if plan_path else None, duration_s=round(duration, 6),
         duration_error_s=round(abs(duration - score_plan.duration), 6) if score_plan else None,
         music_duration_error_s=(round(abs(len(music) / MIX_RATE - duration), 6) if music_source == "stem" else None),
-        cuts=len(cuts), cut_hit_rate=hit_rate, cut_downbeat_rate=downbeat_rate, mean_cut_offset_ms=offset,
+        cuts=len(cuts), cut_hit_rate=hit_rate, cut_accent_rate=accent_rate, cut_downbeat_rate=downbeat_rate,
+        mean_cut_offset_ms=offset,
         tbiou=tbiou(cuts, beats, TBIOU_WINDOW_S) if cuts else None,
         tempo=tempo, max_tempo_error=round(max(errors), 4) if errors else None,
         integrated_lufs=mix_lufs, true_peak_db=peak, music_under_speech_lu=depth, speech_source=speech_source,
@@ -178,6 +188,19 @@ def track_sections(mono: np.ndarray, rate: int, spans: list[tuple[float, float, 
                                         measured_bpm=round(bpm, 2),
                                         error=None if planned is None else round(tempo_error(bpm, planned), 4)))
     return beats, downbeats, checks
+
+
+def accents(mono: np.ndarray, rate: int) -> list[float]:
+    """Times of the music's strongest onsets: those at ACCENT_PERCENTILE of all its onsets' strength and up."""
+    import librosa
+
+    audio = resample(mono, rate, TRACK_RATE)
+    strength = librosa.onset.onset_strength(y=audio, sr=TRACK_RATE, hop_length=256)
+    peaks = librosa.onset.onset_detect(onset_envelope=strength, sr=TRACK_RATE, hop_length=256, units="frames")
+    if not len(peaks):
+        return []
+    strong = peaks[strength[peaks] >= np.percentile(strength[peaks], ACCENT_PERCENTILE)]
+    return librosa.frames_to_time(strong, sr=TRACK_RATE, hop_length=256).tolist()
 
 
 def tempo_error(measured: float, planned: float) -> float:

@@ -28,8 +28,13 @@ def plan(features: VideoFeatures, prefs: Preferences | None = None) -> ScorePlan
     why: list[str] = [f"{len(spans)} section(s): " + ", ".join(f"{s.start:.1f}-{s.end:.1f} s" for s in spans)]
     choices = [_section_choices(span, features, prefs, why) for span in spans]
     longest = max(choices, key=lambda c: c.span.end - c.span.start)
+    # the piece's genre: the section that weighs most, by length and energy (a frantic half outweighs a calm one)
+    leading = max(choices, key=lambda c: (c.span.end - c.span.start) * (0.5 + c.energy))
     seed = prefs.seed if prefs.seed is not None else default_seed(features)
-    key = rules.key_for(longest.mode, seed)
+    key = rules.key_for(longest.mode, seed, longest.span.brightness)
+    why.append(f"key {key} {longest.mode}: brightness {longest.span.brightness:.2f} of the longest section "
+               f"({'sharper' if longest.span.brightness >= 0.5 else 'flatter'} keys), drawn by seed {seed}")
+    keys = _section_keys(choices, choices.index(longest), key, why)
     bpb = 4
     fits = _fit_tempo(choices, features.cuts.times, duration, bpb, fixed=prefs.bpm)
     tempo_map = [point for i, fit in enumerate(fits)
@@ -38,11 +43,13 @@ def plan(features: VideoFeatures, prefs: Preferences | None = None) -> ScorePlan
     sections = []
     for choice, fit in zip(choices, fits):
         bpm = mean_bpm(grid, choice.span.start, choice.span.end) or round(fit.base_bpm, 2)
-        prompt = prefs.prompt or rules.prompt_for(choice.mood, choice.genre, bpm, key, choice.mode,
-                                                  choice.instruments, choice.energy)
-        sections.append(BriefSection(start=choice.span.start, end=choice.span.end, bpm=bpm, key=key,
+        # one genre for the piece (its sections differ in energy, mood, key and arrangement, not in band)
+        instruments = list(rules.GENRES[leading.genre])
+        prompt = prefs.prompt or rules.prompt_for(choice.mood, leading.genre, bpm, keys[len(sections)], choice.mode,
+                                                  instruments, choice.energy)
+        sections.append(BriefSection(start=choice.span.start, end=choice.span.end, bpm=bpm, key=keys[len(sections)],
                                      mode=choice.mode, energy=choice.energy, mood=choice.mood,
-                                     instrumentation=list(choice.instruments), density=choice.density,
+                                     instrumentation=instruments, density=choice.density,
                                      prompt=prompt))
     cuts = features.cuts.times
     hits, downbeat_hits = hits_on_grid(cuts, grid.beats, grid.downbeats)
@@ -50,9 +57,16 @@ def plan(features: VideoFeatures, prefs: Preferences | None = None) -> ScorePlan
         why.append(f"tempo map puts {hits} of {len(cuts)} cuts on a beat, {downbeat_hits} on a downbeat "
                    f"(spans bent at most {MAX_DEVIATION:.0%})")
     energy = sum(s.energy * (s.end - s.start) for s in sections) / max(duration, 1e-9)
+    strengths = list(features.cuts.strengths) if len(features.cuts.strengths) == len(cuts) else []
+    builds = rules.key_cuts(list(cuts), strengths, [s.start for s in sections], 60.0 / longest.target_bpm * bpb,
+                            duration)
+    if builds:
+        why.append("builds lead into " + ", ".join(f"{t:.1f}" for t in builds) + " s (section changes and the "
+                   "strongest cuts)")
     brief = MusicBrief(sections=sections, tempo_map=tempo_map, key=key, mode=longest.mode,
-                       energy=round(energy, 3), genre=longest.genre, prompt=sections[0].prompt, seed=seed,
-                       target_duration=duration, cuts_to_hit=list(cuts), beats_per_bar=bpb)
+                       energy=round(energy, 3), genre=leading.genre, prompt=sections[0].prompt, seed=seed,
+                       target_duration=duration, cuts_to_hit=list(cuts), cut_strengths=strengths, key_cuts=builds,
+                       beats_per_bar=bpb)
     return ScorePlan(source=features.info.path, duration=duration, engine=engine_choice(prefs),
                      brief=brief, mix=prefs.mix(MixSettings()), rationale=why)
 
@@ -88,15 +102,33 @@ def _section_choices(span: SectionSpan, features: VideoFeatures, prefs: Preferen
     energy = rules.shifted_energy(base_energy, mood)
     target = prefs.bpm or rules.bpm_for(span.cut_rate_per_min, mood)
     density = rules.density_for(span.speech_ratio)
-    genre = prefs.genre or rules.genre_for(energy, mood)
+    genre = prefs.genre or rules.genre_for(energy, mood, span.saturation, span.brightness)
     why.append(f"{where}: energy {energy:.2f} (saturation {span.saturation:.2f}, "
                f"{span.cut_rate_per_min:.1f} cuts/min), "
                f"mood {mood}" + (" (override)" if prefs.mood else
                                  f" (sentiment {'n/a' if sentiment is None else f'{sentiment:+.2f}'})")
                + f", {target:.0f} BPM asked" + (" (override)" if prefs.bpm else "")
-               + f", density {density:.2f} for {span.speech_ratio:.0%} speech, {genre}")
+               + f", density {density:.2f} for {span.speech_ratio:.0%} speech, {genre}"
+               + (" (override)" if prefs.genre else f" (brightness {span.brightness:.2f})"))
     return _SectionChoice(span=span, energy=energy, mood=mood, mode=rules.mode_for(mood), target_bpm=target,
                           density=density, genre=genre, instruments=list(rules.GENRES[genre]))
+
+
+def _section_keys(choices: list[_SectionChoice], home: int, key: str, why: list[str]) -> list[str]:
+    """Each section's key: the home key in the longest section, the others moved from their neighbour toward it
+    (rules.section_key), so a key change happens where the sections differ strongly."""
+    keys = [key] * len(choices)
+    for i in range(home + 1, len(choices)):
+        keys[i] = rules.section_key(keys[i - 1], choices[i].mode, keys[i - 1], choices[i - 1].mode,
+                                    choices[i].energy - choices[i - 1].energy)
+    for i in range(home - 1, -1, -1):
+        keys[i] = rules.section_key(keys[i + 1], choices[i].mode, keys[i + 1], choices[i + 1].mode,
+                                    choices[i].energy - choices[i + 1].energy)
+    for i in range(1, len(choices)):
+        if keys[i] != keys[i - 1] or choices[i].mode != choices[i - 1].mode:
+            why.append(f"key change at {choices[i].span.start:.1f} s: {keys[i - 1]} {choices[i - 1].mode} → "
+                       f"{keys[i]} {choices[i].mode}")
+    return keys
 
 
 def _fit_tempo(choices: list[_SectionChoice], cuts: list[float], duration: float, bpb: int,

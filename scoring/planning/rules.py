@@ -7,8 +7,10 @@
 | saturation + cut rate           | energy 0..1                     | `energy_for`: mean of the two, normalised    |
 | subtitle sentiment + energy     | mood, then mode                 | `mood_for`, `MOODS`                          |
 | speech ratio                    | arrangement density             | `density_for`: more speech, sparser          |
-| energy + mood                   | genre, then instrumentation     | `genre_for`, `GENRES`                        |
-| seed + mode                     | key                             | `key_for`                                    |
+| energy, mood, saturation, brightness | genre, then instrumentation | `genre_for`, `GENRES`                        |
+| brightness + seed + mode        | key                             | `key_for`: brighter pictures, sharper keys   |
+| mode and energy against the section before | a section's key      | `section_key`: relative key, or a lift of a step |
+| cut strength (frame change)     | the cuts the music builds into  | `key_cuts`: section changes and the strongest |
 | all of the above                | prompt text                     | `prompt_for` template                        |
 """
 from __future__ import annotations
@@ -19,6 +21,7 @@ import random
 import numpy as np
 
 from autoscore_video.common.errors import InputError
+from autoscore_video.generation.symbolic.theory import tonic_pitch_class
 
 # cut rate (cuts/min) → BPM, linearly interpolated between the points
 BPM_TABLE = ((0.0, 72.0), (4.0, 80.0), (10.0, 92.0), (20.0, 108.0), (40.0, 124.0), (80.0, 140.0))
@@ -34,18 +37,23 @@ MOODS = {
     "tense": ("minor", +0.10, 90.0, 160.0),
 }
 
+# One instrument per role (generation/symbolic/instruments.py): pad, keys, bass, drums, lead, counter (the line
+# that carries interest where the lead rests), timpani. Ambient has no kit; orchestral's kit plays only accents.
 GENRES = {
-    "ambient": ["warm pad", "piano", "acoustic bass", "light percussion", "vibraphone"],
-    "cinematic": ["slow strings", "piano", "cello", "light percussion", "french horn"],
-    "lofi": ["electric piano", "warm pad", "finger bass", "drums", "vibraphone"],
-    "pop": ["piano", "strings", "finger bass", "drums", "flute"],
-    "electronic": ["synth pad", "electric piano", "synth bass", "drums", "saw lead"],
-    "rock": ["overdriven guitar", "organ", "picked bass", "drums", "distortion guitar"],
-    "orchestral": ["strings", "brass", "cello", "drums", "french horn"],
+    "ambient": ["warm pad", "piano", "acoustic bass", "vibraphone", "harp"],
+    "cinematic": ["slow strings", "piano", "cello", "light percussion", "french horn", "clarinet"],
+    "lofi": ["electric piano", "warm pad", "finger bass", "drums", "vibraphone", "nylon guitar"],
+    "pop": ["piano", "strings", "finger bass", "drums", "flute", "clean guitar"],
+    "electronic": ["synth pad", "electric piano", "synth bass", "drums", "saw lead", "synth bells"],
+    "rock": ["overdriven guitar", "organ", "picked bass", "drums", "distortion guitar", "clean guitar"],
+    "orchestral": ["slow strings", "violins", "cello", "timpani", "light percussion", "french horn", "oboe"],
 }
 
-MAJOR_KEYS = ("C", "G", "D", "F", "A", "E", "Bb")
-MINOR_KEYS = ("A", "E", "D", "B", "C", "G", "F#")
+# Keys around the circle of fifths, flat to sharp: darker pictures get flatter keys, brighter ones sharper.
+MAJOR_KEYS = ("Eb", "Bb", "F", "C", "G", "D", "A", "E")
+MINOR_KEYS = ("C", "G", "D", "A", "E", "B", "F#")
+KEY_CHOICE = 1.5  # keys this many steps of the circle either side of the picture's are drawn from
+KEY_CHANGE_ENERGY = 0.25  # a section this much more (less) energetic than the one before lifts (drops) a step
 
 
 def bpm_for(cut_rate_per_min: float, mood: str) -> float:
@@ -91,17 +99,69 @@ def density_for(speech_ratio: float) -> float:
     return round(min(max(1.0 - 1.2 * speech_ratio, 0.2), 1.0), 3)
 
 
-def genre_for(energy: float, mood: str) -> str:
-    if mood in ("melancholic", "reflective") and energy < 0.5:
-        return "cinematic"
+DARK, MUTED, VIVID = 0.35, 0.38, 0.55  # brightness under DARK is a dark picture; saturation under MUTED, above VIVID
+
+
+def genre_for(energy: float, mood: str, saturation: float, brightness: float) -> str:
+    """Still pictures get a score without a groove (ambient, or cinematic where dark or sad); a moderate pace
+    gets orchestral when tense or sad, lofi when washed out, pop otherwise; fast cutting gets electronic when
+    the colour is vivid and bright, orchestral when tense, dark and grey, rock otherwise."""
+    dark, muted, vivid = brightness < DARK, saturation < MUTED, saturation >= VIVID
     if energy < 0.35:
-        return "ambient"
-    return "pop" if energy < 0.65 else "electronic"
+        return "cinematic" if dark or mood in ("melancholic", "reflective") else "ambient"
+    if energy < 0.6:
+        if mood in ("tense", "melancholic") or (dark and mood == "reflective"):
+            return "orchestral"
+        return "lofi" if muted else "pop"
+    if mood == "tense" and dark and muted:
+        return "orchestral"
+    return "electronic" if vivid and not dark else "rock"
 
 
-def key_for(mode: str, seed: int) -> str:
+def key_for(mode: str, seed: int, brightness: float = 0.5) -> str:
+    """A key near the picture's brightness on the circle of fifths, drawn by the seed."""
     keys = MAJOR_KEYS if mode == "major" else MINOR_KEYS
-    return random.Random(seed).choice(keys)
+    centre = min(max(brightness, 0.0), 1.0) * (len(keys) - 1)
+    near = [key for i, key in enumerate(keys) if abs(i - centre) <= KEY_CHOICE]
+    return random.Random(seed).choice(near)
+
+
+PITCH_NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+
+
+def section_key(key: str, mode: str, previous_key: str, previous_mode: str, energy_change: float) -> str:
+    """A section's key after one in `previous_key`/`previous_mode`: the relative key when the mode changes (the
+    same notes, another centre), a step up (down) when the energy rises (falls) by KEY_CHANGE_ENERGY, else the
+    same key."""
+    tonic = tonic_pitch_class(previous_key)
+    if mode != previous_mode:
+        return PITCH_NAMES[(tonic + (-3 if mode == "minor" else 3)) % 12]
+    if energy_change >= KEY_CHANGE_ENERGY:
+        return PITCH_NAMES[(tonic + 2) % 12]
+    if energy_change <= -KEY_CHANGE_ENERGY:
+        return PITCH_NAMES[(tonic - 2) % 12]
+    return key
+
+
+KEY_CUT_SPACING_BARS = 4  # the cuts the music builds into are at least this far apart
+KEY_CUT_STRENGTH = 1.25  # a cut at least this many times the median cut's strength can be one
+
+
+def key_cuts(cuts: list[float], strengths: list[float], section_starts: list[float], bar_s: float,
+             duration: float) -> list[float]:
+    """The cuts that matter most, which the music builds into: every section change, then the strongest cuts
+    (by how much the picture changes), strongest first, none closer than KEY_CUT_SPACING_BARS to another, to the
+    start or to the end (where the piece is ending, not building)."""
+    chosen = [t for t in section_starts if t > 0]
+    if len(strengths) == len(cuts) and cuts:
+        median = float(np.median(strengths))
+        spacing = KEY_CUT_SPACING_BARS * bar_s
+        for strength, cut in sorted(zip(strengths, cuts), reverse=True):
+            if strength < KEY_CUT_STRENGTH * median or cut < spacing or cut > duration - spacing / 2:
+                continue
+            if all(abs(cut - other) >= spacing - 1e-6 for other in chosen):
+                chosen.append(cut)
+    return sorted(chosen)
 
 
 def energy_word(energy: float) -> str:

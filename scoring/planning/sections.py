@@ -21,6 +21,7 @@ MIN_SECTION_S = 8.0  # four bars at 120 BPM: the shortest span that sounds like 
 SECTION_PRICE = 16.0  # spread (scaled units² × seconds) a new section must remove to be worth it
 # One unit on each scale is a clear change: cutting twice as fast, saturation +0.3 (shots of one scene
 # differ by less), speech over half the shot instead of none, sentiment moved by 0.5.
+UNMEASURED_BRIGHTNESS = 0.5
 SCALES = {"log2_cut_rate": 1.0, "saturation": 0.3, "speech": 0.5, "sentiment": 0.5}
 
 
@@ -30,6 +31,7 @@ class SectionSpan:
     end: float
     cut_rate_per_min: float  # cuts inside the span (its own first cut excluded) per minute
     saturation: float
+    brightness: float  # mean HSV value, 0..1 (0.5 where it was not measured)
     speech_ratio: float
     sentiment: float | None  # None where no subtitle in the span (or the clip) was scored
 
@@ -98,6 +100,9 @@ def describe(features: VideoFeatures, start: float, end: float) -> SectionSpan:
     cuts = features.cuts.times
     inside = bisect.bisect_left(cuts, end) - bisect.bisect_right(cuts, start)
     saturation = features.saturation.series.mean_between(start, end)
+    brightness = features.brightness.series.mean_between(start, end) if features.brightness else None
+    if brightness is None:
+        brightness = features.brightness.mean if features.brightness else UNMEASURED_BRIGHTNESS
     speech = sum(max(0.0, min(end, r.end) - max(start, r.start)) for r in features.speech.regions)
     scored = [(min(end, c.end) - max(start, c.start), c.sentiment) for c in features.subtitles.cues
               if c.sentiment is not None and c.end > start and c.start < end]
@@ -105,4 +110,5 @@ def describe(features: VideoFeatures, start: float, end: float) -> SectionSpan:
     sentiment = sum(w * s for w, s in scored) / weight if weight > 0 else None
     return SectionSpan(start=start, end=end, cut_rate_per_min=inside / length * 60.0,
                        saturation=saturation if saturation is not None else features.saturation.mean,
+                       brightness=brightness,
                        speech_ratio=min(1.0, speech / length), sentiment=sentiment)

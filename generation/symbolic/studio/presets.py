@@ -1,8 +1,8 @@
 """How each genre is produced, as data: a channel strip per part, the room, the bus compressor and the top end.
 
-Parts are the roles of the arrangement (pad, keys, bass, lead, sub) and the drum kit's groups (kick, snare,
-hats, toms, cymbals, percussion). Positions are -1 (left) .. +1 (right); a part with `spread` has its chords
-dealt to two sides (synth.py), at `pan - spread` and `pan + spread`.
+Parts are the roles of the arrangement (pad, keys, bass, lead, counter, timpani, fx, sub) and the drum kit's
+groups (kick, snare, hats, toms, cymbals, percussion). Positions are -1 (left) .. +1 (right); a part with
+`spread` has its chords dealt to two sides (synth.py), at `pan - spread` and `pan + spread`.
 """
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ CHANNELS = {
     "bass": Channel(width=0.0, highpass_hz=32, low_mid_db=-3, send_db=None),
     "sub": Channel(width=0.0, lowpass_hz=100, gain_db=-1),
     "lead": Channel(pan=0.25, highpass_hz=200, low_mid_db=-2, send_db=-8),
+    "counter": Channel(pan=-0.4, highpass_hz=150, low_mid_db=-3, ensemble=0.3, send_db=-8),
+    "timpani": Channel(pan=0.2, highpass_hz=40, send_db=-10),
+    "fx": Channel(width=1.0, spread=0.0, highpass_hz=300, ensemble=0.6, gain_db=-3, send_db=-6),
     "kick": Channel(width=0.0, highpass_hz=30, low_mid_db=-4, send_db=-26),
     "snare": Channel(pan=0.05, highpass_hz=90, low_mid_db=-2, send_db=-12),
     "hats": Channel(pan=0.45, highpass_hz=350, gain_db=-2, send_db=-20),
@@ -45,7 +48,8 @@ CHANNELS = {
 # Each part's level while it plays, in dB against the others (levels.py): the balance a mix is built on,
 # whatever the bank's own levels. Parts not named sit at BALANCE_DEFAULT.
 BALANCE = {"kick": -2.0, "snare": -4.0, "hats": -11.0, "toms": -8.0, "cymbals": -12.0, "percussion": -12.0,
-           "bass": -5.0, "sub": -12.0, "pad": -7.0, "keys": -5.0, "lead": -4.0}
+           "bass": -5.0, "sub": -12.0, "pad": -7.0, "keys": -5.0, "lead": -4.0, "counter": -8.0, "timpani": -8.0,
+           "fx": -15.0}
 BALANCE_DEFAULT = -8.0
 
 

@@ -1,4 +1,4 @@
-"""Colour saturation as a PySceneDetect detector, so it rides on the same decode as cut detection."""
+"""Colour as a PySceneDetect detector, so it rides on the same decode as cut detection."""
 from __future__ import annotations
 
 import cv2
@@ -6,8 +6,9 @@ import numpy as np
 from scenedetect import FrameTimecode, SceneDetector
 
 
-class SaturationSampler(SceneDetector):
-    """Records the mean HSV saturation (0..1) of the already-downscaled frames; never reports cuts."""
+class ColourSampler(SceneDetector):
+    """Records the mean HSV saturation and value (brightness), each 0..1, of the already-downscaled frames;
+    never reports cuts."""
 
     def __init__(self, sample_hz: float, on_frame=None):
         super().__init__()
@@ -15,7 +16,8 @@ class SaturationSampler(SceneDetector):
         self._next_at = 0.0
         self._on_frame = on_frame
         self.times: list[float] = []
-        self.values: list[float] = []
+        self.saturation: list[float] = []
+        self.brightness: list[float] = []
         self.last_frame_at = 0.0
 
     def process_frame(self, timecode: FrameTimecode, frame_img: np.ndarray) -> list[FrameTimecode]:
@@ -24,7 +26,8 @@ class SaturationSampler(SceneDetector):
         if seconds + 1e-9 >= self._next_at:
             hsv = cv2.cvtColor(frame_img, cv2.COLOR_BGR2HSV)
             self.times.append(seconds)
-            self.values.append(float(hsv[:, :, 1].mean()) / 255.0)
+            self.saturation.append(float(hsv[:, :, 1].mean()) / 255.0)
+            self.brightness.append(float(hsv[:, :, 2].mean()) / 255.0)
             self._next_at = seconds + self._period
         if self._on_frame is not None:
             self._on_frame(seconds)

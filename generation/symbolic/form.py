@@ -26,7 +26,7 @@ LAYERS = {
     "outro": ({"pad", "keys", "bass", "counter"}, {"pad", "keys"}),
 }
 # The dynamic arc: dB added to every part's level in each half of a phrase of each kind.
-ARC_DB = {"pickup": (-14.0, -14.0), "intro": (-14.0, -10.0), "A": (-12.0, -2.0), "B": (-1.0, 1.0),
+ARC_DB = {"pickup": (-14.0, -14.0), "intro": (-14.0, -10.0), "A": (-14.0, -2.0), "B": (-1.0, 1.0),
           "breakdown": (-15.0, -12.0), "build": (-11.0, 0.0), "outro": (-5.0, -13.0)}
 
 

@@ -15,6 +15,8 @@ import numpy as np
 import pretty_midi
 
 from autoscore_video.common.beat_hits import HIT_TOLERANCE_S, distances_to_nearest
+from autoscore_video.common.errors import InputError
+from autoscore_video.generation.symbolic.instruments import ROLE_SEPARATOR, lookup
 from autoscore_video.generation.symbolic.midi_file import VIDEO_START_MARKER
 from autoscore_video.generation.tempo import Grid, beat_grid
 from autoscore_video.scoring.planning.score_plan import ScorePlan
@@ -22,7 +24,7 @@ from autoscore_video.scoring.planning.score_plan import ScorePlan
 STEPS_PER_BEAT = 12
 EARLY_S = 0.03  # players run a few milliseconds ahead of the grid: a note this early is on the beat after
 ACCENT_VELOCITY = 80  # a note struck at least this hard is heard as an accent
-HARMONY_ROLES = ("pad", "keys", "bass")  # the parts whose notes name a bar's chord
+HARMONY_ROLES = ("pad", "keys")  # the parts whose lowest note names a bar's chord
 SIXTEENTH_TICKS_SLACK = 0.1  # a note within a tenth of a sixteenth of the file's own grid is on it
 
 
@@ -81,10 +83,20 @@ def load_piece(midi_path: Path, plan: ScorePlan) -> Piece:
     brief = plan.brief
     grid = beat_grid(brief.tempo_map, plan.duration + 4.0, brief.beats_per_bar)
     shift = -video_start(midi_path, midi)
-    notes = [Note(i, (track.name.split(":")[0] if ":" in track.name else track.name), track.is_drum, n.pitch,
-                  n.start + shift, n.end + shift, n.velocity)
+    notes = [Note(i, _role(track.name), track.is_drum, n.pitch, n.start + shift, n.end + shift, n.velocity)
              for i, track in enumerate(midi.instruments) for n in track.notes]
     return Piece(notes=[n for n in notes if n.start < plan.duration], grid=grid, plan=plan, midi=midi, shift=shift)
+
+
+def _role(track_name: str) -> str:
+    """A track's role: named in the track ("role: instrument"), else the instrument's (files written before
+    tracks were named so)."""
+    if ROLE_SEPARATOR in track_name:
+        return track_name.split(ROLE_SEPARATOR, 1)[0]
+    try:
+        return lookup(track_name).role
+    except InputError:
+        return track_name
 
 
 def bar_similarity(piece: Piece, lag: int = 4) -> float:
@@ -100,20 +112,24 @@ def bar_similarity(piece: Piece, lag: int = 4) -> float:
     return float(np.mean([len(a & b) / len(a | b) for a, b in pairs]))
 
 
-def bar_chords(piece: Piece) -> list[frozenset[int]]:
-    """The pitch classes the harmony parts strike in each bar."""
-    chords: list[set[int]] = [set() for _ in range(piece.bars)]
+def bar_chords(piece: Piece) -> list[int | None]:
+    """Each bar's chord root: the pitch class of the lowest note the pad (else the keys) strikes in it (not the
+    bass's, which may hold a pedal point under the changes); None where neither plays."""
+    lowest: dict[str, list[int | None]] = {role: [None] * piece.bars for role in HARMONY_ROLES}
     for note in piece.notes:
         bar = piece.bar_of(note.start)
         if note.role in HARMONY_ROLES and 0 <= bar < piece.bars:
-            chords[bar].add(note.pitch % 12)
-    return [frozenset(c) for c in chords]
+            held = lowest[note.role][bar]
+            lowest[note.role][bar] = note.pitch if held is None else min(held, note.pitch)
+    roots = [pad if pad is not None else keys for pad, keys in zip(lowest["pad"], lowest["keys"])]
+    return [None if r is None else r % 12 for r in roots]
 
 
 def progressions_per_minute(piece: Piece) -> float:
-    """Distinct four-bar chord sequences (bars 1-4, 5-8, ...) per minute of music."""
+    """Distinct four-bar sequences of chord roots (bars 1-4, 5-8, ...) per minute of music."""
     chords = bar_chords(piece)
-    windows = {tuple(chords[i:i + 4]) for i in range(0, len(chords) - 3, 4) if any(chords[i:i + 4])}
+    windows = {tuple(chords[i:i + 4]) for i in range(0, len(chords) - 3, 4)
+               if any(c is not None for c in chords[i:i + 4])}
     return len(windows) / (piece.plan.duration / 60.0)
 
 

@@ -123,6 +123,7 @@ PRODUCTIONS = {
                              channels=_with(pad=replace(CHANNELS["pad"], spread=0.9, ensemble=0.6),
                                             keys=replace(CHANNELS["keys"], ensemble=0.4),
                                             lead=replace(CHANNELS["lead"], pan=0.0, ensemble=0.5, send_db=-6),
+                                            counter=replace(CHANNELS["counter"], pan=-0.5, ensemble=0.5),
                                             bass=replace(CHANNELS["bass"], highpass_hz=45))),
     # Guitars double-tracked and split hard, as rock records them.
     "rock": Production(Room(decay_s=1.1, predelay_s=0.015, damping_hz=5000), bus=Compressor(-12.0, 2.5),

@@ -119,10 +119,10 @@ def _section_keys(choices: list[_SectionChoice], home: int, key: str, why: list[
     (rules.section_key), so a key change happens where the sections differ strongly."""
     keys = [key] * len(choices)
     for i in range(home + 1, len(choices)):
-        keys[i] = rules.section_key(keys[i - 1], choices[i].mode, keys[i - 1], choices[i - 1].mode,
+        keys[i] = rules.section_key(choices[i].mode, keys[i - 1], choices[i - 1].mode,
                                     choices[i].energy - choices[i - 1].energy)
     for i in range(home - 1, -1, -1):
-        keys[i] = rules.section_key(keys[i + 1], choices[i].mode, keys[i + 1], choices[i + 1].mode,
+        keys[i] = rules.section_key(choices[i].mode, keys[i + 1], choices[i + 1].mode,
                                     choices[i].energy - choices[i + 1].energy)
     for i in range(1, len(choices)):
         if keys[i] != keys[i - 1] or choices[i].mode != choices[i - 1].mode:

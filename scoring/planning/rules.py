@@ -129,7 +129,7 @@ def key_for(mode: str, seed: int, brightness: float = 0.5) -> str:
 PITCH_NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
 
-def section_key(key: str, mode: str, previous_key: str, previous_mode: str, energy_change: float) -> str:
+def section_key(mode: str, previous_key: str, previous_mode: str, energy_change: float) -> str:
     """A section's key after one in `previous_key`/`previous_mode`: the relative key when the mode changes (the
     same notes, another centre), a step up (down) when the energy rises (falls) by KEY_CHANGE_ENERGY, else the
     same key."""
@@ -140,7 +140,7 @@ def section_key(key: str, mode: str, previous_key: str, previous_mode: str, ener
         return PITCH_NAMES[(tonic + 2) % 12]
     if energy_change <= -KEY_CHANGE_ENERGY:
         return PITCH_NAMES[(tonic - 2) % 12]
-    return key
+    return previous_key
 
 
 KEY_CUT_SPACING_BARS = 4  # the cuts the music builds into are at least this far apart

@@ -77,7 +77,7 @@ def test_subtitle_reader_raises_only_its_own_errors(tmp_path, data, suffix):
         assert str(path) in str(exc) and "\n" not in str(exc).strip()
         return
     check_events(events)
-    _features(str(path), events, [])  # sentiment over whatever text came out (VADER, snownlp)
+    _features(str(path), events, [])  # sentiment over whatever text came out (VADER, the Chinese lexicon)
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,8 @@
-"""Language per cue (by script) and sentiment per cue: VADER for English, snownlp for Chinese.
-
-Language is told by the script of the letters: Han → zh, kana → ja, Hangul → ko, Cyrillic → ru,
-Latin → en. Only en and zh have a sentiment model; other cues are kept, unscored.
-"""
+"""The language of a line, told by the script of its letters: Han → zh, kana → ja, Hangul → ko,
+Cyrillic → ru, Latin → en."""
 from __future__ import annotations
 
 import unicodedata
-from functools import lru_cache
 
 
 def detect_language(text: str) -> str:
@@ -37,21 +33,3 @@ def detect_language(text: str) -> str:
         return "zh"
     top = max(counts, key=counts.get)
     return {"latin": "en", "cyrillic": "ru"}.get(top, "und")
-
-
-def sentiment(text: str, language: str) -> float | None:
-    """-1 (negative) .. 1 (positive), or None where no model covers `language`."""
-    if language == "en":
-        return round(_vader().polarity_scores(text)["compound"], 4)
-    if language == "zh":
-        from snownlp import SnowNLP
-
-        return round(2.0 * SnowNLP(text).sentiments - 1.0, 4)
-    return None
-
-
-@lru_cache(maxsize=1)
-def _vader():
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    return SentimentIntensityAnalyzer()

@@ -56,6 +56,7 @@ def analyze(path: str | Path, settings: AnalysisSettings | None = None, *, subti
         cuts=visual.cuts,
         saturation=visual.saturation,
         brightness=visual.brightness,
+        warmth=visual.warmth,
         speech=speech,
         subtitles=subtitle_features,
         settings=settings,

@@ -42,7 +42,7 @@ class CutFeatures:
 
 @dataclass
 class ColourFeatures:
-    """One colour measure (saturation, or brightness: HSV value) over time, 0..1."""
+    """One colour measure over time: saturation or brightness (HSV value), 0..1; warmth, -1..1."""
 
     series: TimeSeries
     mean: float
@@ -93,6 +93,7 @@ class VideoFeatures:
     subtitles: SubtitleFeatures
     settings: AnalysisSettings
     brightness: ColourFeatures | None = None  # None in features saved before it was measured
+    warmth: ColourFeatures | None = None  # colour temperature, -1 (blue) .. 1 (orange); None where not measured
     timings: dict[str, float] = field(default_factory=dict)
 
     @property

@@ -1,4 +1,4 @@
-"""Hard cuts (with their strength), saturation and brightness from one decode of the video (PySceneDetect drives
+"""Hard cuts (with their strength), saturation, brightness and warmth from one decode of the video (PySceneDetect drives
 the decode)."""
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ class VisualFeatures:
     cuts: CutFeatures
     saturation: ColourFeatures
     brightness: ColourFeatures
+    warmth: ColourFeatures
     frames: int
 
 
@@ -69,7 +70,8 @@ def detect_visual(path: str, duration: float, settings: AnalysisSettings, progre
         strengths=change.strengths(cut_times),
     )
     return VisualFeatures(cuts=cuts, saturation=_colour(sampler.times, sampler.saturation, duration, settings),
-                          brightness=_colour(sampler.times, sampler.brightness, duration, settings), frames=frames)
+                          brightness=_colour(sampler.times, sampler.brightness, duration, settings),
+                          warmth=_colour(sampler.times, sampler.warmth, duration, settings), frames=frames)
 
 
 def _cut_detector(settings: AnalysisSettings):

@@ -16,6 +16,7 @@ class BriefSection:
     instrumentation: list[str]
     density: float = 1.0  # 0 (sparse, under dialogue) .. 1 (full arrangement)
     prompt: str = ""
+    underscore: bool = False  # mostly speech: pads, bass and a light texture; no kit, no melody
 
 
 @dataclass
@@ -43,6 +44,8 @@ class MusicBrief:
     cuts_to_hit: list[float] = field(default_factory=list)
     cut_strengths: list[float] = field(default_factory=list)  # per cut to hit: how much the picture changes, 0..1
     key_cuts: list[float] = field(default_factory=list)  # the cuts that matter most: the music builds into them
+    # spoken regions (pauses the duck holds through bridged): the melody and busy parts rest there
+    speech: list[tuple[float, float]] = field(default_factory=list)
     beats_per_bar: int = 4
     sample_rate: int = 48000
 

@@ -11,7 +11,7 @@ from autoscore_video.common.audio import exact_length, load_audio
 from autoscore_video.common.errors import InputError
 from autoscore_video.common.media import read_audio
 from autoscore_video.mixing.align import Warp, apply_warp, plan_warp
-from autoscore_video.mixing.duck import duck_envelope, level_inside_outside
+from autoscore_video.mixing.duck import duck_envelope, held_regions, level_inside_outside
 from autoscore_video.mixing.fit import fade_start, fit_to_length
 from autoscore_video.mixing.loudness import Limited, integrated_lufs, limit_true_peak, sample_peaks, true_peak_db
 from autoscore_video.mixing.mux import encode_mp3, mux
@@ -20,6 +20,7 @@ from autoscore_video.mixing.settings import MixSettings
 ENCODE_ATTEMPTS = 3  # limit, encode, measure; lower the ceiling by the codec's overshoot and go again
 PEAK_SLACK_DB = 0.05  # a retry aims this far under what the last encode overshot
 CODEC_MARGIN_DB = 0.5  # AAC at 192 kb/s typically overshoots the limited peaks by 0.3-1 dB
+LIMITER_ALLOWANCE_DB = 0.3  # the limiter takes some loudness: the static gain then ends up this much higher
 
 
 @dataclass
@@ -48,6 +49,7 @@ class MixReport:
     duck_depth_db: float | None  # music stem: level outside speech minus level inside
     music_in_speech_db: float | None
     music_outside_speech_db: float | None
+    original_gain_db: float | None = None  # what the original audio was raised (lowered) by; None: not kept
     notes: list[str] = field(default_factory=list)
     warp: Warp | None = None  # how measured-beat music was bent onto the cuts, with its beats afterwards
 
@@ -68,7 +70,7 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
     fitted = fit_to_length(music, rate, downbeats, duration, settings.fade_out_s)
     samples = len(fitted)
     envelope = duck_envelope(samples, rate, speech_regions, settings.duck_depth_db,
-                             settings.duck_attack_ms, settings.duck_release_ms)
+                             settings.duck_attack_ms, settings.duck_release_ms, settings.duck_hold_ms)
 
     original = None
     if has_original_audio and not settings.replace_audio:
@@ -77,6 +79,10 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
     notes: list[str] = []
     music_gain_db = _music_gain_db(fitted, original, speech_regions, rate, settings, notes)
     stem = fitted * envelope[:, None] * np.float32(10.0 ** (music_gain_db / 20.0))
+    original_trim_db = 0.0
+    if original is not None and not speech_regions:
+        original_trim_db = _original_trim_db(stem, original, rate, settings, notes)
+        original = original * np.float32(10.0 ** (original_trim_db / 20.0))
     mix = stem + original if original is not None else stem.copy()
 
     ceiling = settings.true_peak_db - CODEC_MARGIN_DB
@@ -95,7 +101,9 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
             break
         ceiling -= overshoot + PEAK_SLACK_DB
     fade_at = fade_start(downbeats, duration, settings.fade_out_s)
-    inside, outside = level_inside_outside(stem, rate, speech_regions, exclude_after=fade_at)
+    inside, outside = level_inside_outside(stem, rate, held_regions(speech_regions, settings.duck_hold_ms / 1000.0),
+                                           exclude_after=fade_at, guard=(settings.duck_attack_ms / 1000.0,
+                                                                         settings.duck_release_ms / 1000.0))
     if overshoot > 0.0:
         notes.append(f"the encoded audio peaks at {delivered_peak_db:.1f} dBTP, above the "
                      f"{settings.true_peak_db:.1f} dBTP ceiling")
@@ -105,6 +113,7 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
         true_peak_db=round(delivered_peak_db, 3),
         limiter_reduction_db=round(limited.reduction_db, 3),
         music_gain_db=round(float(music_gain_db + static_db), 3),
+        original_gain_db=None if original is None else round(float(original_trim_db + static_db), 3),
         original_audio="replaced" if has_original_audio and settings.replace_audio else (
             "kept" if original is not None else "none"),
         duck_depth_db=round(outside - inside, 2) if inside is not None and outside is not None else None,
@@ -145,6 +154,23 @@ def normalise(mix: np.ndarray, stem: np.ndarray, rate: int, settings: MixSetting
         gain_db += error
     stem_limited = limit_true_peak(stem * gain, rate, ceiling)
     return limited, stem_limited.audio, gain_db, measured
+
+
+def _original_trim_db(stem: np.ndarray, original: np.ndarray, rate: int, settings: MixSettings,
+                      notes: list[str]) -> float:
+    """How much to take off the original (no speech in it) before the one static gain of `normalise`, so that
+    gain raises it by at most `max_original_gain_db`: the music alone then carries the mix to the target."""
+    trim = 0.0
+    for _ in range(3):  # the static gain grows as the original's share of the loudness shrinks
+        mix = stem + original * np.float32(10.0 ** (trim / 20.0))
+        static = settings.target_lufs - integrated_lufs(mix, rate)
+        if not np.isfinite(static) or static + trim <= settings.max_original_gain_db - LIMITER_ALLOWANCE_DB + 0.05:
+            break
+        trim = settings.max_original_gain_db - LIMITER_ALLOWANCE_DB - static
+    if trim < 0.0:
+        notes.append(f"original audio (no speech) raised at most {settings.max_original_gain_db:.0f} dB: the music "
+                     f"reaches the loudness target")
+    return trim
 
 
 def _music_gain_db(music: np.ndarray, original: np.ndarray | None, regions: list[tuple[float, float]], rate: int,

@@ -43,6 +43,8 @@ class ClipSpec:
     speech: list[Line] = field(default_factory=list)  # spoken with espeak-ng where installed, else a tone
     subtitles: list[Line] = field(default_factory=list)  # written as an .srt beside the clip
     audio: str = "ambience"  # "ambience" | "tone" | "none"
+    voice: str = "en"  # espeak-ng's voice for the speech: "en", "cmn" (Mandarin) ...
+    ambience_amplitude: float = 0.01  # the room tone's pink noise (0.01: about -56 LUFS; 0.018: about -50)
 
     @property
     def cuts(self) -> list[float]:
@@ -97,7 +99,7 @@ def make_clip(path: Path, spec: ClipSpec) -> Path:
 def _make_audio(out: Path, spec: ClipSpec, work_dir: Path) -> None:
     """Room tone for the whole clip with speech (or 300 Hz tone bursts) placed at the spec's times."""
     duration = spec.duration
-    room_tone = "anoisesrc=color=pink:amplitude=0.01:sample_rate=48000:seed=11"
+    room_tone = f"anoisesrc=color=pink:amplitude={spec.ambience_amplitude}:sample_rate=48000:seed=11"
     inputs = ["-f", "lavfi", "-t", f"{duration:.6f}", "-i", room_tone]
     if spec.audio == "tone":
         inputs = ["-f", "lavfi", "-t", f"{duration:.6f}", "-i", "sine=frequency=220:sample_rate=48000"]
@@ -106,7 +108,7 @@ def _make_audio(out: Path, spec: ClipSpec, work_dir: Path) -> None:
     for i, line in enumerate(spec.speech):
         clip = work_dir / f"line{i}.wav"
         if espeak_available():
-            subprocess.run(["espeak-ng", "-s", "150", "-w", str(clip), line.text], check=True)
+            subprocess.run(["espeak-ng", "-v", spec.voice, "-s", "150", "-w", str(clip), line.text], check=True)
             inputs += ["-i", str(clip)]
             trim = f"atrim=0:{line.end - line.start:.3f},"
         else:
@@ -162,6 +164,59 @@ def fast_irregular_spec() -> ClipSpec:
     """Twenty seconds of fast, irregular cutting (shots of 0.6-1.2 s), saturated colour, no speech: cuts no
     steady tempo can all put on a beat."""
     return ClipSpec(shots=irregular_shots(20.0, seed=11, shortest=0.6, longest=1.2), saturation=1.2)
+
+
+HAPPY_THEN_SAD = {
+    "en": ["What a wonderful morning, I love this place!", "We laughed and danced, it was the best day ever.",
+           "Everyone was so happy and proud of us.",
+           "Then the bad news came, and my heart broke.", "I am so sad and lonely, I cry every night.",
+           "Nothing will ever be the same, it hurts so much."],
+    "zh": ["今天天气真好，我们太开心了！", "大家一起唱歌跳舞，真是最美好的一天。", "我为我们感到非常骄傲和幸福。",
+           "后来坏消息传来，一切都完了。", "我每天晚上都在哭，真的很难过。", "我很孤独，心里非常痛苦。"],
+}
+HAPPY_THEN_SAD_TIMES = [(0.5, 3.5), (4.0, 7.0), (7.5, 10.5), (12.0, 15.0), (15.5, 18.5), (19.0, 22.5)]
+
+
+def happy_then_sad_spec(language: str = "en") -> ClipSpec:
+    """24 s of voice-over, three happy lines then three sad ones from 12 s, spoken and subtitled. English cuts
+    every 6 s (a cut where the mood turns); Chinese every 8 s (none near the turn)."""
+    lines = [Line(a, b, text) for (a, b), text in zip(HAPPY_THEN_SAD_TIMES, HAPPY_THEN_SAD[language])]
+    shots = [6.0] * 4 if language == "en" else [8.0] * 3
+    return ClipSpec(shots=shots, saturation=0.8, speech=lines, subtitles=lines,
+                    voice={"en": "en", "zh": "cmn"}[language])
+
+
+def spoken_length(text: str, voice: str = "en") -> float:
+    """Seconds espeak-ng takes to say `text` at the samples' rate."""
+    import soundfile
+
+    with tempfile.TemporaryDirectory() as work:
+        wav = Path(work) / "line.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(wav), text], check=True)
+        info = soundfile.info(str(wav))
+        return info.frames / info.samplerate
+
+
+VOICE_OVER = ["The river starts high in the mountains.", "It runs through forests and small towns.",
+              "Farmers have used its water for centuries.", "Today the valley is quiet again.",
+              "Birds return to the wetlands every spring.", "And the river keeps on running to the sea."]
+
+
+def voice_over_spec(pause_s: float = 0.3) -> ClipSpec:
+    """A documentary voice-over: six sentences, each followed by a `pause_s` pause (measured from what espeak
+    says, so the pauses are what the spec says), over slow cuts. Needs espeak-ng."""
+    lines, t = [], 1.0
+    for text in VOICE_OVER:
+        length = spoken_length(text)
+        lines.append(Line(round(t, 3), round(t + length, 3), text))
+        t += length + pause_s
+    total = round(t + 3.0)
+    return ClipSpec(shots=[total / 4] * 4, saturation=0.6, speech=lines, subtitles=lines)
+
+
+def room_tone_spec() -> ClipSpec:
+    """20 s of quiet room tone (about -50 LUFS of pink noise), no speech, slow cuts."""
+    return ClipSpec(shots=[5.0] * 4, saturation=0.5, ambience_amplitude=0.018)
 
 
 def irregular_shots(total: float, seed: int = 3, shortest: float = 1.5, longest: float = 4.0) -> list[float]:

@@ -48,3 +48,19 @@ def measured_tempo(audio_path: Path, start_bpm: float) -> float:
 
 def tempo_matches(measured: float, planned: float, tolerance: float = 0.02) -> bool:
     return any(abs(measured * factor - planned) / planned <= tolerance for factor in (1.0, 2.0, 0.5))
+
+
+def pause_rises_db(audio: np.ndarray, rate: int, lines: list[tuple[float, float]], longest_pause_s: float
+                   ) -> list[float]:
+    """For each pause between two lines no longer than `longest_pause_s`: how far the music's level (RMS) over
+    the pause rises above its level over the last second of the line before."""
+    mono = audio.mean(axis=1) if audio.ndim == 2 else audio
+    rises = []
+    for (_, end), (start, _) in zip(lines, lines[1:]):
+        if start - end > longest_pause_s:
+            continue
+        before = mono[int((end - 1.0) * rate):int(end * rate)]
+        gap = mono[int(end * rate):int(start * rate)]
+        if before.size and gap.size:
+            rises.append(rms_db(gap) - rms_db(before))
+    return rises

@@ -13,6 +13,9 @@ of its genre, that marks the cuts and ends.
   (fill, riser, crescendo) into them.
 - Ending: a final hit on the tonic, on the last downbeat (or on a cut later in that bar), left to ring; the
   groove stops.
+- Room for the words: no lead or counter-line note starts under speech; the kit and comping thin to their light
+  patterns in bars under speech, while pads and bass hold; a section that is mostly speech is an underscore
+  (pads, bass, light keys: no kit, no melody).
 
 Everything is then played as the genre's players would (style.py): off-beats swung, timing spread by a few
 milliseconds, velocity accented by position in the bar, note lengths varied, the sustain pedal on piano-family
@@ -54,6 +57,13 @@ UNISON_PRIORITY = ("bass", "timpani", "lead", "counter", "keys", "pad")
 UNISON_OVERLAP_S = 0.05
 PICKUP_SHARE = 0.6  # a first bar heard for less than this share of it is a pickup, not the intro's first bar
 QUIET_LIGHT = 0.3  # below this energy the players play their light patterns
+# Room for the words: in a bar this much under speech the kit and the comping play their light patterns; no
+# lead or counter-line note starts under speech or this soon before it; a cut's hit under speech is softer.
+THIN_UNDER_SPEECH = 0.25
+SPEECH_LEAD_S = 0.15
+SPEECH_TAIL_S = 0.06  # a note on the grid just after a line may be played this much early (timing spread)
+ACCENT_UNDER_SPEECH = 14
+UNDERSCORE_RESTS = ("drums", "lead", "counter", "fx")  # an underscore section: pads, bass, light keys only
 
 
 class Composer:
@@ -95,6 +105,7 @@ class Composer:
                              for i, s in enumerate(brief.sections)]
         self.markers: list[Marker] = []
         self.last_stop = -np.inf
+        self.speech = sorted((float(a), float(b)) for a, b in brief.speech if b > a)
 
     # --- structure ---------------------------------------------------------------------------
     def compose(self) -> pretty_midi.PrettyMIDI:
@@ -196,7 +207,17 @@ class Composer:
         return ""
 
     def _lead_plays(self, section: BriefSection) -> bool:
-        return section.density >= 0.5
+        return section.density >= 0.5 and not section.underscore
+
+    # --- room for the words ------------------------------------------------------------------
+    def _spoken(self, t: float) -> bool:
+        """Whether a note starting at `t` would start under speech (or just before a line: it would ring into
+        its first word)."""
+        return any(start - SPEECH_LEAD_S <= t < end + SPEECH_TAIL_S for start, end in self.speech)
+
+    def _spoken_share(self, t0: float, t1: float) -> float:
+        inside = sum(max(0.0, min(t1, end) - max(t0, start)) for start, end in self.speech)
+        return inside / max(t1 - t0, 1e-6)
 
     # --- performance ---------------------------------------------------------------------------
     def _time(self, bar: int, position: float, *, spread: float = 1.0) -> float:
@@ -253,6 +274,8 @@ class Composer:
         roles: dict[str, str] = {}
         for name in section.instrumentation:
             role = lookup(name).role
+            if section.underscore and role in UNDERSCORE_RESTS:
+                continue
             roles.setdefault(role, track_name(role, name.strip().lower()))
         return roles
 
@@ -280,7 +303,8 @@ class Composer:
         self.bar_end = min(self.grid.time(bar + 1, 0), self.ending_at - 0.03)
         self.bar_beats = self.grid.bar_length(bar)
         energy = section.energy
-        light = energy < QUIET_LIGHT or plan.phrase in ("pickup", "intro", "outro", "breakdown")
+        under_words = self._spoken_share(self.grid.time(bar, 0), self.grid.time(bar + 1, 0)) >= THIN_UNDER_SPEECH
+        light = (energy < QUIET_LIGHT or plan.phrase in ("pickup", "intro", "outro", "breakdown") or under_words)
         level = (60 + 45 * energy) * 10 ** (plan.arc_db / 40)
         layers = plan.layers
         lead_pitches = [self._melody_pitch(tonic, section.mode, n[3], "lead") for n in lead]
@@ -303,11 +327,14 @@ class Composer:
             self._timpani(roles["timpani"], plan, pcs[0], level)
         if plays_lead:
             for (_, beat, length, _), pitch in zip(lead, lead_pitches):
-                self._played(roles["lead"], pitch, bar, beat, length * 0.95, level - 6)
+                if not self._spoken(self.grid.time(bar, beat)):
+                    self._played(roles["lead"], pitch, bar, beat, length * 0.95, level - 6)
             self._expression(roles["lead"], bar, plan, swell=False)
         if "counter" in roles and ("counter" in layers or ("lead" in layers and not plays_lead)):
             soft = 10 if plays_lead else 4
             for _, beat, length, degree in counter:
+                if self._spoken(self.grid.time(bar, beat)):
+                    continue
                 self._played(roles["counter"], self._melody_pitch(tonic, section.mode, degree, "counter"), bar, beat,
                              length * 0.95, level - soft, legato=1.0)
             self._expression(roles["counter"], bar, plan, swell=False)
@@ -435,7 +462,7 @@ class Composer:
         orchestra, the kit's fill (in _drums), a crescendo (in _expression)."""
         bar = plan.bar
         t0, t1 = self.grid.time(bar, 0), self.grid.time(bar + 1, 0)
-        if self.style.riser:
+        if self.style.riser and not self.brief.sections[plan.section].underscore:
             self._note("fx: reverse cymbal", 60, t0, t1, 64 + 30 * self.brief.energy)
         if "timpani" in roles:
             root = TIMPANI_ROOT + (pcs[0] - TIMPANI_ROOT) % 12
@@ -454,6 +481,8 @@ class Composer:
             roles = self._roles(section)
             strength = min(1.0, hit.strength / (2 * STRONG))
             velocity = ACCENT_VELOCITY + 20 * strength + (8 if hit.key else 0)
+            if self._spoken(hit.at):
+                velocity -= ACCENT_UNDER_SPEECH
             self._hit(roles, section, hit, velocity)
 
     def _hit(self, roles: dict[str, str], section: BriefSection, hit: Accent, velocity: float) -> None:

@@ -15,6 +15,8 @@ def result(result) -> None:
     table.add_row("loudness", f"{mix.integrated_lufs:.1f} LUFS (target {mix.target_lufs:.0f}), "
                               f"true peak {mix.true_peak_db:.1f} dBTP")
     table.add_row("ducking", "no speech" if mix.duck_depth_db is None else f"{mix.duck_depth_db:.1f} dB under speech")
+    if mix.original_gain_db is not None:
+        table.add_row("original audio", f"{mix.original_gain_db:+.1f} dB")
     table.add_row("tempo", f"{result.rendered_bpm:.1f} BPM ({result.engine['name']}, seed {result.engine['seed']})")
     if result.engine.get("model_id"):
         table.add_row("played by", str(result.engine["model_id"]))
@@ -77,6 +79,8 @@ def features(f) -> None:
     table.add_row("saturation", f"mean {f.saturation.mean:.2f}, p90 {f.saturation.p90:.2f}")
     if f.brightness is not None:
         table.add_row("brightness", f"mean {f.brightness.mean:.2f}, p90 {f.brightness.p90:.2f}")
+    if f.warmth is not None:
+        table.add_row("warmth", f"mean {f.warmth.mean:+.2f} (-1 blue .. 1 orange)")
     if f.speech.has_audio:
         table.add_row("speech", f"{len(f.speech.regions)} regions, {f.speech.speech_ratio:.0%} of the clip")
     else:

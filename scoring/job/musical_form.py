@@ -188,3 +188,10 @@ def on_file_grid(piece: Piece) -> float:
     ticks = np.array([piece.midi.time_to_tick(n.start - piece.shift) for n in piece.notes])
     off = np.abs((ticks + sixteenth / 2) % sixteenth - sixteenth / 2)
     return float(np.mean(off <= SIXTEENTH_TICKS_SLACK * sixteenth)) if len(ticks) else 0.0
+
+
+def notes_in_speech(piece: Piece, regions: list[tuple[float, float]], roles: tuple[str, ...] = ("lead", "counter")
+                    ) -> int:
+    """How many notes of `roles` start inside a spoken region (video time)."""
+    return sum(1 for note in piece.notes if note.role in roles
+               and any(start <= note.start < end for start, end in regions))

@@ -8,6 +8,7 @@ from autoscore_video.analysis import VideoFeatures
 from autoscore_video.generation import BriefSection, MusicBrief, TempoPoint
 from autoscore_video.generation.tempo import beat_grid, mean_bpm
 from autoscore_video.mixing import MixSettings
+from autoscore_video.mixing.duck import held_regions
 from autoscore_video.scoring.planning import rules
 from autoscore_video.scoring.planning.preferences import Preferences
 from autoscore_video.scoring.planning.score_plan import EngineChoice, ScorePlan
@@ -45,12 +46,16 @@ def plan(features: VideoFeatures, prefs: Preferences | None = None) -> ScorePlan
         bpm = mean_bpm(grid, choice.span.start, choice.span.end) or round(fit.base_bpm, 2)
         # one genre for the piece (its sections differ in energy, mood, key and arrangement, not in band)
         instruments = list(rules.GENRES[leading.genre])
+        underscore = choice.span.speech_ratio >= rules.UNDERSCORE_SPEECH
         prompt = prefs.prompt or rules.prompt_for(choice.mood, leading.genre, bpm, keys[len(sections)], choice.mode,
-                                                  instruments, choice.energy)
+                                                  instruments, choice.energy, underscore)
         sections.append(BriefSection(start=choice.span.start, end=choice.span.end, bpm=bpm, key=keys[len(sections)],
                                      mode=choice.mode, energy=choice.energy, mood=choice.mood,
                                      instrumentation=instruments, density=choice.density,
-                                     prompt=prompt))
+                                     prompt=prompt, underscore=underscore))
+        if underscore:
+            why.append(f"{choice.span.start:.1f}-{choice.span.end:.1f} s is {choice.span.speech_ratio:.0%} speech: "
+                       f"an underscore (pads, bass, light keys; no kit, no melody)")
     cuts = features.cuts.times
     hits, downbeat_hits = hits_on_grid(cuts, grid.beats, grid.downbeats)
     if cuts:
@@ -63,12 +68,18 @@ def plan(features: VideoFeatures, prefs: Preferences | None = None) -> ScorePlan
     if builds:
         why.append("builds lead into " + ", ".join(f"{t:.1f}" for t in builds) + " s (section changes and the "
                    "strongest cuts)")
+    mix = prefs.mix(MixSettings())
+    speech = [(round(a, 3), round(b, 3)) for a, b in
+              held_regions([(r.start, r.end) for r in features.speech.regions], mix.duck_hold_ms / 1000.0)]
+    if speech:
+        why.append(f"melody and busy parts rest over {len(speech)} spoken stretch(es), "
+                   f"{sum(b - a for a, b in speech):.1f} s in all")
     brief = MusicBrief(sections=sections, tempo_map=tempo_map, key=key, mode=longest.mode,
                        energy=round(energy, 3), genre=leading.genre, prompt=sections[0].prompt, seed=seed,
                        target_duration=duration, cuts_to_hit=list(cuts), cut_strengths=strengths, key_cuts=builds,
-                       beats_per_bar=bpb)
+                       speech=speech, beats_per_bar=bpb)
     return ScorePlan(source=features.info.path, duration=duration, engine=engine_choice(prefs),
-                     brief=brief, mix=prefs.mix(MixSettings()), rationale=why)
+                     brief=brief, mix=mix, rationale=why)
 
 
 def engine_choice(prefs: Preferences, base: EngineChoice | None = None) -> EngineChoice:
@@ -98,20 +109,38 @@ def _section_choices(span: SectionSpan, features: VideoFeatures, prefs: Preferen
     where = f"{span.start:.1f}-{span.end:.1f} s"
     base_energy = rules.energy_for(span.saturation, span.cut_rate_per_min)
     sentiment = span.sentiment if span.sentiment is not None else features.subtitles.mean_sentiment
-    mood = prefs.mood or rules.mood_for(sentiment, base_energy)
+    mood, cue = rules.mood_for(sentiment, base_energy, span.brightness, span.warmth)
+    mood = prefs.mood or mood
     energy = rules.shifted_energy(base_energy, mood)
     target = prefs.bpm or rules.bpm_for(span.cut_rate_per_min, mood)
     density = rules.density_for(span.speech_ratio)
     genre = prefs.genre or rules.genre_for(energy, mood, span.saturation, span.brightness)
     why.append(f"{where}: energy {energy:.2f} (saturation {span.saturation:.2f}, "
                f"{span.cut_rate_per_min:.1f} cuts/min), "
-               f"mood {mood}" + (" (override)" if prefs.mood else
-                                 f" (sentiment {'n/a' if sentiment is None else f'{sentiment:+.2f}'})")
+               f"mood {mood}" + (" (override)" if prefs.mood else f" ({_mood_cue(cue, span, sentiment, features)})")
                + f", {target:.0f} BPM asked" + (" (override)" if prefs.bpm else "")
                + f", density {density:.2f} for {span.speech_ratio:.0%} speech, {genre}"
                + (" (override)" if prefs.genre else f" (brightness {span.brightness:.2f})"))
     return _SectionChoice(span=span, energy=energy, mood=mood, mode=rules.mode_for(mood), target_bpm=target,
                           density=density, genre=genre, instruments=list(rules.GENRES[genre]))
+
+
+def _mood_cue(cue: str, span: SectionSpan, sentiment: float | None, features: VideoFeatures) -> str:
+    """Which cue decided the section's mood, in words a person can check."""
+    if cue == "words":
+        lines = [c for c in features.subtitles.cues if c.sentiment is not None and c.end > span.start
+                 and c.start < span.end]
+        if lines:
+            line = max(lines, key=lambda c: abs(c.sentiment))
+            text = line.text if len(line.text) <= 60 else line.text[:57] + "..."
+            return (f"words: sentiment {sentiment:+.2f}, strongest line at {line.start:.1f} s "
+                    f"\"{text}\" {line.sentiment:+.2f}")
+        return f"words: sentiment {sentiment:+.2f} over the clip"
+    if cue == "picture":
+        return (f"picture: brightness {span.brightness:.2f}, warmth {span.warmth:+.2f}"
+                + ("" if sentiment is None else f"; words {sentiment:+.2f}, not strong"))
+    return (f"pace and colour: energy {rules.energy_for(span.saturation, span.cut_rate_per_min):.2f}"
+            + ("" if sentiment is None else f"; words {sentiment:+.2f}, not strong"))
 
 
 def _section_keys(choices: list[_SectionChoice], home: int, key: str, why: list[str]) -> list[str]:
@@ -172,7 +201,7 @@ def apply_overrides(score_plan: ScorePlan, prefs: Preferences) -> ScorePlan:
     if prefs.prompt is None and (prefs.bpm is not None or prefs.mood is not None or prefs.genre is not None):
         for section in brief.sections:
             section.prompt = rules.prompt_for(section.mood, brief.genre, section.bpm, section.key, section.mode,
-                                              section.instrumentation, section.energy)
+                                              section.instrumentation, section.energy, section.underscore)
         brief.prompt = brief.sections[0].prompt
     score_plan.engine = engine_choice(prefs, score_plan.engine)
     score_plan.mix = prefs.mix(score_plan.mix)

@@ -5,8 +5,9 @@
 | cut rate (cuts per minute)      | BPM                             | `bpm_for`: interpolated band table, mood-capped |
 | BPM asked + mood                | tempo search band               | `tempo_band`: ±15%, inside the mood's band   |
 | saturation + cut rate           | energy 0..1                     | `energy_for`: mean of the two, normalised    |
-| subtitle sentiment + energy     | mood, then mode                 | `mood_for`, `MOODS`                          |
+| subtitle sentiment, else brightness + warmth, else energy | mood, then mode | `mood_for`, `MOODS`       |
 | speech ratio                    | arrangement density             | `density_for`: more speech, sparser          |
+| speech ratio over 60%           | an underscore section           | `UNDERSCORE_SPEECH`, `prompt_for`            |
 | energy, mood, saturation, brightness | genre, then instrumentation | `genre_for`, `GENRES`                        |
 | brightness + seed + mode        | key                             | `key_for`: brighter pictures, sharper keys   |
 | mode and energy against the section before | a section's key      | `section_key`: relative key, or a lift of a step |
@@ -77,14 +78,27 @@ def energy_for(saturation_mean: float, cut_rate_per_min: float) -> float:
     return round(0.5 * saturation_term + 0.5 * cut_term, 3)
 
 
-def mood_for(sentiment: float | None, energy: float) -> str:
-    if sentiment is not None and sentiment >= 0.3:
-        return "joyful" if energy >= 0.55 else "uplifting"
-    if sentiment is not None and sentiment <= -0.3:
-        return "tense" if energy >= 0.55 else "melancholic"
+STRONG_SENTIMENT = 0.3  # words this positive (negative) decide the mood
+GLOOMY_BRIGHTNESS, SUNNY_BRIGHTNESS = 0.35, 0.6  # without strong words, a dark, cool picture reads sad ...
+COOL, WARM = -0.03, 0.08  # ... and a bright, warm one happy (warmth: (red - blue) / (red + blue))
+
+
+def mood_for(sentiment: float | None, energy: float, brightness: float = 0.5, warmth: float = 0.0
+             ) -> tuple[str, str]:
+    """(mood, the cue that decided it: "words", "picture" or "pace"). Strong words win; else a picture that is
+    dark and cool, or bright and warm; else the pace and colour (energy)."""
+    lively = energy >= 0.55
+    if sentiment is not None and sentiment >= STRONG_SENTIMENT:
+        return ("joyful" if lively else "uplifting"), "words"
+    if sentiment is not None and sentiment <= -STRONG_SENTIMENT:
+        return ("tense" if lively else "melancholic"), "words"
+    if brightness < GLOOMY_BRIGHTNESS and warmth <= COOL:
+        return ("tense" if lively else "melancholic"), "picture"
+    if brightness >= SUNNY_BRIGHTNESS and warmth >= WARM:
+        return ("joyful" if lively else "uplifting"), "picture"
     if energy >= 0.6:
-        return "driving"
-    return "calm" if energy < 0.35 else "reflective"
+        return "driving", "pace"
+    return ("calm" if energy < 0.35 else "reflective"), "pace"
 
 
 def mode_for(mood: str) -> str:
@@ -168,7 +182,14 @@ def energy_word(energy: float) -> str:
     return "low" if energy < 0.35 else ("medium" if energy < 0.65 else "high")
 
 
-def prompt_for(mood: str, genre: str, bpm: float, key: str, mode: str, instruments: list[str], energy: float) -> str:
+UNDERSCORE_SPEECH = 0.6  # a section with speech over this share of it gets an underscore arrangement
+
+
+def prompt_for(mood: str, genre: str, bpm: float, key: str, mode: str, instruments: list[str], energy: float,
+               underscore: bool = False) -> str:
+    if underscore:
+        return (f"{mood} {genre} underscore for dialogue, no melody, no drums, soft sustained pads and bass, "
+                f"{bpm:.0f} BPM, {key} {mode}, {energy_word(min(energy, 0.3))} energy")
     return (f"{mood} {genre} instrumental, {bpm:.0f} BPM, {key} {mode}, "
             f"{', '.join(instruments)}, {energy_word(energy)} energy")
 

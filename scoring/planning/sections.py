@@ -4,8 +4,9 @@ Each shot (the span between two hard cuts) is described by four numbers on compa
 the cutting is around it (log2 of cuts per minute), its colour saturation, how much of it is speech,
 and the sentiment of its subtitles. Sections are the grouping of consecutive shots that minimises the
 duration-weighted spread of those numbers inside each group plus a fixed price per section (optimal
-partitioning, solved exactly by dynamic programming). Boundaries can only fall on cuts, so the music
-changes where the picture does.
+partitioning, solved exactly by dynamic programming). Boundaries fall on cuts, so the music changes where the
+picture does, and where the words turn the mood (word_mood.py): a long stretch of strongly positive or negative
+lines starts a section of its own, at a cut near it where there is one.
 """
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from autoscore_video.analysis import VideoFeatures
+from autoscore_video.scoring.planning.word_mood import mood_boundaries, sentiment_stretches
 
 MIN_SECTION_S = 8.0  # four bars at 120 BPM: the shortest span that sounds like a section, not a hiccup
 SECTION_PRICE = 16.0  # spread (scaled units² × seconds) a new section must remove to be worth it
 # One unit on each scale is a clear change: cutting twice as fast, saturation +0.3 (shots of one scene
 # differ by less), speech over half the shot instead of none, sentiment moved by 0.5.
 UNMEASURED_BRIGHTNESS = 0.5
+UNMEASURED_WARMTH = 0.0
 SCALES = {"log2_cut_rate": 1.0, "saturation": 0.3, "speech": 0.5, "sentiment": 0.5}
 
 
@@ -32,6 +35,7 @@ class SectionSpan:
     cut_rate_per_min: float  # cuts inside the span (its own first cut excluded) per minute
     saturation: float
     brightness: float  # mean HSV value, 0..1 (0.5 where it was not measured)
+    warmth: float  # colour temperature, -1 (blue) .. 1 (orange) (0 where it was not measured)
     speech_ratio: float
     sentiment: float | None  # None where no subtitle in the span (or the clip) was scored
 
@@ -43,11 +47,18 @@ def shot_bounds(cuts: list[float], duration: float) -> list[float]:
 def find_sections(features: VideoFeatures, min_section_s: float = MIN_SECTION_S,
                   price: float = SECTION_PRICE) -> list[SectionSpan]:
     duration = features.duration
-    bounds = shot_bounds(features.cuts.times, duration)
+    cues = features.subtitles.cues
+    turns = mood_boundaries(sentiment_stretches(cues), cues, features.cuts.times, duration)
+    bounds = shot_bounds(sorted(set(features.cuts.times) | set(turns)), duration)
     shots = list(zip(bounds[:-1], bounds[1:]))
     rows = np.array([_shot_vector(features, index, bounds) for index in range(len(shots))])
     weights = np.array([end - start for start, end in shots])
-    groups = optimal_partition(rows, weights, min_section_s, price)
+    # the words' turns are boundaries the partition must keep: each stretch between them is partitioned alone
+    fixed = [0, *[bounds.index(t) for t in turns], len(shots)]
+    groups = []
+    for first, last in zip(fixed[:-1], fixed[1:]):
+        groups += [(first + a, first + b) for a, b in
+                   optimal_partition(rows[first:last], weights[first:last], min_section_s, price)]
     return [describe(features, bounds[first], bounds[last]) for first, last in groups]
 
 
@@ -100,9 +111,8 @@ def describe(features: VideoFeatures, start: float, end: float) -> SectionSpan:
     cuts = features.cuts.times
     inside = bisect.bisect_left(cuts, end) - bisect.bisect_right(cuts, start)
     saturation = features.saturation.series.mean_between(start, end)
-    brightness = features.brightness.series.mean_between(start, end) if features.brightness else None
-    if brightness is None:
-        brightness = features.brightness.mean if features.brightness else UNMEASURED_BRIGHTNESS
+    brightness = _colour_between(features.brightness, start, end, UNMEASURED_BRIGHTNESS)
+    warmth = _colour_between(features.warmth, start, end, UNMEASURED_WARMTH)
     speech = sum(max(0.0, min(end, r.end) - max(start, r.start)) for r in features.speech.regions)
     scored = [(min(end, c.end) - max(start, c.start), c.sentiment) for c in features.subtitles.cues
               if c.sentiment is not None and c.end > start and c.start < end]
@@ -110,5 +120,12 @@ def describe(features: VideoFeatures, start: float, end: float) -> SectionSpan:
     sentiment = sum(w * s for w, s in scored) / weight if weight > 0 else None
     return SectionSpan(start=start, end=end, cut_rate_per_min=inside / length * 60.0,
                        saturation=saturation if saturation is not None else features.saturation.mean,
-                       brightness=brightness,
+                       brightness=brightness, warmth=warmth,
                        speech_ratio=min(1.0, speech / length), sentiment=sentiment)
+
+
+def _colour_between(colour, start: float, end: float, unmeasured: float) -> float:
+    if colour is None:
+        return unmeasured
+    value = colour.series.mean_between(start, end)
+    return value if value is not None else colour.mean

@@ -1,0 +1,166 @@
+"""The music serves the words: the mood follows them over time, the arrangement makes room for speech, the duck
+breathes with the sentences, and a quiet original stays quiet. Scored end to end on spoken, subtitled clips."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pretty_midi
+import pytest
+import soundfile
+
+from autoscore_video.analysis import SubtitleCue
+from autoscore_video.generation import BriefSection, MusicBrief, TempoPoint
+from autoscore_video.generation.symbolic.composer import compose
+from autoscore_video.mixing.duck import duck_envelope, held_regions
+from autoscore_video.scoring.job.musical_form import load_piece, notes_in_speech
+from autoscore_video.scoring.planning import rules
+from autoscore_video.scoring.planning.score_plan import load_plan
+from autoscore_video.scoring.planning.word_mood import mood_boundaries, sentiment_stretches
+from samples.make_samples import (
+    espeak_available,
+    happy_then_sad_spec,
+    make_clip,
+    room_tone_spec,
+    voice_over_spec,
+)
+from tests.conftest import run_cli
+from tests.measure import audio_of, lufs, pause_rises_db
+
+RATE = 48000
+
+
+def needs_espeak():
+    if not espeak_available():
+        pytest.skip("espeak-ng is not installed: no real speech (apt-get install espeak-ng)")
+
+
+def scored(folder: Path, name: str, spec) -> tuple[Path, dict]:
+    clip = make_clip(folder / f"{name}.mp4", spec)
+    result = run_cli("score", str(clip), "-o", str(folder / f"{name}.scored.mp4"), "--json")
+    assert result.returncode == 0, result.stderr
+    return folder / name, json.loads(result.stdout)  # the companions: name.plan.json, name.music.wav ...
+
+
+def speech_of(clip: Path) -> list[tuple[float, float]]:
+    result = run_cli("analyze", str(clip), "--json")
+    assert result.returncode == 0, result.stderr
+    return [(r["start"], r["end"]) for r in json.loads(result.stdout)["speech"]["regions"]]
+
+
+@pytest.fixture(scope="module", params=["en", "zh"])
+def happy_then_sad(request, tmp_path_factory):
+    needs_espeak()
+    folder = tmp_path_factory.mktemp(f"happy-sad-{request.param}")
+    out, report = scored(folder, "clip", happy_then_sad_spec(request.param))
+    return request.param, folder / "clip.mp4", out, report
+
+
+def test_happy_then_sad_voice_over_gets_a_major_then_a_minor_section(happy_then_sad):
+    language, _, out, _ = happy_then_sad
+    plan = load_plan(Path(f"{out}.plan.json"))
+    sections = plan.brief.sections
+    assert sections[0].mode == "major" and sections[-1].mode == "minor", [(s.start, s.mood) for s in sections]
+    turn = next(s.start for s in sections if s.mode == "minor")
+    # the sad lines start at 12 s: English turns on the cut there, Chinese (no cut near) in the pause before
+    assert 11.0 <= turn <= 12.0, turn
+    moods = [line for line in plan.rationale if "mood" in line and "words:" in line]
+    assert len(moods) == len(sections), plan.rationale
+
+
+def test_no_melody_note_starts_inside_speech(happy_then_sad):
+    _, clip, out, _ = happy_then_sad
+    piece = load_piece(Path(f"{out}.music.mid"), load_plan(Path(f"{out}.plan.json")))
+    regions = speech_of(clip)
+    assert regions
+    assert notes_in_speech(piece, regions, ("lead", "counter")) == 0
+
+
+@pytest.fixture(scope="module")
+def voice_over(tmp_path_factory):
+    needs_espeak()
+    folder = tmp_path_factory.mktemp("voice-over")
+    spec = voice_over_spec(pause_s=0.3)
+    out, report = scored(folder, "clip", spec)
+    return spec, folder / "clip.mp4", out, report
+
+
+def test_the_duck_holds_through_short_pauses_and_is_moderate(voice_over):
+    spec, _, out, report = voice_over
+    stem, rate = soundfile.read(f"{out}.music.wav", always_2d=True)
+    rises = pause_rises_db(stem, rate, [(line.start, line.end) for line in spec.speech], longest_pause_s=0.4)
+    assert len(rises) == len(spec.speech) - 1
+    assert max(rises) <= 4.0, rises
+    assert 6.0 <= report["mix"]["duck_depth_db"] <= 15.0, report["mix"]
+
+
+def test_mostly_spoken_clip_gets_an_underscore(voice_over):
+    _, clip, out, _ = voice_over
+    plan = load_plan(Path(f"{out}.plan.json"))
+    assert all(section.underscore for section in plan.brief.sections)
+    assert all("underscore" in section.prompt and "no melody" in section.prompt for section in plan.brief.sections)
+    roles = {track.name.split(":")[0] for track in pretty_midi.PrettyMIDI(f"{out}.music.mid").instruments
+             if track.notes}
+    assert not roles & {"drums", "lead", "counter"}, roles
+    assert {"pad", "bass"} <= roles
+
+
+def test_quiet_room_tone_is_not_raised_to_the_target(tmp_path):
+    spec = room_tone_spec()
+    out, report = scored(tmp_path, "room", spec)
+    source = lufs(audio_of(tmp_path / "room.mp4"))
+    assert -53.0 <= source <= -47.0, source
+    mix = report["mix"]
+    assert mix["original_gain_db"] <= 6.0, mix
+    assert abs(mix["integrated_lufs"] - mix["target_lufs"]) <= 0.5
+    assert lufs(audio_of(tmp_path / "room.scored.mp4")) == pytest.approx(mix["target_lufs"], abs=0.5)
+
+
+# --- the rules on their own -------------------------------------------------------------------------------
+def cue(start, end, sentiment, text="line"):
+    return SubtitleCue(start=start, end=end, text=text, language="en", sentiment=sentiment)
+
+
+def test_a_long_strong_stretch_turns_the_mood_at_a_cut_or_in_the_pause():
+    cues = [cue(0.5, 3.0, 0.7), cue(3.5, 6.0, 0.6), cue(6.5, 9.5, 0.8),
+            cue(12.0, 15.0, -0.7), cue(15.5, 18.0, -0.1), cue(18.3, 21.0, -0.8)]
+    stretches = sentiment_stretches(cues)
+    assert [(s.start, s.end, s.sign) for s in stretches] == [(0.5, 9.5, 1), (12.0, 21.0, -1)]
+    assert mood_boundaries(stretches, cues, [5.0, 11.2, 17.0], 24.0) == [11.2]  # the cut near 12 s
+    assert mood_boundaries(stretches, cues, [5.0, 17.0], 24.0) == [11.5]  # no cut near: before the line
+
+
+def test_a_short_or_broken_stretch_does_not():
+    assert sentiment_stretches([cue(0.0, 2.0, -0.8), cue(2.5, 5.0, -0.8)]) == []  # 5 s
+    assert sentiment_stretches([cue(0.0, 3.0, -0.8), cue(6.0, 9.0, -0.8)]) == []  # a 3 s gap
+    assert sentiment_stretches([cue(0.0, 3.0, -0.8), cue(3.5, 6.0, 0.8), cue(6.5, 9.0, -0.8)]) == []
+
+
+def test_picture_mood_counts_without_strong_words():
+    assert rules.mood_for(None, 0.4, brightness=0.25, warmth=-0.1) == ("melancholic", "picture")
+    assert rules.mood_for(0.1, 0.4, brightness=0.7, warmth=0.15) == ("uplifting", "picture")
+    assert rules.mood_for(-0.6, 0.4, brightness=0.7, warmth=0.15) == ("melancholic", "words")
+    assert rules.mood_for(None, 0.7, brightness=0.5, warmth=0.0) == ("driving", "pace")
+
+
+def test_hold_bridges_short_pauses_only():
+    assert held_regions([(1.0, 3.0), (3.3, 5.0), (6.0, 8.0)], 0.6) == [(1.0, 5.0), (6.0, 8.0)]
+    env = duck_envelope(10 * RATE, RATE, [(1.0, 3.0), (3.3, 5.0)], depth_db=10.0, attack_ms=200,
+                        release_ms=700, hold_ms=600)
+    assert env[int(3.15 * RATE)] == pytest.approx(10 ** (-10 / 20), rel=1e-3)  # down through the 0.3 s pause
+
+
+def test_composer_rests_the_melody_under_speech_and_keeps_pads():
+    duration = 24.0
+    section = BriefSection(start=0.0, end=duration, bpm=100.0, key="C", mode="major", energy=0.8, mood="joyful",
+                           instrumentation=list(rules.GENRES["pop"]))
+    speech = [(4.0, 9.0), (13.0, 18.0)]
+    brief = MusicBrief(sections=[section], tempo_map=[TempoPoint(0.0, 100.0, bar=True)], key="C", mode="major",
+                       energy=0.8, genre="pop", prompt="", seed=3, target_duration=duration, speech=speech)
+    midi, _, _ = compose(brief)
+    melody = [n for track in midi.instruments if track.name.split(":")[0] in ("lead", "counter")
+              for n in track.notes]
+    assert melody, "the melody plays outside speech"
+    assert not [n.start for n in melody if any(a - 0.15 <= n.start < b for a, b in speech)]
+    pads = [n for track in midi.instruments if track.name.startswith("pad") for n in track.notes]
+    assert any(4.0 <= n.start < 9.0 or n.start < 4.0 < n.end for n in pads)

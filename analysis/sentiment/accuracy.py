@@ -24,6 +24,11 @@ class Accuracy:
     def share(self) -> float:
         return self.correct / self.lines if self.lines else 0.0
 
+    @property
+    def wrong_sign(self) -> int:
+        """Lines read with the opposite polarity (a line read as neutral is missed, not reversed)."""
+        return sum(1 for _, score in self.misread if score != 0.0)
+
 
 def labelled_lines(path: Path) -> list[LabelledLine]:
     lines = []

@@ -29,6 +29,13 @@ def duck_envelope(samples: int, rate: int, regions: list[tuple[float, float]], d
     Pauses under `hold_ms` are bridged. The attack ramp ends at the region's start (the regions are known in
     advance, so the music is fully down when the first word starts); the release ramp starts at its end.
     """
+    return region_gain(samples, rate, regions, -depth_db, 0.0, attack_ms, release_ms, hold_ms)
+
+
+def region_gain(samples: int, rate: int, regions: list[tuple[float, float]], inside_db: float, outside_db: float,
+                attack_ms: float, release_ms: float, hold_ms: float = 0.0) -> np.ndarray:
+    """Linear gain per sample: `inside_db` over the regions (pauses under `hold_ms` bridged), `outside_db`
+    elsewhere, moving between them on the duck's eased ramps (done by a region's start, from its end)."""
     points = int(np.ceil(samples / rate * CONTROL_RATE)) + 1
     t = np.arange(points) / CONTROL_RATE
     attack, release = max(attack_ms / 1000.0, 1e-3), max(release_ms / 1000.0, 1e-3)
@@ -38,7 +45,7 @@ def duck_envelope(samples: int, rate: int, regions: list[tuple[float, float]], d
         falling = np.clip(1.0 - (t - end) / release, 0.0, 1.0)
         amount = np.maximum(amount, np.minimum(rising, falling))
     amount = 0.5 - 0.5 * np.cos(np.pi * amount)  # eased: no corner where a ramp starts or ends
-    gain_db = -depth_db * amount
+    gain_db = outside_db + (inside_db - outside_db) * amount
     sample_times = np.arange(samples) / rate
     return (10.0 ** (np.interp(sample_times, t, gain_db) / 20.0)).astype(np.float32)
 

@@ -11,7 +11,7 @@ from autoscore_video.common.audio import exact_length, load_audio
 from autoscore_video.common.errors import InputError
 from autoscore_video.common.media import read_audio
 from autoscore_video.mixing.align import Warp, apply_warp, plan_warp
-from autoscore_video.mixing.duck import duck_envelope, held_regions, level_inside_outside
+from autoscore_video.mixing.duck import duck_envelope, held_regions, level_inside_outside, region_gain
 from autoscore_video.mixing.fit import fade_start, fit_to_length
 from autoscore_video.mixing.loudness import Limited, integrated_lufs, limit_true_peak, sample_peaks, true_peak_db
 from autoscore_video.mixing.mux import encode_mp3, mux
@@ -20,7 +20,9 @@ from autoscore_video.mixing.settings import MixSettings
 ENCODE_ATTEMPTS = 3  # limit, encode, measure; lower the ceiling by the codec's overshoot and go again
 PEAK_SLACK_DB = 0.05  # a retry aims this far under what the last encode overshot
 CODEC_MARGIN_DB = 0.5  # AAC at 192 kb/s typically overshoots the limited peaks by 0.3-1 dB
-LIMITER_ALLOWANCE_DB = 0.3  # the limiter takes some loudness: the static gain then ends up this much higher
+TRIM_ATTEMPTS = 3  # static gains measured through the limiter, each trimming the original further
+LIMITER_HEADROOM_DB = 6.0  # a static gain guessed this far under the cap cannot reach it, however hard it limits
+TRIM_MARGIN_DB = 0.2  # the original is trimmed to this much under its cap, so the gain that follows stays under
 
 
 @dataclass
@@ -49,7 +51,9 @@ class MixReport:
     duck_depth_db: float | None  # music stem: level outside speech minus level inside
     music_in_speech_db: float | None
     music_outside_speech_db: float | None
-    original_gain_db: float | None = None  # what the original audio was raised (lowered) by; None: not kept
+    # what the original audio was raised (lowered) by outside speech (room tone, ambience); None: not kept
+    original_gain_db: float | None = None
+    dialogue_gain_db: float | None = None  # ... and under speech; None without speech
     notes: list[str] = field(default_factory=list)
     warp: Warp | None = None  # how measured-beat music was bent onto the cuts, with its beats afterwards
 
@@ -80,9 +84,9 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
     music_gain_db = _music_gain_db(fitted, original, speech_regions, rate, settings, notes)
     stem = fitted * envelope[:, None] * np.float32(10.0 ** (music_gain_db / 20.0))
     original_trim_db = 0.0
-    if original is not None and not speech_regions:
-        original_trim_db = _original_trim_db(stem, original, rate, settings, notes)
-        original = original * np.float32(10.0 ** (original_trim_db / 20.0))
+    if original is not None:
+        original_trim_db, trim = _original_trim(stem, original, speech_regions, rate, settings, notes)
+        original = original * trim[:, None]
     mix = stem + original if original is not None else stem.copy()
 
     ceiling = settings.true_peak_db - CODEC_MARGIN_DB
@@ -114,6 +118,7 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
         limiter_reduction_db=round(limited.reduction_db, 3),
         music_gain_db=round(float(music_gain_db + static_db), 3),
         original_gain_db=None if original is None else round(float(original_trim_db + static_db), 3),
+        dialogue_gain_db=round(float(static_db), 3) if original is not None and speech_regions else None,
         original_audio="replaced" if has_original_audio and settings.replace_audio else (
             "kept" if original is not None else "none"),
         duck_depth_db=round(outside - inside, 2) if inside is not None and outside is not None else None,
@@ -156,21 +161,32 @@ def normalise(mix: np.ndarray, stem: np.ndarray, rate: int, settings: MixSetting
     return limited, stem_limited.audio, gain_db, measured
 
 
-def _original_trim_db(stem: np.ndarray, original: np.ndarray, rate: int, settings: MixSettings,
-                      notes: list[str]) -> float:
-    """How much to take off the original (no speech in it) before the one static gain of `normalise`, so that
-    gain raises it by at most `max_original_gain_db`: the music alone then carries the mix to the target."""
+def _original_trim(stem: np.ndarray, original: np.ndarray, regions: list[tuple[float, float]], rate: int,
+                   settings: MixSettings, notes: list[str]) -> tuple[float, np.ndarray]:
+    """(dB, the linear gain per sample) to take off the original outside speech before the one static gain of
+    `normalise`, so that gain raises the room tone by at most `max_original_gain_db`: the music, and the dialogue
+    where there is some, carry the mix to the target. Under speech the original is left as it is (the dialogue
+    gets the full static gain), ramping between the two as the duck does."""
     trim = 0.0
-    for _ in range(3):  # the static gain grows as the original's share of the loudness shrinks
-        mix = stem + original * np.float32(10.0 ** (trim / 20.0))
-        static = settings.target_lufs - integrated_lufs(mix, rate)
-        if not np.isfinite(static) or static + trim <= settings.max_original_gain_db - LIMITER_ALLOWANCE_DB + 0.05:
+    gain = np.ones(len(original), dtype=np.float32)
+    ceiling = settings.max_original_gain_db - TRIM_MARGIN_DB
+    guess = settings.target_lufs - integrated_lufs(stem + original, rate)  # before the limiter
+    if not np.isfinite(guess) or guess <= settings.max_original_gain_db - LIMITER_HEADROOM_DB:
+        return trim, gain
+    for _ in range(TRIM_ATTEMPTS):
+        # the limiter takes loudness off peaky speech (several dB): the static gain it then needs is measured
+        mix = stem + original * gain[:, None]
+        static = normalise(mix, stem, rate, settings, ceiling_db=settings.true_peak_db - CODEC_MARGIN_DB)[2]
+        if static + trim <= settings.max_original_gain_db:
             break
-        trim = settings.max_original_gain_db - LIMITER_ALLOWANCE_DB - static
+        trim = ceiling - static
+        gain = region_gain(len(original), rate, regions, 0.0, trim, settings.duck_attack_ms,
+                           settings.duck_release_ms, settings.duck_hold_ms)
     if trim < 0.0:
-        notes.append(f"original audio (no speech) raised at most {settings.max_original_gain_db:.0f} dB: the music "
-                     f"reaches the loudness target")
-    return trim
+        where = "between the lines" if regions else "(no speech in it)"
+        notes.append(f"original audio {where} raised at most {settings.max_original_gain_db:.0f} dB: the music"
+                     f"{' and dialogue' if regions else ''} reach the loudness target")
+    return trim, gain
 
 
 def _music_gain_db(music: np.ndarray, original: np.ndarray | None, regions: list[tuple[float, float]], rate: int,

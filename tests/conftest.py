@@ -16,7 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from samples.make_samples import ClipSpec, Line, calm_spec, energetic_spec, espeak_available, make_clip
+# The suite runs one xdist worker per core: each worker's math libraries (torch, OpenMP, BLAS, numba) and the
+# commands it starts use one thread, or two workers on two cores run four-plus threads and wait on each other
+# (a MusicGen render took 98 s that way, 26 s with one thread each). Set before any of them is imported.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+from samples.make_samples import ClipSpec, Line, calm_spec, energetic_spec, espeak_available, make_clip  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_MEDIA = REPO.parent / "shared" / "media" / "pyscenedetect"

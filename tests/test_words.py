@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pretty_midi
 import pytest
 import soundfile
@@ -12,7 +13,7 @@ import soundfile
 from autoscore_video.analysis import SubtitleCue
 from autoscore_video.generation import BriefSection, MusicBrief, TempoPoint
 from autoscore_video.generation.symbolic.composer import compose
-from autoscore_video.mixing.duck import duck_envelope, held_regions
+from autoscore_video.mixing.duck import duck_envelope, held_regions, region_gain
 from autoscore_video.scoring.job.musical_form import load_piece, notes_in_speech
 from autoscore_video.scoring.planning import rules
 from autoscore_video.scoring.planning.score_plan import load_plan
@@ -92,6 +93,21 @@ def test_the_duck_holds_through_short_pauses_and_is_moderate(voice_over):
     assert len(rises) == len(spec.speech) - 1
     assert max(rises) <= 4.0, rises
     assert 6.0 <= report["mix"]["duck_depth_db"] <= 15.0, report["mix"]
+
+
+def test_room_tone_between_the_lines_is_not_raised_with_the_dialogue(voice_over):
+    mix = voice_over[3]["mix"]
+    assert mix["dialogue_gain_db"] > 6.0, mix  # the quiet voice needs more than the cap to reach the target
+    assert mix["original_gain_db"] <= 6.0, mix
+    assert abs(mix["integrated_lufs"] - mix["target_lufs"]) <= 0.5
+
+
+def test_region_gain_ramps_between_inside_and_outside():
+    gain = 20 * np.log10(region_gain(10 * RATE, RATE, [(2.0, 4.0)], 0.0, -4.0, attack_ms=200, release_ms=700))
+    assert gain[int(1.0 * RATE)] == pytest.approx(-4.0, abs=1e-3)
+    assert gain[int(3.0 * RATE)] == pytest.approx(0.0, abs=1e-3)
+    assert -4.0 < gain[int(4.3 * RATE)] < 0.0  # the release, eased
+    assert gain[int(5.0 * RATE)] == pytest.approx(-4.0, abs=1e-3)
 
 
 def test_mostly_spoken_clip_gets_an_underscore(voice_over):

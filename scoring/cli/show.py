@@ -16,7 +16,8 @@ def result(result) -> None:
                               f"true peak {mix.true_peak_db:.1f} dBTP")
     table.add_row("ducking", "no speech" if mix.duck_depth_db is None else f"{mix.duck_depth_db:.1f} dB under speech")
     if mix.original_gain_db is not None:
-        table.add_row("original audio", f"{mix.original_gain_db:+.1f} dB")
+        table.add_row("original audio", f"{mix.original_gain_db:+.1f} dB" + (
+            "" if mix.dialogue_gain_db is None else f" between the lines, {mix.dialogue_gain_db:+.1f} dB under speech"))
     table.add_row("tempo", f"{result.rendered_bpm:.1f} BPM ({result.engine['name']}, seed {result.engine['seed']})")
     if result.engine.get("model_id"):
         table.add_row("played by", str(result.engine["model_id"]))

@@ -180,3 +180,16 @@ def test_composer_rests_the_melody_under_speech_and_keeps_pads():
     assert not [n.start for n in melody if any(a - 0.15 <= n.start < b for a, b in speech)]
     pads = [n for track in midi.instruments if track.name.startswith("pad") for n in track.notes]
     assert any(4.0 <= n.start < 9.0 or n.start < 4.0 < n.end for n in pads)
+
+
+def test_hand_edited_speech_regions_of_any_shape_are_read_safely():
+    """A plan's speech list is data a person may edit: unsorted, overlapping, out of range, NaN, 100k long."""
+    section = BriefSection(start=0.0, end=30.0, bpm=100.0, key="C", mode="major", energy=0.8, mood="joyful",
+                           instrumentation=list(rules.GENRES["pop"]))
+    speech = [(i * 0.05, i * 0.05 + 0.02) for i in range(100_000)][::-1]
+    speech += [(float("nan"), 3.0), (-5.0, 1.0), (20.0, 1e12), (9.0, 8.0)]
+    brief = MusicBrief(sections=[section], tempo_map=[TempoPoint(0.0, 100.0, bar=True)], key="C", mode="major",
+                       energy=0.8, genre="pop", prompt="", seed=3, target_duration=30.0, speech=speech)
+    midi, _, _ = compose(brief)
+    melody = [n for track in midi.instruments if track.name.split(":")[0] in ("lead", "counter") for n in track.notes]
+    assert not [n for n in melody if n.start >= 20.0 - 0.15]  # everything from 20 s on is speech

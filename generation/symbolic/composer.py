@@ -23,6 +23,9 @@ keys. The file is written for a DAW (midi_file.py).
 """
 from __future__ import annotations
 
+import bisect
+import math
+
 import numpy as np
 import pretty_midi
 
@@ -105,7 +108,8 @@ class Composer:
                              for i, s in enumerate(brief.sections)]
         self.markers: list[Marker] = []
         self.last_stop = -np.inf
-        self.speech = sorted((float(a), float(b)) for a, b in brief.speech if b > a)
+        self.speech = _merged(brief.speech, brief.target_duration + RING_S)
+        self.speech_starts = [start for start, _ in self.speech]
 
     # --- structure ---------------------------------------------------------------------------
     def compose(self) -> pretty_midi.PrettyMIDI:
@@ -213,10 +217,13 @@ class Composer:
     def _spoken(self, t: float) -> bool:
         """Whether a note starting at `t` would start under speech (or just before a line: it would ring into
         its first word)."""
-        return any(start - SPEECH_LEAD_S <= t < end + SPEECH_TAIL_S for start, end in self.speech)
+        i = bisect.bisect_right(self.speech_starts, t + SPEECH_LEAD_S) - 1
+        return i >= 0 and t < self.speech[i][1] + SPEECH_TAIL_S
 
     def _spoken_share(self, t0: float, t1: float) -> float:
-        inside = sum(max(0.0, min(t1, end) - max(t0, start)) for start, end in self.speech)
+        first = max(0, bisect.bisect_right(self.speech_starts, t0) - 1)
+        last = bisect.bisect_left(self.speech_starts, t1)
+        inside = sum(max(0.0, min(t1, end) - max(t0, start)) for start, end in self.speech[first:last])
         return inside / max(t1 - t0, 1e-6)
 
     # --- performance ---------------------------------------------------------------------------
@@ -586,6 +593,20 @@ def _untangle(notes: list[pretty_midi.Note]) -> None:
     for note, following in zip(notes, notes[1:]):
         if following.pitch == note.pitch and note.end > following.start:
             note.end = max(note.start + 0.01, following.start)
+
+
+def _merged(regions, until: float) -> list[tuple[float, float]]:
+    """Spoken regions as sorted, non-overlapping spans inside 0..`until` (a hand-edited plan may hold any)."""
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted((max(0.0, float(a)), min(until, float(b))) for a, b in regions
+                             if math.isfinite(a) and math.isfinite(b)):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def compose(brief: MusicBrief) -> tuple[pretty_midi.PrettyMIDI, Grid, list[Marker]]:

@@ -575,7 +575,7 @@ class Composer:
             if self.style.sub_octave:
                 self._note("sub: sub bass", bass - 12, start, end, level - 4)
         for part in ("lead", "counter"):
-            if part in roles and (part == "counter" or self._lead_plays(section)):
+            if part in roles and (part == "counter" or self._lead_plays(section)) and not self._spoken(start):
                 pitch = self._melody_pitch(tonic, section.mode, 7 if part == "lead" else 2, part)
                 self._note(roles[part], pitch, start, end, level - 10)
                 self._track(roles[part]).control_changes.append(pretty_midi.ControlChange(11, 120, start))

@@ -6,7 +6,7 @@ and flipped, damped as VADER damps it, by each negation there (不, 没有, 不�
 (但是, 可是, 却, 结果) weighs 1.5, the one before it (or opened by 虽然) 0.5. Words jieba keeps whole but the
 lexicon does not know (挺好玩, 梦想成真) are split into the longest words it does. The lexicon was learned
 from social-media posts, so words of every class carry some valence in it: words whose class carries no
-feeling (pronouns, prepositions, particles, numerals, names: `NEUTRAL_TAGS`, by jieba's dictionary) are
+feeling (pronouns, prepositions, particles, numerals, names, adverbs: `NEUTRAL_TAGS`, by jieba's dictionary) are
 dropped, a noun needs `MIN_NOUN_VALENCE` and any other word `MIN_VALENCE`; `lexicon-zh.tsv` adds or corrects
 the words that voice-overs use.
 """

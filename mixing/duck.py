@@ -6,20 +6,18 @@ slow and eased, so the music comes back under a long pause without a jump.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+from autoscore_video.common.spans import merge_spans
 
 CONTROL_RATE = 1000  # envelope points per second before interpolation to the audio rate
 
 
 def held_regions(regions: list[tuple[float, float]], hold_s: float) -> list[tuple[float, float]]:
     """`regions` with every pause shorter than `hold_s` filled: the spans the music stays down over."""
-    held: list[tuple[float, float]] = []
-    for start, end in sorted(regions):
-        if held and start - held[-1][1] < hold_s:
-            held[-1] = (held[-1][0], max(held[-1][1], end))
-        else:
-            held.append((start, end))
-    return held
+    return merge_spans(regions, bridge_s=hold_s, lo=-math.inf)
 
 
 def duck_envelope(samples: int, rate: int, regions: list[tuple[float, float]], depth_db: float,

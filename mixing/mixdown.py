@@ -83,17 +83,20 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
     notes: list[str] = []
     music_gain_db = _music_gain_db(fitted, original, speech_regions, rate, settings, notes)
     stem = fitted * envelope[:, None] * np.float32(10.0 ** (music_gain_db / 20.0))
-    original_trim_db = 0.0
+    original_trim_db, normalised = 0.0, None
     if original is not None:
-        original_trim_db, trim = _original_trim(stem, original, speech_regions, rate, settings, notes)
+        original_trim_db, trim, normalised = _original_trim(stem, original, speech_regions, rate, settings, notes)
         original = original * trim[:, None]
     mix = stem + original if original is not None else stem.copy()
 
     ceiling = settings.true_peak_db - CODEC_MARGIN_DB
     unlimited_mix, unlimited_stem = mix, stem
-    for _ in range(ENCODE_ATTEMPTS):
-        limited, stem, static_db, final_lufs = normalise(unlimited_mix, unlimited_stem, rate, settings,
-                                                         ceiling_db=ceiling)
+    for attempt in range(ENCODE_ATTEMPTS):
+        if attempt == 0 and normalised is not None:  # the trim measured this very mix at this ceiling
+            limited, stem, static_db, final_lufs = normalised
+        else:
+            limited, stem, static_db, final_lufs = normalise(unlimited_mix, unlimited_stem, rate, settings,
+                                                             ceiling_db=ceiling)
         mix_wav = outputs.work_dir / "mix.wav"
         soundfile.write(str(mix_wav), limited.audio, rate, subtype="FLOAT")
         mux(video, mix_wav, outputs.video, bitrate=settings.audio_bitrate)
@@ -162,23 +165,27 @@ def normalise(mix: np.ndarray, stem: np.ndarray, rate: int, settings: MixSetting
 
 
 def _original_trim(stem: np.ndarray, original: np.ndarray, regions: list[tuple[float, float]], rate: int,
-                   settings: MixSettings, notes: list[str]) -> tuple[float, np.ndarray]:
+                   settings: MixSettings, notes: list[str]) -> tuple[float, np.ndarray, tuple | None]:
     """(dB, the linear gain per sample) to take off the original outside speech before the one static gain of
     `normalise`, so that gain raises the room tone by at most `max_original_gain_db`: the music, and the dialogue
     where there is some, carry the mix to the target. Under speech the original is left as it is (the dialogue
-    gets the full static gain), ramping between the two as the duck does."""
+    gets the full static gain), ramping between the two as the duck does. Third: `normalise`'s result for the
+    mix with that trim, where it was measured (None where it was not)."""
     trim = 0.0
     gain = np.ones(len(original), dtype=np.float32)
     ceiling = settings.max_original_gain_db - TRIM_MARGIN_DB
     guess = settings.target_lufs - integrated_lufs(stem + original, rate)  # before the limiter
     if not np.isfinite(guess) or guess <= settings.max_original_gain_db - LIMITER_HEADROOM_DB:
-        return trim, gain
+        return trim, gain, None
+    normalised = None
     for _ in range(TRIM_ATTEMPTS):
         # the limiter takes loudness off peaky speech (several dB): the static gain it then needs is measured
         mix = stem + original * gain[:, None]
-        static = normalise(mix, stem, rate, settings, ceiling_db=settings.true_peak_db - CODEC_MARGIN_DB)[2]
+        normalised = normalise(mix, stem, rate, settings, ceiling_db=settings.true_peak_db - CODEC_MARGIN_DB)
+        static = normalised[2]
         if static + trim <= settings.max_original_gain_db:
             break
+        normalised = None
         trim = ceiling - static
         gain = region_gain(len(original), rate, regions, 0.0, trim, settings.duck_attack_ms,
                            settings.duck_release_ms, settings.duck_hold_ms)
@@ -186,7 +193,7 @@ def _original_trim(stem: np.ndarray, original: np.ndarray, regions: list[tuple[f
         where = "between the lines" if regions else "(no speech in it)"
         notes.append(f"original audio {where} raised at most {settings.max_original_gain_db:.0f} dB: the music"
                      f"{' and dialogue' if regions else ''} reach the loudness target")
-    return trim, gain
+    return trim, gain, normalised
 
 
 def _music_gain_db(music: np.ndarray, original: np.ndarray | None, regions: list[tuple[float, float]], rate: int,

@@ -24,12 +24,12 @@ keys. The file is written for a DAW (midi_file.py).
 from __future__ import annotations
 
 import bisect
-import math
 
 import numpy as np
 import pretty_midi
 
 from autoscore_video.common.errors import InputError
+from autoscore_video.common.spans import merge_spans
 from autoscore_video.generation.brief import BriefSection, MusicBrief
 from autoscore_video.generation.symbolic import harmony, melody, theory
 from autoscore_video.generation.symbolic.accents import STRONG, Accent, place_accents
@@ -108,7 +108,7 @@ class Composer:
                              for i, s in enumerate(brief.sections)]
         self.markers: list[Marker] = []
         self.last_stop = -np.inf
-        self.speech = _merged(brief.speech, brief.target_duration + RING_S)
+        self.speech = merge_spans(brief.speech, hi=brief.target_duration + RING_S)  # a plan may hold any list
         self.speech_starts = [start for start, _ in self.speech]
 
     # --- structure ---------------------------------------------------------------------------
@@ -593,20 +593,6 @@ def _untangle(notes: list[pretty_midi.Note]) -> None:
     for note, following in zip(notes, notes[1:]):
         if following.pitch == note.pitch and note.end > following.start:
             note.end = max(note.start + 0.01, following.start)
-
-
-def _merged(regions, until: float) -> list[tuple[float, float]]:
-    """Spoken regions as sorted, non-overlapping spans inside 0..`until` (a hand-edited plan may hold any)."""
-    merged: list[tuple[float, float]] = []
-    for start, end in sorted((max(0.0, float(a)), min(until, float(b))) for a, b in regions
-                             if math.isfinite(a) and math.isfinite(b)):
-        if end <= start:
-            continue
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def compose(brief: MusicBrief) -> tuple[pretty_midi.PrettyMIDI, Grid, list[Marker]]:

@@ -115,9 +115,10 @@ def _section_choices(span: SectionSpan, features: VideoFeatures, prefs: Preferen
     target = prefs.bpm or rules.bpm_for(span.cut_rate_per_min, mood)
     density = rules.density_for(span.speech_ratio)
     genre = prefs.genre or rules.genre_for(energy, mood, span.saturation, span.brightness)
+    because = "override" if prefs.mood else _mood_cue(cue, span, sentiment, base_energy, features)
     why.append(f"{where}: energy {energy:.2f} (saturation {span.saturation:.2f}, "
                f"{span.cut_rate_per_min:.1f} cuts/min), "
-               f"mood {mood}" + (" (override)" if prefs.mood else f" ({_mood_cue(cue, span, sentiment, features)})")
+               f"mood {mood} ({because})"
                + f", {target:.0f} BPM asked" + (" (override)" if prefs.bpm else "")
                + f", density {density:.2f} for {span.speech_ratio:.0%} speech, {genre}"
                + (" (override)" if prefs.genre else f" (brightness {span.brightness:.2f})"))
@@ -125,7 +126,7 @@ def _section_choices(span: SectionSpan, features: VideoFeatures, prefs: Preferen
                           density=density, genre=genre, instruments=list(rules.GENRES[genre]))
 
 
-def _mood_cue(cue: str, span: SectionSpan, sentiment: float | None, features: VideoFeatures) -> str:
+def _mood_cue(cue: str, span: SectionSpan, sentiment: float | None, energy: float, features: VideoFeatures) -> str:
     """Which cue decided the section's mood, in words a person can check."""
     if cue == "words":
         lines = [c for c in features.subtitles.cues if c.sentiment is not None and c.end > span.start
@@ -139,7 +140,7 @@ def _mood_cue(cue: str, span: SectionSpan, sentiment: float | None, features: Vi
     if cue == "picture":
         return (f"picture: brightness {span.brightness:.2f}, warmth {span.warmth:+.2f}"
                 + ("" if sentiment is None else f"; words {sentiment:+.2f}, not strong"))
-    return (f"pace and colour: energy {rules.energy_for(span.saturation, span.cut_rate_per_min):.2f}"
+    return (f"pace and colour: energy {energy:.2f}"
             + ("" if sentiment is None else f"; words {sentiment:+.2f}, not strong"))
 
 

@@ -265,3 +265,54 @@ class FfmpegPipe:
 
     def __exit__(self, *exc_info) -> None:
         self.close()
+
+
+class FfmpegSink:
+    """ffmpeg reading raw float32 PCM from its stdin as it is written (an encoder fed a block at a time).
+    `finish` closes its input and waits for it; `close` (or leaving the `with`) kills one left unfinished."""
+
+    def __init__(self, args: list[str], *, sample_rate: int, channels: int, what: str):
+        cmd = _ffmpeg_command(["-f", "f32le", "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0", *args])
+        self.what = what
+        self._stderr = tempfile.TemporaryFile()
+        try:
+            self.process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                            stderr=self._stderr)
+        except OSError as exc:
+            self._stderr.close()
+            raise ResourceError(f"cannot run ffmpeg for {what}: {exc}") from exc
+
+    def write(self, block: np.ndarray) -> None:
+        try:
+            self.process.stdin.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
+        except BrokenPipeError:
+            self.finish()  # it stopped reading: its own error says why
+            raise ResourceError(f"ffmpeg stopped reading while {self.what}") from None
+
+    def finish(self) -> None:
+        if not self.process.stdin.closed:
+            try:
+                self.process.stdin.close()
+            except BrokenPipeError:
+                pass
+        returncode = self.process.wait()
+        if returncode != 0:
+            self._stderr.seek(0)
+            _raise_ffmpeg_failure(self._stderr.read(), returncode, self.what)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        if not self.process.stdin.closed:
+            try:
+                self.process.stdin.close()
+            except BrokenPipeError:
+                pass
+        self._stderr.close()
+
+    def __enter__(self) -> FfmpegSink:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()

@@ -1,28 +1,57 @@
-"""The mixing stage end to end: fit, duck, level, normalise, limit, write stems, mux."""
+"""The mixing stage end to end, a block at a time, so its memory does not grow with the clip:
+
+1. measure: the fitted music, the ducked music and the original audio go by once, K-weighted and summed per
+   100 ms step (`levels.PartSums`); every gain is solved on those sums (`levels.plan_levels`);
+2. where the mix at those gains has peaks over the ceiling, it goes by once more through the limiter to
+   measure the loudness the limiter takes off, and the gains are solved again for the target plus that;
+3. the mix and the music stem go through the true-peak limiter into the encoder (a pipe) and the stem's
+   WAV; the encoded audio is decoded once to measure what is delivered. Where the codec overshot the peak
+   ceiling, this pass runs once more with the ceiling lowered by the overshoot: at most two encodes;
+4. the encoded audio is copied beside the picture.
+"""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import soundfile
 
-from autoscore_video.common.audio import exact_length, load_audio
+from autoscore_video.common.audio import load_audio
 from autoscore_video.common.errors import InputError
-from autoscore_video.common.media import read_audio
+from autoscore_video.common.media import FfmpegPipe, FfmpegSink, stream_audio
 from autoscore_video.mixing.align import Warp, apply_warp, plan_warp
-from autoscore_video.mixing.duck import duck_envelope, held_regions, level_inside_outside, region_gain
-from autoscore_video.mixing.fit import fade_start, fit_to_length
-from autoscore_video.mixing.loudness import Limited, integrated_lufs, limit_true_peak, sample_peaks, true_peak_db
-from autoscore_video.mixing.mux import encode_mp3, mux
+from autoscore_video.mixing.blocks import block_samples, fixed_blocks, with_context
+from autoscore_video.mixing.duck import LevelInsideOutside, duck_envelope, held_regions, region_amount
+from autoscore_video.mixing.fit import FitPlan, fade_start, plan_fit, read_fitted
+from autoscore_video.mixing.levels import (
+    Levels,
+    LimiterModel,
+    PartSums,
+    gated_step_weights,
+    music_gain_db,
+    plan_levels,
+    solve_with_limiter,
+)
+from autoscore_video.mixing.loudness import (
+    CeilingDips,
+    TruePeakMeter,
+    limit_true_peak,
+    limiter_context,
+    limiter_reach,
+    sample_peaks,
+)
+from autoscore_video.mixing.meter import KWeighting, LoudnessMeter, StepSums
+from autoscore_video.mixing.mux import audio_encoder, mp3_encoder_args, mux, tag_mp3
 from autoscore_video.mixing.settings import MixSettings
 
-ENCODE_ATTEMPTS = 3  # limit, encode, measure; lower the ceiling by the codec's overshoot and go again
-PEAK_SLACK_DB = 0.05  # a retry aims this far under what the last encode overshot
-CODEC_MARGIN_DB = 0.5  # AAC at 192 kb/s typically overshoots the limited peaks by 0.3-1 dB
-TRIM_ATTEMPTS = 3  # static gains measured through the limiter, each trimming the original further
-LIMITER_HEADROOM_DB = 6.0  # a static gain guessed this far under the cap cannot reach it, however hard it limits
-TRIM_MARGIN_DB = 0.2  # the original is trimmed to this much under its cap, so the gain that follows stays under
+CHANNELS = 2
+ENCODE_ATTEMPTS = 2  # the second lowers the ceiling where the first overshot it
+PEAK_SLACK_DB = 0.1  # ... and this much more
+SPOT_MARGIN_DB = 0.2  # where a first encode peaks within this of the ceiling, a second is limited harder there
+# AAC at 192 kb/s overshoots the limited peaks by 0.3-1 dB; the ceiling the limiter aims at leaves this much
+CODEC_MARGIN_DB = 0.8
+RETRY_MISS_LU = 0.3  # a first encode this far off the loudness target is encoded again, aimed by the miss
 
 
 @dataclass
@@ -56,6 +85,146 @@ class MixReport:
     dialogue_gain_db: float | None = None  # ... and under speech; None without speech
     notes: list[str] = field(default_factory=list)
     warp: Warp | None = None  # how measured-beat music was bent onto the cuts, with its beats afterwards
+    encodes: int = 1  # times the mix was encoded (2: the first overshot the peak ceiling)
+
+
+class _Music:
+    """The rendered music at the mix's rate, read by sample range: from its file where it is already at that
+    rate, else decoded whole (and bent onto the cuts where asked)."""
+
+    def __init__(self, path: Path, rate: int):
+        import soundfile
+
+        self.file = None
+        self.audio = None
+        try:
+            handle = soundfile.SoundFile(str(path))
+        except (RuntimeError, soundfile.LibsndfileError):
+            handle = None
+        if handle is not None and handle.samplerate == rate:
+            self.file, self.samples = handle, handle.frames
+        else:
+            if handle is not None:
+                handle.close()
+            self.audio = load_audio(path, sample_rate=rate, what="music")
+            self.samples = len(self.audio)
+
+    def warp(self, warp_plan: Warp, rate: int, beats: list[float], downbeats: list[float]) -> Warp:
+        audio = self.whole()
+        self.close()
+        self.audio, warp = apply_warp(audio, rate, warp_plan, beats, downbeats)
+        self.samples = len(self.audio)
+        return warp
+
+    def whole(self) -> np.ndarray:
+        return self.audio if self.audio is not None else self.read(0, self.samples)
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        if self.audio is not None:
+            return self.audio[start:stop]
+        self.file.seek(start)
+        block = self.file.read(stop - start, dtype="float32", always_2d=True)
+        if block.shape[1] == 1:
+            block = np.repeat(block, CHANNELS, axis=1)
+        return block[:, :CHANNELS]
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
+@dataclass
+class _Mix:
+    """What every pass reads: the fitted music, the duck, the original audio, block by block."""
+    video: Path
+    music: _Music
+    fit: FitPlan
+    rate: int
+    regions: list[tuple[float, float]]  # speech
+    held: list[tuple[float, float]]  # speech with short pauses bridged: where the music stays down
+    keep_original: bool
+    settings: MixSettings
+    work_dir: Path
+    original_cached: bool = False  # the first pass decoded the original into work_dir: later ones read that
+
+    @property
+    def original_path(self) -> Path:
+        return self.work_dir / "original.f32"
+
+    @property
+    def samples(self) -> int:
+        return self.fit.target
+
+    def blocks(self) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]]:
+        """(start, fitted music, duck gain, original audio or None, share away from speech or None)."""
+        size = block_samples(self.rate)
+        s = self.settings
+        original = self._original(size) if self.keep_original else None
+        try:
+            for start in range(0, self.samples, size):
+                n = min(size, self.samples - start)
+                fitted = read_fitted(self.music.read, self.fit, start, start + n, CHANNELS)
+                duck = duck_envelope(n, self.rate, self.held, s.duck_depth_db, s.duck_attack_ms,
+                                     s.duck_release_ms, 0.0, start)
+                if original is None:
+                    yield start, fitted, duck, None, None
+                    continue
+                away = 1.0 - region_amount(n, self.rate, self.held, s.duck_attack_ms, s.duck_release_ms, start)
+                yield start, fitted, duck, next(original), away
+        finally:
+            if original is not None:
+                original.close()
+
+    def _original(self, size: int) -> Iterator[np.ndarray]:
+        """The original audio in blocks of `size`: decoded (and kept as raw samples) on the first pass, read
+        back on the others (decoding costs more than reading)."""
+        if self.original_cached:
+            return _raw_blocks(self.original_path, self.samples, size)
+        decoded = stream_audio(self.video, sample_rate=self.rate, channels=CHANNELS,
+                               what=f"decoding the audio of {self.video}")
+        return _cached(fixed_blocks(decoded, self.samples, size, CHANNELS), self)
+
+    def mixed(self, levels: Levels) -> Iterator[np.ndarray]:
+        """(samples, 4) blocks: the mix (channels 0-1) and the music stem (2-3) at `levels`, before limiting."""
+        static = 10.0 ** (levels.static_db / 20.0)
+        music_gain = np.float32(static * 10.0 ** (levels.music_gain_db / 20.0))
+        for _, fitted, duck, original, away in self.blocks():
+            stem = fitted * (duck[:, None] * music_gain)
+            if original is None:
+                yield np.concatenate([stem, stem], axis=1)
+                continue
+            trim = (static * 10.0 ** (levels.trim_db * away / 20.0)).astype(np.float32)
+            yield np.concatenate([stem + original * trim[:, None], stem], axis=1)
+
+    def limited(self, levels: Levels, ceiling_db: float, dips: CeilingDips | None = None
+                ) -> Iterator[tuple[np.ndarray, np.ndarray, float]]:
+        """(mix, stem, the largest reduction in this block) through the true-peak limiter, a block at a time
+        with enough of its neighbours for it to come out as limiting the whole would. `dips`: where the mix's
+        ceiling is lower (not the stem's)."""
+        context = limiter_context(self.rate)
+        at = 0
+        for extended, core in with_context(self.mixed(levels), context):
+            curve = dips.curve(ceiling_db, at - core.start, len(extended)) if dips is not None else None
+            mix = limit_true_peak(extended[:, :CHANNELS], self.rate, ceiling_db, ceiling=curve)
+            stem = limit_true_peak(extended[:, CHANNELS:], self.rate, ceiling_db)
+            yield mix.audio[core], stem.audio[core], mix.reduction_db
+            at += core.stop - core.start
+
+
+def _cached(blocks: Iterator[np.ndarray], mix: _Mix) -> Iterator[np.ndarray]:
+    with open(mix.original_path, "wb") as raw:
+        for block in blocks:
+            raw.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
+            yield block
+    mix.original_cached = True
+
+
+def _raw_blocks(path: Path, samples: int, size: int) -> Iterator[np.ndarray]:
+    with open(path, "rb") as raw:
+        for start in range(0, samples, size):
+            n = min(size, samples - start)
+            yield np.frombuffer(raw.read(n * 4 * CHANNELS), dtype="<f4").reshape(n, CHANNELS)
 
 
 def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: list[float],
@@ -64,155 +233,169 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
                 align_to_cuts: list[float] | None = None) -> MixReport:
     """`align_to_cuts`: cuts to bend the music onto (music whose `beats` were measured, not planned)."""
     rate = settings.sample_rate
-    music = load_audio(music_wav, sample_rate=rate, what="music")
-    warp = None
-    if align_to_cuts and beats:
-        planned = plan_warp(beats, align_to_cuts, max_stretch=settings.max_stretch,
-                            tolerance_s=settings.beat_tolerance_s, available_s=len(music) / rate - duration)
-        music, warp = apply_warp(music, rate, planned, beats, downbeats)
-        downbeats = warp.downbeats
-    fitted = fit_to_length(music, rate, downbeats, duration, settings.fade_out_s)
-    samples = len(fitted)
-    envelope = duck_envelope(samples, rate, speech_regions, settings.duck_depth_db,
-                             settings.duck_attack_ms, settings.duck_release_ms, settings.duck_hold_ms)
+    music = _Music(Path(music_wav), rate)
+    try:
+        warp = None
+        if align_to_cuts and beats:
+            planned = plan_warp(beats, align_to_cuts, max_stretch=settings.max_stretch,
+                                tolerance_s=settings.beat_tolerance_s, available_s=music.samples / rate - duration)
+            warp = music.warp(planned, rate, beats, downbeats)
+            downbeats = warp.downbeats
+        fit = plan_fit(music.samples, rate, downbeats, duration, settings.fade_out_s)
+        held = held_regions(speech_regions, settings.duck_hold_ms / 1000.0)
+        mix = _Mix(video=video, music=music, fit=fit, rate=rate, regions=speech_regions, held=held,
+                   keep_original=has_original_audio and not settings.replace_audio, settings=settings,
+                   work_dir=outputs.work_dir)
+        return _mix(mix, downbeats, duration, has_original_audio, outputs, tags, warp)
+    finally:
+        music.close()
 
-    original = None
-    if has_original_audio and not settings.replace_audio:
-        original = exact_length(read_audio(video, sample_rate=rate, channels=2,
-                                            what=f"decoding the audio of {video}"), samples)
+
+def _mix(mix: _Mix, downbeats: list[float], duration: float, has_original_audio: bool, outputs: MixOutputs,
+         tags: StemTags, warp: Warp | None) -> MixReport:
+    settings, rate = mix.settings, mix.rate
     notes: list[str] = []
-    music_gain_db = _music_gain_db(fitted, original, speech_regions, rate, settings, notes)
-    stem = fitted * envelope[:, None] * np.float32(10.0 ** (music_gain_db / 20.0))
-    original_trim_db, normalised = 0.0, None
-    if original is not None:
-        original_trim_db, trim, normalised = _original_trim(stem, original, speech_regions, rate, settings, notes)
-        original = original * trim[:, None]
-    mix = stem + original if original is not None else stem.copy()
-
+    sums = _measure(mix)
+    music_db = music_gain_db(sums, settings, notes)
+    has_speech = bool(mix.regions)
     ceiling = settings.true_peak_db - CODEC_MARGIN_DB
-    unlimited_mix, unlimited_stem = mix, stem
-    for attempt in range(ENCODE_ATTEMPTS):
-        if attempt == 0 and normalised is not None:  # the trim measured this very mix at this ceiling
-            limited, stem, static_db, final_lufs = normalised
-        else:
-            limited, stem, static_db, final_lufs = normalise(unlimited_mix, unlimited_stem, rate, settings,
-                                                             ceiling_db=ceiling)
-        mix_wav = outputs.work_dir / "mix.wav"
-        soundfile.write(str(mix_wav), limited.audio, rate, subtype="FLOAT")
-        mux(video, mix_wav, outputs.video, bitrate=settings.audio_bitrate)
-        # The lossy encoder overshoots the limited peaks; what counts is the peak of what was delivered.
-        encoded = read_audio(outputs.video, sample_rate=rate, channels=2, what=f"decoding {outputs.video}")
-        delivered_peak_db = true_peak_db(encoded)
-        overshoot = delivered_peak_db - settings.true_peak_db
-        if overshoot <= 0.0:
-            break
-        ceiling -= overshoot + PEAK_SLACK_DB
+    base = plan_levels(sums, music_db, settings, has_speech=has_speech)
+    model = _limiter_model(mix, sums, base, ceiling)
+    aim = settings.target_lufs
+    levels, _ = solve_with_limiter(sums, music_db, settings, model, base, has_speech=has_speech, notes=notes)
+
+    encoder_args, encoded_suffix = audio_encoder(outputs.video, bitrate=settings.audio_bitrate)
+    encoded = outputs.work_dir / f"mix{encoded_suffix}"
     fade_at = fade_start(downbeats, duration, settings.fade_out_s)
-    inside, outside = level_inside_outside(stem, rate, held_regions(speech_regions, settings.duck_hold_ms / 1000.0),
-                                           exclude_after=fade_at, guard=(settings.duck_attack_ms / 1000.0,
-                                                                         settings.duck_release_ms / 1000.0))
+    dips = None
+    for attempt in range(1, ENCODE_ATTEMPTS + 1):
+        reduction, level = _encode(mix, levels, ceiling, dips, encoder_args, encoded, outputs, fade_at)
+        delivered_lufs, delivered_peak, spots = _measure_encoded(encoded, rate, settings.true_peak_db - SPOT_MARGIN_DB)
+        overshoot = delivered_peak - settings.true_peak_db
+        missed = delivered_lufs - settings.target_lufs
+        if (overshoot <= 0.0 and abs(missed) <= RETRY_MISS_LU) or attempt == ENCODE_ATTEMPTS:
+            break
+        if overshoot > 0.0:  # the codec's overshoot is local (a transient): the ceiling dips there only
+            mark = settings.true_peak_db - SPOT_MARGIN_DB
+            dips = CeilingDips([(first, peak - mark + PEAK_SLACK_DB) for first, peak in spots])
+        aim -= missed
+        levels, _ = solve_with_limiter(sums, music_db, settings, model, base, has_speech=has_speech, aim_lufs=aim)
     if overshoot > 0.0:
-        notes.append(f"the encoded audio peaks at {delivered_peak_db:.1f} dBTP, above the "
+        notes.append(f"the encoded audio peaks at {delivered_peak:.1f} dBTP, above the "
                      f"{settings.true_peak_db:.1f} dBTP ceiling")
-    report = MixReport(
+    with FfmpegPipe(["-y", "-i", str(outputs.stem_wav), *mp3_encoder_args(settings.mp3_bitrate),
+                     str(outputs.stem_mp3)], what=f"writing {outputs.stem_mp3}") as mp3:  # beside the mux
+        mux(mix.video, encoded, outputs.video)
+        mp3.wait()
+    tag_mp3(outputs.stem_mp3, title=tags.title, artist=tags.artist, comment=tags.comment)
+
+    inside, outside = level.result()
+    kept = mix.keep_original
+    return MixReport(
         target_lufs=settings.target_lufs,
-        integrated_lufs=round(integrated_lufs(encoded, rate), 3),
-        true_peak_db=round(delivered_peak_db, 3),
-        limiter_reduction_db=round(limited.reduction_db, 3),
-        music_gain_db=round(float(music_gain_db + static_db), 3),
-        original_gain_db=None if original is None else round(float(original_trim_db + static_db), 3),
-        dialogue_gain_db=round(float(static_db), 3) if original is not None and speech_regions else None,
-        original_audio="replaced" if has_original_audio and settings.replace_audio else (
-            "kept" if original is not None else "none"),
+        integrated_lufs=round(delivered_lufs, 3),
+        true_peak_db=round(delivered_peak, 3),
+        limiter_reduction_db=round(reduction, 3),
+        music_gain_db=round(levels.music_gain_db + levels.static_db, 3),
+        original_gain_db=round(levels.trim_db + levels.static_db, 3) if kept else None,
+        dialogue_gain_db=round(levels.static_db, 3) if kept and has_speech else None,
+        original_audio="replaced" if has_original_audio and settings.replace_audio else ("kept" if kept else "none"),
         duck_depth_db=round(outside - inside, 2) if inside is not None and outside is not None else None,
         music_in_speech_db=None if inside is None else round(inside, 2),
         music_outside_speech_db=None if outside is None else round(outside, 2),
         notes=notes,
         warp=warp,
+        encodes=attempt,
     )
 
-    soundfile.write(str(outputs.stem_wav), stem, rate, subtype="PCM_24", format="WAV")
-    encode_mp3(outputs.stem_wav, outputs.stem_mp3, bitrate=settings.mp3_bitrate,
-               title=tags.title, artist=tags.artist, comment=tags.comment)
-    return report
+
+def _measure(mix: _Mix) -> PartSums:
+    """Pass 1: the K-weighted step sums every gain is solved on."""
+    rate = mix.rate
+    weigh_music, weigh_stem = KWeighting(rate, CHANNELS), KWeighting(rate, CHANNELS)
+    weigh_original = KWeighting(rate, CHANNELS)
+    music, stem, original, cross = (StepSums(rate, CHANNELS) for _ in range(4))
+    away = StepSums(rate, 1)
+    for _, fitted, duck, block, outside in mix.blocks():
+        k_music = weigh_music(fitted)
+        music.add(k_music * k_music)
+        k_stem = weigh_stem(fitted * duck[:, None])
+        stem.add(k_stem * k_stem)
+        if block is not None:
+            k_original = weigh_original(block)
+            original.add(k_original * k_original)
+            cross.add(k_stem * k_original)
+            away.add(outside[None, :])
+    step = music.step
+    sums = PartSums(rate=rate, samples=mix.samples, step=step, music=music.result(), stem=stem.result(),
+                    original=None, cross=None, outside=None, speech=None)
+    if mix.keep_original:
+        steps = len(sums.music)
+        lengths = np.minimum(step, mix.samples - np.arange(steps) * step)
+        middles = (np.arange(steps) * step + lengths / 2) / rate
+        speech = np.zeros(steps, dtype=bool)
+        for start, end in mix.regions:
+            speech |= (middles >= start) & (middles < end)
+        sums.original, sums.cross = original.result(), cross.result()
+        sums.outside, sums.speech = away.result()[:, 0] / lengths, speech
+    return sums
 
 
-def normalise(mix: np.ndarray, stem: np.ndarray, rate: int, settings: MixSettings,
-              tolerance_lu: float = 0.1, ceiling_db: float | None = None) -> tuple[Limited, np.ndarray, float, float]:
-    """One static gain to the loudness target, then the true-peak limiter.
+def _limiter_model(mix: _Mix, sums: PartSums, levels: Levels, ceiling_db: float) -> LimiterModel:
+    """Pass 2: the mix at `levels` once more, to see how its peaks stand against the ceiling (`LimiterModel`)."""
+    from scipy.ndimage import maximum_filter1d
 
-    The limiter takes some loudness off peaky material, so the static gain is chosen such that the
-    limited result lands on the target (a few measurements, still a single static gain on the mix).
-    Returns (the limited mix, the music stem at the same gain and limited alike, the static gain in dB,
-    the limited mix's integrated loudness).
-    """
-    loudness = integrated_lufs(mix, rate)
-    if not np.isfinite(loudness):
-        raise InputError("the mix is silent; nothing to normalise")
-    ceiling = settings.true_peak_db if ceiling_db is None else ceiling_db
-    peaks = sample_peaks(mix)  # peaks scale with a static gain: measured once
-    gain_db = settings.target_lufs - loudness
-    for _ in range(4):
-        gain = np.float32(10.0 ** (gain_db / 20.0))
-        limited = limit_true_peak(mix * gain, rate, ceiling, peaks=peaks * gain)
-        measured = integrated_lufs(limited.audio, rate)
-        error = settings.target_lufs - measured
-        if abs(error) <= tolerance_lu:
-            break
-        gain_db += error
-    stem_limited = limit_true_peak(stem * gain, rate, ceiling)
-    return limited, stem_limited.audio, gain_db, measured
+    rate = mix.rate
+    look, hold = limiter_reach(rate)
+    span = hold + look + 1
+    weights = gated_step_weights(sums, levels)
+    weighting = KWeighting(rate, CHANNELS)
+    model = LimiterModel()
+    at = 0
+    for extended, core in with_context(mix.mixed(levels), limiter_context(rate)):
+        audio = extended[:, :CHANNELS]
+        held = maximum_filter1d(sample_peaks(audio), size=span, origin=hold - span // 2, mode="nearest")[core]
+        with np.errstate(divide="ignore"):
+            held_db = 20.0 * np.log10(held) - ceiling_db
+        k = weighting(audio[core])
+        power = (k * k).sum(axis=0) * weights[np.minimum((at + np.arange(len(held))) // sums.step, len(weights) - 1)]
+        model.add(held_db, power)
+        at += len(held)
+    return model
 
 
-def _original_trim(stem: np.ndarray, original: np.ndarray, regions: list[tuple[float, float]], rate: int,
-                   settings: MixSettings, notes: list[str]) -> tuple[float, np.ndarray, tuple | None]:
-    """(dB, the linear gain per sample) to take off the original outside speech before the one static gain of
-    `normalise`, so that gain raises the room tone by at most `max_original_gain_db`: the music, and the dialogue
-    where there is some, carry the mix to the target. Under speech the original is left as it is (the dialogue
-    gets the full static gain), ramping between the two as the duck does. Third: `normalise`'s result for the
-    mix with that trim, where it was measured (None where it was not)."""
-    trim = 0.0
-    gain = np.ones(len(original), dtype=np.float32)
-    ceiling = settings.max_original_gain_db - TRIM_MARGIN_DB
-    guess = settings.target_lufs - integrated_lufs(stem + original, rate)  # before the limiter
-    if not np.isfinite(guess) or guess <= settings.max_original_gain_db - LIMITER_HEADROOM_DB:
-        return trim, gain, None
-    normalised = None
-    for _ in range(TRIM_ATTEMPTS):
-        # the limiter takes loudness off peaky speech (several dB): the static gain it then needs is measured
-        mix = stem + original * gain[:, None]
-        normalised = normalise(mix, stem, rate, settings, ceiling_db=settings.true_peak_db - CODEC_MARGIN_DB)
-        static = normalised[2]
-        if static + trim <= settings.max_original_gain_db:
-            break
-        normalised = None
-        trim = ceiling - static
-        gain = region_gain(len(original), rate, regions, 0.0, trim, settings.duck_attack_ms,
-                           settings.duck_release_ms, settings.duck_hold_ms)
-    if trim < 0.0:
-        where = "between the lines" if regions else "(no speech in it)"
-        notes.append(f"original audio {where} raised at most {settings.max_original_gain_db:.0f} dB: the music"
-                     f"{' and dialogue' if regions else ''} reach the loudness target")
-    return trim, gain, normalised
+def _encode(mix: _Mix, levels: Levels, ceiling_db: float, dips: CeilingDips | None, encoder_args: list[str],
+            encoded: Path, outputs: MixOutputs, fade_at: float) -> tuple[float, LevelInsideOutside]:
+    """Pass 3: the limited mix into its encoder (which runs beside this process), the limited stem into its
+    WAV; (the largest reduction, the stem's level inside and outside speech)."""
+    import soundfile
+
+    s = mix.settings
+    level = LevelInsideOutside(mix.rate, mix.held, exclude_after=fade_at,
+                               guard=(s.duck_attack_ms / 1000.0, s.duck_release_ms / 1000.0))
+    reduction, at = 0.0, 0
+    with FfmpegSink(["-y", *encoder_args, str(encoded)], sample_rate=mix.rate, channels=CHANNELS,
+                    what="encoding the mix") as encoder, \
+            soundfile.SoundFile(str(outputs.stem_wav), "w", mix.rate, CHANNELS, subtype="PCM_24",
+                                format="WAV") as stem_file:
+        for mixed, stem, block_reduction in mix.limited(levels, ceiling_db, dips):
+            encoder.write(mixed)
+            stem_file.write(stem)
+            level.add(stem, at)
+            reduction = max(reduction, block_reduction)
+            at += len(mixed)
+        encoder.finish()
+    return reduction, level
 
 
-def _music_gain_db(music: np.ndarray, original: np.ndarray | None, regions: list[tuple[float, float]], rate: int,
-                   settings: MixSettings, notes: list[str]) -> float:
-    """Level the music against what it will sit under: the dialogue, or the ambience, or nothing."""
-    music_lufs = integrated_lufs(music, rate)
-    if not np.isfinite(music_lufs):
-        raise InputError("the rendered music is silent")
-    if original is None:
-        return 0.0
-    if regions:
-        speech = np.concatenate([original[int(a * rate):int(b * rate)] for a, b in regions])
-        dialogue = integrated_lufs(speech, rate)
-        if np.isfinite(dialogue):
-            notes.append(f"music set {settings.music_vs_dialogue_lu:+.1f} LU against dialogue at {dialogue:.1f} LUFS")
-            return dialogue + settings.music_vs_dialogue_lu - music_lufs
-    ambience = integrated_lufs(original, rate)
-    if np.isfinite(ambience):
-        notes.append(f"music set {settings.music_vs_ambience_lu:+.1f} LU against original audio at {ambience:.1f} LUFS")
-        return ambience + settings.music_vs_ambience_lu - music_lufs
-    notes.append("original audio is silent; music alone sets the level")
-    return 0.0
+def _measure_encoded(encoded: Path, rate: int, mark_db: float) -> tuple[float, float, list[tuple[int, float]]]:
+    """(integrated LUFS, true peak dBTP, the spots over `mark_db`) of the encoded mix, decoded a block at a
+    time."""
+    loudness, peak = LoudnessMeter(rate, CHANNELS), TruePeakMeter(CHANNELS, mark_db=mark_db)
+    for block in stream_audio(encoded, sample_rate=rate, channels=CHANNELS, what=f"decoding {encoded}"):
+        loudness.add(block)
+        peak.add(block)
+    result = loudness.integrated()
+    if not np.isfinite(result):
+        raise InputError("the mix is silent")
+    return result, peak.db(), peak.spots

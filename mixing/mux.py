@@ -30,32 +30,47 @@ def check_copyable(video_codec: str, out: Path) -> None:
                          f"(autoscore never re-encodes the picture); write a .mkv instead")
 
 
-def mux(video: Path, audio_wav: Path, out: Path, *, bitrate: str) -> None:
+# The mix is encoded once into a file of its own, measured, then copied beside the picture: a retry (when the
+# codec overshot the peak ceiling) re-encodes the audio alone.
+ENCODED_AUDIO_SUFFIX = {"aac": ".m4a", "libopus": ".opus"}
+
+
+def audio_encoder(out: Path, *, bitrate: str) -> tuple[list[str], str]:
+    """(ffmpeg's output options, the encoded file's suffix) for the audio stream `out` will carry."""
     suffix = out.suffix.lower()
     if suffix not in AUDIO_CODEC_BY_SUFFIX:
         raise InputError(f"{out}: cannot write a {suffix or 'suffix-less'} file "
                          f"(use {', '.join(sorted(AUDIO_CODEC_BY_SUFFIX))})")
-    args = ["-y", "-i", str(video), "-i", str(audio_wav), "-map", "0:v:0", "-map", "1:a:0"]
+    codec = AUDIO_CODEC_BY_SUFFIX[suffix]
+    return ["-c:a", codec, "-b:a", bitrate], ENCODED_AUDIO_SUFFIX[codec]
+
+
+def mux(video: Path, encoded_audio: Path, out: Path) -> None:
+    """`out`: the picture of `video` and the already encoded audio, both copied as they are."""
+    suffix = out.suffix.lower()
+    args = ["-y", "-i", str(video), "-i", str(encoded_audio), "-map", "0:v:0", "-map", "1:a:0"]
     if suffix in SUBTITLE_COPY_SUFFIXES:
         args += ["-map", "0:s?", "-c:s", "copy"]
-    args += ["-c:v", "copy", "-c:a", AUDIO_CODEC_BY_SUFFIX[suffix], "-b:a", bitrate,
-             "-map_metadata", "0", "-map_chapters", "0"]
+    args += ["-c:v", "copy", "-c:a", "copy", "-map_metadata", "0", "-map_chapters", "0"]
     if suffix in {".mp4", ".m4v", ".mov"}:
         args += ["-movflags", "+faststart"]
     run_ffmpeg([*args, str(out)], what=f"writing {out}")
 
 
-def encode_mp3(wav: Path, out: Path, *, bitrate: str, title: str, artist: str, comment: str) -> None:
-    """MP3 of the music stem with ID3v2 title (TIT2), artist (TPE1) and comment (COMM) frames.
+def mp3_encoder_args(bitrate: str) -> list[str]:
+    """ffmpeg's output options for the music stem's MP3 (a Xing header, so players show its length)."""
+    return ["-c:a", "libmp3lame", "-b:a", bitrate, "-write_xing", "1"]
+
+
+def tag_mp3(path: Path, *, title: str, artist: str, comment: str) -> None:
+    """ID3v2 title (TIT2), artist (TPE1) and comment (COMM) frames on an MP3.
 
     Tags are written with mutagen: ffmpeg stores a comment as TXXX:comment, which players don't show.
     """
     from mutagen.id3 import COMM, ID3, TIT2, TPE1
 
-    run_ffmpeg(["-y", "-i", str(wav), "-c:a", "libmp3lame", "-b:a", bitrate, "-write_xing", "1", str(out)],
-               what=f"writing {out}")
     tags = ID3()
     tags.add(TIT2(encoding=3, text=title))
     tags.add(TPE1(encoding=3, text=artist))
     tags.add(COMM(encoding=3, lang="eng", desc="", text=comment))
-    tags.save(str(out))
+    tags.save(str(path))

@@ -28,6 +28,23 @@ def lufs(audio: np.ndarray, rate: int = 48000) -> float:
     return float(pyloudnorm.Meter(rate).integrated_loudness(audio.astype(np.float64)))
 
 
+def ebur128(path: Path) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) of a file's audio as ffmpeg's own EBU R128 meter reads them (its
+    summary has one decimal): a meter that is not the one autoscore mixes with."""
+    import re
+    import subprocess
+
+    import imageio_ffmpeg
+
+    done = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats", "-i", str(path),
+                           "-map", "0:a:0", "-af", "ebur128=peak=true", "-f", "null", "-"],
+                          capture_output=True, text=True, check=True)
+    summary = done.stderr[done.stderr.rindex("Summary:"):]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
+    return integrated, peak
+
+
 def rms_db(x: np.ndarray) -> float:
     return 10 * np.log10(float(np.mean(np.square(x, dtype=np.float64))) + 1e-20)
 

@@ -121,9 +121,11 @@ def _concatenated_lufs(steps: np.ndarray, step: int) -> float:
 
 class LimiterModel:
     """How much loudness the limiter takes off the mix at a static gain `offset_db` above the one it was
-    measured at. The limiter's gain at a sample is about min(1, ceiling / the highest true peak from its hold
-    before to its lookahead after): per sample, that peak (relative to the ceiling, in 0.1 dB bins) is
-    counted with the sample's K-weighted power, over the steps the loudness gate keeps."""
+    measured at. The limiter's gain at a sample is about min(1, ceiling / the highest true peak within its
+    reach: its hold and smoothing before, its lookahead after): per sample, that peak (relative to the
+    ceiling, in 0.1 dB bins) is counted with the sample's K-weighted power, over the steps the loudness gate
+    keeps. It reads 0.1-0.2 LU short of the limiter on peaky speech (a first encode that misses the target
+    by more than `mixdown.RETRY_MISS_LU` is encoded again, aimed by the miss)."""
 
     BIN_DB = 0.1
     LOWEST_DB = -40.0  # peaks further under the ceiling than this are never limited at any gain tried

@@ -347,14 +347,15 @@ def _limiter_model(mix: _Mix, sums: PartSums, levels: Levels, ceiling_db: float)
 
     rate = mix.rate
     look, hold = limiter_reach(rate)
-    span = hold + look + 1
+    before = hold + look  # the gain at a sample answers peaks this far after it (the hold, then the smoothing)
+    span = before + look + 1
     weights = gated_step_weights(sums, levels)
     weighting = KWeighting(rate, CHANNELS)
     model = LimiterModel()
     at = 0
     for extended, core in with_context(mix.mixed(levels), limiter_context(rate)):
         audio = extended[:, :CHANNELS]
-        held = maximum_filter1d(sample_peaks(audio), size=span, origin=hold - span // 2, mode="nearest")[core]
+        held = maximum_filter1d(sample_peaks(audio), size=span, origin=before - span // 2, mode="nearest")[core]
         with np.errstate(divide="ignore"):
             held_db = 20.0 * np.log10(held) - ceiling_db
         k = weighting(audio[core])

@@ -1,12 +1,15 @@
 """The mixing stage end to end, a block at a time, so its memory does not grow with the clip:
 
 1. measure: the fitted music, the ducked music and the original audio go by once, K-weighted and summed per
-   100 ms step (`levels.PartSums`); every gain is solved on those sums (`levels.plan_levels`);
-2. where the mix at those gains has peaks over the ceiling, it goes by once more through the limiter to
-   measure the loudness the limiter takes off, and the gains are solved again for the target plus that;
-3. the mix and the music stem go through the true-peak limiter into the encoder (a pipe) and the stem's
-   WAV; the encoded audio is decoded once to measure what is delivered. Where the codec overshot the peak
-   ceiling, this pass runs once more with the ceiling lowered by the overshoot: at most two encodes;
+   100 ms step (`levels.PartSums`); every gain is solved on those sums (`levels.plan_levels`); the original
+   is decoded this once and kept as raw samples in the work folder for the passes after;
+2. the mix at those gains goes by once more for its true peaks against the ceiling (`levels.LimiterModel`),
+   which predicts the loudness the limiter will take off; the gains are solved again with it;
+3. the mix and the music stem go through the true-peak limiter, the mix into the encoder (a pipe), the stem
+   into its WAV; the encoded audio is decoded once to measure what is delivered, while the stem's MP3 is
+   encoded. Where the codec overshot the ceiling (around a transient), or the loudness missed the target,
+   this pass runs once more, the ceiling lowered around those spots and the gain aimed by the miss: a clip
+   is encoded once, twice at most;
 4. the encoded audio is copied beside the picture.
 """
 from __future__ import annotations
@@ -268,13 +271,19 @@ def _mix(mix: _Mix, downbeats: list[float], duration: float, has_original_audio:
     encoded = outputs.work_dir / f"mix{encoded_suffix}"
     fade_at = fade_start(downbeats, duration, settings.fade_out_s)
     dips = None
+    mp3_args = ["-y", "-i", str(outputs.stem_wav), *mp3_encoder_args(settings.mp3_bitrate), str(outputs.stem_mp3)]
     for attempt in range(1, ENCODE_ATTEMPTS + 1):
         reduction, level = _encode(mix, levels, ceiling, dips, encoder_args, encoded, outputs, fade_at)
-        delivered_lufs, delivered_peak, spots = _measure_encoded(encoded, rate, settings.true_peak_db - SPOT_MARGIN_DB)
-        overshoot = delivered_peak - settings.true_peak_db
-        missed = delivered_lufs - settings.target_lufs
-        if (overshoot <= 0.0 and abs(missed) <= RETRY_MISS_LU) or attempt == ENCODE_ATTEMPTS:
-            break
+        # the stem's MP3 is encoded beside the measuring and the mux (stopped on leaving, where it is redone)
+        with FfmpegPipe(mp3_args, what=f"writing {outputs.stem_mp3}") as mp3:
+            delivered_lufs, delivered_peak, spots = _measure_encoded(encoded, rate,
+                                                                     settings.true_peak_db - SPOT_MARGIN_DB)
+            overshoot = delivered_peak - settings.true_peak_db
+            missed = delivered_lufs - settings.target_lufs
+            if (overshoot <= 0.0 and abs(missed) <= RETRY_MISS_LU) or attempt == ENCODE_ATTEMPTS:
+                mux(mix.video, encoded, outputs.video)
+                mp3.wait()
+                break
         if overshoot > 0.0:  # the codec's overshoot is local (a transient): the ceiling dips there only
             mark = settings.true_peak_db - SPOT_MARGIN_DB
             dips = CeilingDips([(first, peak - mark + PEAK_SLACK_DB) for first, peak in spots])
@@ -283,10 +292,6 @@ def _mix(mix: _Mix, downbeats: list[float], duration: float, has_original_audio:
     if overshoot > 0.0:
         notes.append(f"the encoded audio peaks at {delivered_peak:.1f} dBTP, above the "
                      f"{settings.true_peak_db:.1f} dBTP ceiling")
-    with FfmpegPipe(["-y", "-i", str(outputs.stem_wav), *mp3_encoder_args(settings.mp3_bitrate),
-                     str(outputs.stem_mp3)], what=f"writing {outputs.stem_mp3}") as mp3:  # beside the mux
-        mux(mix.video, encoded, outputs.video)
-        mp3.wait()
     tag_mp3(outputs.stem_mp3, title=tags.title, artist=tags.artist, comment=tags.comment)
 
     inside, outside = level.result()

@@ -280,3 +280,28 @@ def test_mixing_memory_does_not_grow_with_the_clip(tmp_path):
         assert abs(report.integrated_lufs + 14.0) <= 0.5 and report.true_peak_db <= -1.0
     assert peaks[2.5] <= peaks[0.5] * 1.1 + 2.0, peaks
     assert peaks[2.5] < 58.0, peaks
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv", ".mov", ".webm"])
+def test_the_encoded_mix_is_copied_beside_the_picture_in_sync(tmp_path, suffix):
+    """The mix is encoded into a file of its own, then copied beside the picture: a click at 1 s is still at
+    1 s, to the sample, once the container is decoded (the encoder's priming is carried over)."""
+    from autoscore_video.common.media import FfmpegSink, read_audio
+    from autoscore_video.mixing.mux import audio_encoder, mux
+    from samples.make_samples import ffmpeg
+
+    audio = np.zeros((4 * RATE, 2), np.float32)
+    audio[RATE] = 0.9
+    out = tmp_path / f"out{suffix}"
+    args, encoded_suffix = audio_encoder(out, bitrate="192k")
+    encoded = tmp_path / f"mix{encoded_suffix}"
+    with FfmpegSink(["-y", *args, str(encoded)], sample_rate=RATE, channels=2, what="encoding") as encoder:
+        encoder.write(audio)
+        encoder.finish()
+    video = tmp_path / ("picture.webm" if suffix == ".webm" else "picture.mp4")
+    codec = ["-c:v", "libvpx-vp9", "-deadline", "realtime"] if suffix == ".webm" else ["-c:v", "libx264"]
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=64x64:rate=10:duration=4", *codec, str(video))
+    mux(video, encoded, out)
+    decoded = read_audio(out, sample_rate=RATE, channels=2, what="decoding")
+    assert len(decoded) == 4 * RATE
+    assert int(np.argmax(np.abs(decoded[:, 0]))) == RATE

@@ -7,9 +7,9 @@
    which predicts the loudness the limiter will take off; the gains are solved again with it;
 3. the mix and the music stem go through the true-peak limiter, the mix into the encoder (a pipe), the stem
    into its WAV; the encoded audio is decoded once to measure what is delivered, while the stem's MP3 is
-   encoded. Where the codec overshot the ceiling (around a transient), or the loudness missed the target,
-   this pass runs once more, the ceiling lowered around those spots and the gain aimed by the miss: a clip
-   is encoded once, twice at most;
+   encoded. Where the codec overshot the ceiling, or the loudness missed the target, this pass runs once
+   more, the ceiling lowered by the overshoot and further around the spots that came near it, the gain aimed
+   by the miss: a clip is encoded once, twice at most;
 4. the encoded audio is copied beside the picture.
 """
 from __future__ import annotations
@@ -49,9 +49,9 @@ from autoscore_video.mixing.mux import audio_encoder, mp3_encoder_args, mux, tag
 from autoscore_video.mixing.settings import MixSettings
 
 CHANNELS = 2
-ENCODE_ATTEMPTS = 2  # the second lowers the ceiling where the first overshot it
+ENCODE_ATTEMPTS = 2  # the second lowers the ceiling by what the first overshot, and more where it did
 PEAK_SLACK_DB = 0.1  # ... and this much more
-SPOT_MARGIN_DB = 0.2  # where a first encode peaks within this of the ceiling, a second is limited harder there
+SPOT_MARGIN_DB = 0.5  # where a first encode peaks within this of the ceiling, a second is limited harder there
 # AAC at 192 kb/s overshoots the limited peaks by 0.3-1 dB; the ceiling the limiter aims at leaves this much
 CODEC_MARGIN_DB = 0.8
 RETRY_MISS_LU = 0.3  # a first encode this far off the loudness target is encoded again, aimed by the miss
@@ -284,11 +284,15 @@ def _mix(mix: _Mix, downbeats: list[float], duration: float, has_original_audio:
                 mux(mix.video, encoded, outputs.video)
                 mp3.wait()
                 break
-        if overshoot > 0.0:  # the codec's overshoot is local (a transient): the ceiling dips there only
+        if overshoot > 0.0:
+            # The codec overshoots most around transients, and not where it did the first time alone: the
+            # ceiling goes down by the overshoot everywhere and further around each spot that came near it.
+            ceiling -= overshoot + PEAK_SLACK_DB
             mark = settings.true_peak_db - SPOT_MARGIN_DB
             dips = CeilingDips([(first, peak - mark + PEAK_SLACK_DB) for first, peak in spots])
         aim -= missed
-        levels, _ = solve_with_limiter(sums, music_db, settings, model, base, has_speech=has_speech, aim_lufs=aim)
+        levels, _ = solve_with_limiter(sums, music_db, settings, model, base, has_speech=has_speech, aim_lufs=aim,
+                                       lowered_db=settings.true_peak_db - CODEC_MARGIN_DB - ceiling)
     if overshoot > 0.0:
         notes.append(f"the encoded audio peaks at {delivered_peak:.1f} dBTP, above the "
                      f"{settings.true_peak_db:.1f} dBTP ceiling")

@@ -257,9 +257,10 @@ def test_mixing_memory_does_not_grow_with_the_clip(tmp_path):
     for minutes in (0.5, 2.5):
         seconds = 60.0 * minutes
         video = tmp_path / f"clip{minutes}.mp4"
-        ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=96x64:rate=5:duration={seconds}", "-f", "lavfi",
-               "-i", f"anoisesrc=color=pink:amplitude=0.05:duration={seconds}:sample_rate=48000", "-c:v", "libx264",
-               "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", str(video))
+        noise = f"anoisesrc=color=pink:amplitude=0.05:duration={seconds}:sample_rate=48000:seed=5"
+        ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=96x64:rate=5:duration={seconds}", "-f", "lavfi", "-i", noise,
+               "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
+               str(video))
         music = tmp_path / f"music{minutes}.wav"
         with soundfile.SoundFile(str(music), "w", RATE, 2, subtype="FLOAT") as out:
             for second in range(int(seconds) + 2):  # written a second at a time: the test holds no whole track

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from autoscore_video.common.errors import InputError
-from autoscore_video.mixing.meter import STEP_S, STEPS_PER_BLOCK, gate_mask, gated_loudness, integrated_from_steps
+from autoscore_video.mixing.meter import STEPS_PER_BLOCK, block_powers, gate_mask, gated_loudness, integrated_from_steps
 from autoscore_video.mixing.settings import MixSettings
 
 # A static gain guessed this far under the original's cap cannot reach it, however hard the limiter works.
@@ -153,15 +153,10 @@ def gated_step_weights(sums: PartSums, levels: Levels) -> np.ndarray:
     """Per step, its share in the gated loudness of the mix at `levels` (0..1: the fraction of the 400 ms
     blocks containing it that pass both gates)."""
     steps = mix_steps(sums, levels.music_gain_db, levels.trim_db) * 10.0 ** (levels.static_db / 10.0)
-    block_s = STEP_S * STEPS_PER_BLOCK
-    blocks = max(0, int(round((sums.samples / sums.rate - block_s) / STEP_S)) + 1)
-    padded = np.concatenate([steps, np.zeros(max(0, blocks + STEPS_PER_BLOCK - len(steps)))])
-    window = np.cumsum(np.concatenate([[0.0], padded]))
-    power = (window[STEPS_PER_BLOCK:STEPS_PER_BLOCK + blocks] - window[:blocks]) / (block_s * sums.rate)
-    kept = gate_mask(power).astype(float)
-    share = np.zeros(len(padded) + STEPS_PER_BLOCK)
-    for offset in range(STEPS_PER_BLOCK):
-        share[offset:offset + blocks] += kept
+    kept = gate_mask(block_powers(steps, sums.samples, sums.rate)).astype(float)
+    share = np.zeros(len(steps) + 2 * STEPS_PER_BLOCK)
+    for offset in range(STEPS_PER_BLOCK):  # block j holds steps j .. j + 3
+        share[offset:offset + len(kept)] += kept
     return share[:len(steps)] / STEPS_PER_BLOCK
 
 

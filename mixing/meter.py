@@ -112,18 +112,24 @@ class LoudnessMeter:
         return integrated_from_steps(self.sums.result(), self.samples, self.rate)
 
 
-def integrated_from_steps(steps: np.ndarray, samples: int, rate: int) -> float:
-    """Gated integrated loudness (LUFS) from per-step sums of squared K-weighted samples, shape (steps,
-    channels) with every channel weighted 1 (mono, stereo); -inf for silence or under 400 ms of signal."""
+def block_powers(steps: np.ndarray, samples: int, rate: int) -> np.ndarray:
+    """The 400 ms gating blocks' mean squares (summed over channels) from per-step sums, shape (steps,
+    channels) or (steps,): as many blocks as BS.1770 counts for `samples` samples (none under 400 ms)."""
     block_s = STEP_S * STEPS_PER_BLOCK
     if samples < int(block_s * rate) + 1:
-        return float("-inf")
+        return np.zeros(0)
     blocks = int(round((samples / rate - block_s) / STEP_S)) + 1
     per_step = steps.sum(axis=1) if steps.ndim == 2 else steps
     padded = np.concatenate([per_step, np.zeros(max(0, blocks + STEPS_PER_BLOCK - len(per_step)))])
     window = np.cumsum(np.concatenate([[0.0], padded]))
-    power = (window[STEPS_PER_BLOCK:STEPS_PER_BLOCK + blocks] - window[:blocks]) / (block_s * rate)
-    return gated_loudness(power)
+    return (window[STEPS_PER_BLOCK:STEPS_PER_BLOCK + blocks] - window[:blocks]) / (block_s * rate)
+
+
+def integrated_from_steps(steps: np.ndarray, samples: int, rate: int) -> float:
+    """Gated integrated loudness (LUFS) from per-step sums of squared K-weighted samples, shape (steps,
+    channels) with every channel weighted 1 (mono, stereo); -inf for silence or under 400 ms of signal."""
+    power = block_powers(steps, samples, rate)
+    return gated_loudness(power) if len(power) else float("-inf")
 
 
 def gate_mask(power: np.ndarray) -> np.ndarray:

@@ -31,11 +31,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.media import CACHE, FFMPEG, make_clip, process_tree, pss_kb  # noqa: E402
-from samples.make_samples import ClipSpec, Line, _make_audio  # noqa: E402
+from samples.make_samples import VOICE_OVER, ClipSpec, Line, _make_audio  # noqa: E402
 
-VOICE_OVER = ["The river starts high in the mountains.", "It runs through forests and small towns.",
-              "Farmers have used its water for centuries.", "Today the valley is quiet again.",
-              "Birds return to the wetlands every spring.", "And the river keeps on running to the sea."]
 STAGES = ("analysis", "planning", "generation", "mixing", "outputs")
 
 

@@ -37,6 +37,11 @@ def region_gain(samples: int, rate: int, regions: list[tuple[float, float]], ins
     `outside_db` elsewhere, moving between them on the duck's eased ramps (done by a region's start, from its
     end)."""
     amount = region_amount(samples, rate, held_regions(regions, hold_ms / 1000.0), attack_ms, release_ms, start)
+    return gain_from_amount(amount, inside_db, outside_db)
+
+
+def gain_from_amount(amount: np.ndarray, inside_db: float, outside_db: float) -> np.ndarray:
+    """Linear gain per sample from `region_amount`: `inside_db` where it is 1, `outside_db` where it is 0."""
     return (10.0 ** ((outside_db + (inside_db - outside_db) * amount) / 20.0)).astype(np.float32)
 
 

@@ -50,12 +50,17 @@ def _window_peaks(padded: np.ndarray) -> np.ndarray:
 def sample_peaks(audio: np.ndarray) -> np.ndarray:
     """Per sample, the largest |value| among it and the 4 oversampled points after it, over all channels
     (silence assumed outside the array)."""
-    x = audio if audio.ndim == 2 else audio[:, None]
-    peaks = np.zeros(len(x), dtype=np.float32)
-    for channel in range(x.shape[1]):
-        padded = np.concatenate([np.zeros(BEFORE, np.float32), np.asarray(x[:, channel], np.float32),
-                                 np.zeros(AFTER, np.float32)])
-        np.maximum(peaks, _window_peaks(padded), out=peaks)
+    x = np.asarray(audio if audio.ndim == 2 else audio[:, None], np.float32)
+    channels = x.shape[1]
+    return _channel_peaks(np.concatenate([np.zeros((BEFORE, channels), np.float32), x,
+                                          np.zeros((AFTER, channels), np.float32)]))
+
+
+def _channel_peaks(padded: np.ndarray) -> np.ndarray:
+    """`_window_peaks` of each channel of (samples, channels), the largest of them per window."""
+    peaks = _window_peaks(np.ascontiguousarray(padded[:, 0]))
+    for channel in range(1, padded.shape[1]):
+        np.maximum(peaks, _window_peaks(np.ascontiguousarray(padded[:, channel])), out=peaks)
     return peaks
 
 
@@ -84,9 +89,7 @@ class TruePeakMeter:
         block = np.asarray(block, np.float32).reshape(len(block), -1)
         joined = np.concatenate([self.history, block])
         if len(joined) >= TAPS_PER_PHASE:
-            peaks = _window_peaks(np.ascontiguousarray(joined[:, 0]))
-            for channel in range(1, joined.shape[1]):
-                np.maximum(peaks, _window_peaks(np.ascontiguousarray(joined[:, channel])), out=peaks)
+            peaks = _channel_peaks(joined)
             self.peak = max(self.peak, float(peaks.max()))
             if self.mark is not None and self.peak > self.mark:
                 self._note(peaks)

@@ -25,7 +25,7 @@ from autoscore_video.common.errors import InputError
 from autoscore_video.common.media import FfmpegPipe, FfmpegSink, stream_audio
 from autoscore_video.mixing.align import Warp, apply_warp, plan_warp
 from autoscore_video.mixing.blocks import block_samples, fixed_blocks, with_context
-from autoscore_video.mixing.duck import LevelInsideOutside, duck_envelope, held_regions, region_amount
+from autoscore_video.mixing.duck import LevelInsideOutside, gain_from_amount, held_regions, region_amount
 from autoscore_video.mixing.fit import FitPlan, fade_start, plan_fit, read_fitted
 from autoscore_video.mixing.levels import (
     Levels,
@@ -168,13 +168,12 @@ class _Mix:
             for start in range(0, self.samples, size):
                 n = min(size, self.samples - start)
                 fitted = read_fitted(self.music.read, self.fit, start, start + n, CHANNELS)
-                duck = duck_envelope(n, self.rate, self.held, s.duck_depth_db, s.duck_attack_ms,
-                                     s.duck_release_ms, 0.0, start)
+                amount = region_amount(n, self.rate, self.held, s.duck_attack_ms, s.duck_release_ms, start)
+                duck = gain_from_amount(amount, -s.duck_depth_db, 0.0)  # duck_envelope's, computed once
                 if original is None:
                     yield start, fitted, duck, None, None
                     continue
-                away = 1.0 - region_amount(n, self.rate, self.held, s.duck_attack_ms, s.duck_release_ms, start)
-                yield start, fitted, duck, next(original), away
+                yield start, fitted, duck, next(original), 1.0 - amount
         finally:
             if original is not None:
                 original.close()

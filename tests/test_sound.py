@@ -305,3 +305,107 @@ def test_a_spread_part_deals_each_played_chord_to_both_sides():
              "duration": np.ones(6), "velocity": np.full(6, 90)}
     left, right = sides(notes)
     assert left.tolist() == [False, True, True, False, True, True] and (right == ~left).all()
+
+
+# --- a window at a time -----------------------------------------------------------------------------------
+def _blocks(total: int, seed: int) -> list[tuple[int, int]]:
+    """Irregular consecutive ranges covering `total`, each a multiple of 64 samples but the last."""
+    rng = np.random.default_rng(seed)
+    edges = [0]
+    while edges[-1] < total:
+        edges.append(min(total, edges[-1] + 64 * int(rng.integers(1, 2000))))
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def test_every_stage_of_the_console_sounds_the_same_a_block_at_a_time():
+    """The engine mixes a window at a time: each stage fed in irregular blocks gives what it gives the whole
+    (float32 rounding aside), across silences too."""
+    from autoscore_video.generation.symbolic.studio import eq
+    from autoscore_video.generation.symbolic.studio.console import Strip
+    from autoscore_video.generation.symbolic.studio.console import sections as strip_sections
+    from autoscore_video.generation.symbolic.studio.dynamics import Compressor, GainPlan, compress, detector_powers
+    from autoscore_video.generation.symbolic.studio.levels import PlayingLevel, playing_level_db
+    from autoscore_video.generation.symbolic.studio.presets import CHANNELS
+    from autoscore_video.generation.symbolic.studio.reverb import Reverb, Room
+    from autoscore_video.generation.symbolic.studio.stereo import DetunedDouble, detuned_double, pan
+
+    rng = np.random.default_rng(2)
+    total = RATE * 7 + 33
+    audio = rng.standard_normal((2, total)).astype(np.float32) * 0.1
+    audio[:, RATE * 2:RATE * 4] = 0.0  # the part sits out two seconds
+    audio[:, RATE * 5:] *= 0.2
+    spans = _blocks(total, seed=3)
+    joined = lambda f: np.concatenate([f(a, b) for a, b in spans], axis=-1)  # noqa: E731
+
+    sections = [eq.highpass(120.0, RATE), eq.bell(320.0, -4.0, 0.9, RATE)]
+    cascade = eq.Cascade(sections)
+    assert np.allclose(joined(lambda a, b: cascade(audio[:, a:b])), eq.apply(sections, audio), atol=1e-5)
+
+    meter = PlayingLevel(RATE)
+    for a, b in spans:
+        meter.rest(b - a) if not audio[:, a:b].any() else meter.feed(audio[:, a:b])
+    assert meter.level() == pytest.approx(playing_level_db(audio, RATE), abs=0.01)
+
+    double = DetunedDouble(RATE)
+    assert np.allclose(joined(lambda a, b: double(audio[0, a:b])), detuned_double(audio[0], RATE), atol=1e-6)
+
+    room = Room(decay_s=1.5, predelay_s=0.02, damping_hz=4000)
+    reverb = Reverb(room, RATE)
+    assert np.allclose(joined(lambda a, b: reverb(audio[:, a:b])), Reverb(room, RATE)(audio), atol=1e-5)
+
+    class Part:  # a player that plays `audio`, mono for its first second (a sample panned centre)
+        part = type("Named", (), {"name": "lead"})
+
+        def window(self, a, b):
+            return played[:, a:b]
+
+    played = audio.copy()
+    played[1, :RATE] = played[0, :RATE]
+    lead = CHANNELS["lead"]
+    strip = Strip([Part()], lead, RATE)  # equalised on one channel, then on two from where it turns stereo
+    placed = eq.apply(strip_sections(lead, RATE), pan(played, lead.pan))
+    assert np.allclose(joined(lambda a, b: strip.window(a, b)), placed, atol=1e-4)
+
+    settings = Compressor(threshold_db=-10.0, ratio=2.0)
+    whole, _ = compress(audio, settings, RATE)
+    plan = GainPlan.from_powers(np.concatenate([detector_powers(audio[:, a:b]) for a, b in spans]), settings, RATE)
+    assert np.allclose(joined(lambda a, b: audio[:, a:b] * plan.at(a, b)), whole, atol=1e-6)
+
+
+def test_a_note_rings_on_from_one_window_into_the_next(tmp_path):
+    """A note struck just before a window's end is rendered whole and carried over: the part played window by
+    window is the note rendered alone, to the sample."""
+    from autoscore_video.generation.symbolic.synth import Player, parts_of
+    from autoscore_video.generation.symbolic.windows import window_length, windows
+
+    bank = banks.find_bank().path
+    edge = window_length(RATE) / RATE
+    parts = parts_of(_one_track(tmp_path / "edge.mid", [(60, edge - 0.3, edge + 1.2, 100)], program=48))
+    total = int(RATE * (edge + 3.0))
+    player = Player(parts[0], bank, RATE, total)
+    spans = windows(total, RATE)
+    played = [player.window(a, b) for a, b in spans]
+    assert len(spans) == 2 and all(p is not None and np.abs(p).max() > 0.01 for p in played)
+    whole = Player(parts[0], bank, RATE, total).window(0, total)
+    assert np.array_equal(np.concatenate(played, axis=1), whole)
+
+
+def test_the_engine_holds_a_window_not_the_piece(tmp_path):
+    """What the symbolic engine holds at its peak (every Python and NumPy allocation, traced) is the same for a
+    3.5-minute piece as for a 70-second one, and well under the long one's audio (81 MB)."""
+    import tracemalloc
+
+    import scipy.signal  # noqa: F401  (imported before tracing: what it imports is not what it holds)
+
+    render(brief("ambient", duration=5.0), tmp_path / "warm")  # the bank's copy and the synthesiser, once
+    peaks = {}
+    for seconds in (70.0, 210.0):
+        tracemalloc.start()
+        try:
+            track = render(brief("ambient", duration=seconds), tmp_path / f"piece{seconds}")
+            peaks[seconds] = tracemalloc.get_traced_memory()[1] / 1e6
+        finally:
+            tracemalloc.stop()
+        assert soundfile.info(track.audio_path).duration >= seconds
+    assert peaks[210.0] <= peaks[70.0] * 1.1 + 2.0, peaks
+    assert peaks[210.0] < 81.0 * 2 / 3, peaks

@@ -1,24 +1,24 @@
 """The `symbolic` engine: composes MIDI from the brief, plays it with a General MIDI bank part by part, and mixes
-the parts on a console (studio/) as the genre is produced.
+the parts on a console (studio/) as the genre is produced, a window at a time (windows.py, bounce.py).
 
-Works on any CPU with nothing downloaded; deterministic for a seed; beats on the planned grid.
+Works on any CPU with nothing downloaded; deterministic for a seed; beats on the planned grid; memory that does
+not grow with the piece.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
-import soundfile
 
 from autoscore_video.generation.brief import MusicBrief, MusicTrack
 from autoscore_video.generation.symbolic import midi_file
 from autoscore_video.generation.symbolic.banks import NO_BANK_NOTE, find_bank
+from autoscore_video.generation.symbolic.bounce import bounce_console, bounce_dry
 from autoscore_video.generation.symbolic.composer import RING_S, compose
 from autoscore_video.generation.symbolic.options import SymbolicOptions
-from autoscore_video.generation.symbolic.studio import mix_stems, production_for
-from autoscore_video.generation.symbolic.synth import mixed, render_stems
-
-PEAK_DBFS = -3.0
+from autoscore_video.generation.symbolic.studio import Console, production_for
+from autoscore_video.generation.symbolic.synth import Player, parts_of
+from autoscore_video.generation.symbolic.windows import windows
 
 
 class SymbolicEngine:
@@ -36,17 +36,17 @@ class SymbolicEngine:
         midi_file.write(midi, midi_path, start, markers)
         seconds = brief.target_duration + RING_S
         production = production_for(brief.genre)
-        stems = render_stems(midi_path, seconds, brief.sample_rate, bank.path, video_at=-start,
-                             spread=production.spread_roles if options.console else frozenset(), progress=progress)
-        total = int(round(seconds * brief.sample_rate))
+        rate, total = brief.sample_rate, int(round(seconds * brief.sample_rate))
+        parts = parts_of(midi_path, video_at=-start, spread=production.spread_roles if options.console else frozenset())
+
+        players_by_role: dict[str, list[Player]] = {}
+        for part in parts:
+            players_by_role.setdefault(part.role, []).append(Player(part, bank.path, rate, total))
         if options.console:
-            audio, _ = mix_stems(stems, production, brief.sample_rate, total)
+            bounce_console(Console(players_by_role, production, rate, total, work_dir), audio_path, progress)
         else:
-            audio = mixed(stems, total)
-        peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-        if peak > 0:
-            audio *= np.float32((10 ** (PEAK_DBFS / 20)) / peak)
-        soundfile.write(str(audio_path), audio.T, brief.sample_rate, subtype="FLOAT")
+            players = [player for members in players_by_role.values() for player in members]
+            bounce_dry(_summed(players, total, rate), audio_path, rate)
         beats = [round(float(b), 6) for b in grid.beats if 0.0 <= b < seconds]
         downbeats = [round(float(b), 6) for b in grid.downbeats if 0.0 <= b < seconds]
         span = beats[-1] - beats[0] if len(beats) > 1 else 0.0
@@ -57,3 +57,14 @@ class SymbolicEngine:
             beats=beats, downbeats=downbeats, engine=self.name, seed=brief.seed, prompt=brief.prompt,
             model_id=bank.describe(), midi_path=str(midi_path), notes=notes,
         )
+
+
+def _summed(players: list[Player], total: int, rate: int):
+    """The parts summed as they are, window by window."""
+    for start, stop in windows(total, rate):
+        audio = np.zeros((2, stop - start), dtype=np.float32)
+        for player in players:
+            played = player.window(start, stop)
+            if played is not None:
+                audio += played
+        yield audio

@@ -28,6 +28,7 @@ from autoscore_video.common.errors import ModelError
 from autoscore_video.generation.symbolic.instruments import DRUM_GROUPS, ROLE_SEPARATOR, lookup
 from autoscore_video.generation.symbolic.soundfont import playable_copy
 from autoscore_video.generation.symbolic.synths import SYNTHS
+from autoscore_video.generation.symbolic.windows import windows
 
 VELOCITY_STEP = 8  # velocities rendered together: each note's gain within 0.6 dB of its own above velocity 50
 HIT_LENGTH_STEP = 0.02  # s: drum hits this close in length are one hit (a kit's samples mostly ignore note-off)
@@ -46,6 +47,18 @@ class Stem:
     @property
     def end(self) -> int:
         return self.start + self.audio.shape[1]
+
+
+@dataclass
+class Part:
+    """A part as it is played: its notes (in seconds from the audio's start, held by the pedal), the
+    controllers over it, and what plays it."""
+    name: str  # as Stem.part
+    role: str
+    track: object  # the symusic track the notes came from (name, program, drum or not)
+    notes: dict[str, np.ndarray]
+    controls: dict[str, np.ndarray]
+    synth: object = None  # an instrument of synths.py, or None for the bank
 
 
 @lru_cache(maxsize=2)
@@ -124,96 +137,129 @@ def _render(synthesizer, track, notes: dict[str, np.ndarray], shift: float) -> n
 
     score = symusic.Score(480, "second")
     one = symusic.Track(name=track.name, program=track.program, is_drum=track.is_drum, ttype="second")
-    one.notes = symusic.Note.from_numpy(notes["time"] - shift, notes["duration"], notes["pitch"], notes["velocity"],
+    one.notes = symusic.Note.from_numpy(np.maximum(notes["time"] - shift, 0), notes["duration"], notes["pitch"],
+                                        notes["velocity"],
                                         "second")
     score.tracks.append(one)
     return np.asarray(synthesizer.render(score, stereo=True))
 
 
-def _render_hits(synthesizer, track, notes: dict[str, np.ndarray], keep: np.ndarray, sample_rate: int,
-                 total: int) -> tuple[int, np.ndarray]:
-    """A drum group: each distinct hit (piece, velocity, length) rendered once at its velocity's gain, then
-    placed at every onset of it. The same sound as rendering the part, for a fraction of the work."""
-    times = notes["time"][keep]
-    start = min(total, max(0, int(float(times.min()) * sample_rate)))
-    out = np.zeros((2, total - start), dtype=np.float32)
-    hits = {k: v[keep] for k, v in notes.items()}
-    lengths = np.round(hits["duration"] / HIT_LENGTH_STEP) * HIT_LENGTH_STEP
-    for pitch, velocity, length in sorted({(int(p), int(v), float(d))
-                                           for p, v, d in zip(hits["pitch"], hits["velocity"], lengths)}):
-        one_shot = _render(synthesizer, track, {"time": np.array([0.0]), "duration": np.array([length]),
-                                                "pitch": np.array([pitch]), "velocity": np.array([velocity])}, 0.0)
-        one_shot *= np.float32(velocity / 127.0)
-        mine = (hits["pitch"] == pitch) & (hits["velocity"] == velocity) & (lengths == length)
-        for onset in hits["time"][mine]:
-            at = int(round(onset * sample_rate)) - start
-            if at < 0 or at >= out.shape[1]:
-                continue
-            piece = one_shot[:, :out.shape[1] - at]
-            out[:, at:at + piece.shape[1]] += piece
-    return start, out
+def parts_of(midi_path: Path, *, spread: frozenset[str] = frozenset(), video_at: float = 0.0) -> list[Part]:
+    """The parts of a MIDI file, timed from `video_at` (the file's time, in seconds, where the audio starts: a DAW
+    file's bar 1 may lie before the video). `spread`: the roles whose chords are dealt to two sides."""
+    import symusic
+
+    score = symusic.Score(str(midi_path)).to("second")
+    parts: list[Part] = []
+    for track in score.tracks:
+        if not len(track.notes):
+            continue
+        role = "drums" if track.is_drum else lookup(track.name).role if track.name else "keys"
+        notes = _shifted(track.notes.numpy(), video_at)
+        controls = _shifted(track.controls.numpy(), video_at)
+        synth = SYNTHS.get(track.name.split(ROLE_SEPARATOR, 1)[-1])
+        if synth is not None:
+            parts.append(Part(track.name, role, track, notes, controls, synth))
+            continue
+        notes = sustained(notes, _shifted(track.pedals.numpy(), video_at) if len(track.pedals) else None)
+        if track.is_drum:
+            groups = [(f"{track.name}/{group}", group, np.isin(notes["pitch"], pitches))
+                      for group, pitches in DRUM_GROUPS.items()]
+            other = ~np.isin(notes["pitch"], np.concatenate([p for p in DRUM_GROUPS.values()]))
+            groups.append((f"{track.name}/percussion", "percussion", other))
+        elif role in spread:
+            a, b = sides(notes)
+            groups = [(f"{track.name}/a", role, a), (f"{track.name}/b", role, b)]
+        else:
+            groups = [(track.name, role, np.ones(len(notes["time"]), dtype=bool))]
+        parts += [Part(name, group_role, track, {k: v[keep] for k, v in notes.items()}, controls)
+                  for name, group_role, keep in groups if keep.any()]
+    return parts
 
 
-def _render_layers(synthesizer, track, notes: dict[str, np.ndarray], keep: np.ndarray, sample_rate: int,
-                   total: int) -> tuple[int, np.ndarray]:
-    """(start sample, (2, n) audio) of the kept notes, rendered from the first of them on (`notes` in seconds)."""
+class Player:
+    """Plays one part a window at a time: `window(start, stop)` is the part's audio over samples [start, stop),
+    the notes that start in it rendered from its start, with what still rings of earlier windows' notes.
+    Windows must follow each other. A drum group's distinct hits (piece, velocity, length) are each rendered
+    once, at their velocity's gain, and placed at their onsets: the same sound as rendering the part, for a
+    fraction of the work."""
 
-    first = float(notes["time"][keep].min())
-    start = min(total, max(0, int(first * sample_rate)))
-    out = np.zeros((2, total - start), dtype=np.float32)
-    layers = notes["velocity"].astype(np.int16) // VELOCITY_STEP
-    for layer in np.unique(layers[keep]):
-        chosen = keep & (layers == layer)
-        offset = min(total, max(0, int(float(notes["time"][chosen].min()) * sample_rate)))  # silence not rendered
-        rendered = _render(synthesizer, track, {k: v[chosen] for k, v in notes.items()}, offset / sample_rate)
-        rendered = rendered[:, :total - offset]
-        at = offset - start
-        out[:, at:at + rendered.shape[1]] += rendered * np.float32(layer_gain(int(layer)))
-    return start, out
+    def __init__(self, part: Part, bank: Path | None, sample_rate: int, total: int):
+        self.part, self.sample_rate, self.total = part, sample_rate, total
+        self.bank = bank
+        self.carry = np.zeros((2, 0), dtype=np.float32)  # audio from the next window's start on
+        self.onsets = np.round(part.notes["time"].astype(np.float64) * sample_rate).astype(np.int64)
+        self.hits: dict[tuple[int, int, float], np.ndarray] = {}
+
+    def window(self, start: int, stop: int) -> np.ndarray | None:
+        """(2, stop - start) float32, or None where the part is silent."""
+        n = stop - start
+        if self.part.synth is not None:
+            return self.part.synth(self.part.notes, start, stop, self.sample_rate)
+        chosen = (self.onsets >= start) & (self.onsets < stop)
+        if not chosen.any() and not self.carry.shape[1]:
+            return None
+        audio = np.zeros((2, max(n, self.carry.shape[1])), dtype=np.float32)
+        audio[:, :self.carry.shape[1]] = self.carry
+        room = self.total - start  # nothing is kept past the piece's end
+        for at, piece in self._hits(chosen, start) if self.part.track.is_drum else self._layers(chosen, start):
+            end = min(at + piece.shape[1], room)
+            if end > audio.shape[1]:
+                audio = np.concatenate([audio, np.zeros((2, end - audio.shape[1]), dtype=np.float32)], axis=1)
+            if end > at:
+                audio[:, at:end] += piece[:, :end - at]
+        self.carry = audio[:, n:].copy()
+        audio = audio[:, :n]
+        gain = expression(self.part.controls, self.sample_rate, start, stop)
+        if gain is not None:
+            audio *= gain
+        return audio
+
+    def _layers(self, chosen: np.ndarray, start: int):
+        """(offset from `start`, audio) of the chosen notes, velocity layer by layer, each at its layer's gain."""
+        notes = self.part.notes
+        layers = notes["velocity"].astype(np.int16) // VELOCITY_STEP
+        for layer in np.unique(layers[chosen]):
+            mine = chosen & (layers == layer)
+            first = int(self.onsets[mine].min())  # the synthesiser's work grows with the silence it renders
+            audio = _render(self._synthesizer(), self.part.track, {k: v[mine] for k, v in notes.items()},
+                            first / self.sample_rate)
+            audio *= np.float32(layer_gain(int(layer)))
+            yield first - start, audio
+
+    def _hits(self, chosen: np.ndarray, start: int):
+        """(offset from `start`, audio) of the chosen hits."""
+        notes = self.part.notes
+        lengths = np.round(notes["duration"] / HIT_LENGTH_STEP) * HIT_LENGTH_STEP
+        for index in np.flatnonzero(chosen):
+            key = (int(notes["pitch"][index]), int(notes["velocity"][index]), float(lengths[index]))
+            if key not in self.hits:
+                one_shot = _render(self._synthesizer(), self.part.track,
+                                   {"time": np.array([0.0]), "duration": np.array([key[2]]),
+                                    "pitch": np.array([key[0]]), "velocity": np.array([key[1]])}, 0.0)
+                self.hits[key] = one_shot * np.float32(key[1] / 127.0)
+            yield int(self.onsets[index]) - start, self.hits[key]
+
+    def _synthesizer(self):
+        return _synthesizer(playable_copy(self.bank), self.sample_rate)
 
 
 def render_stems(midi_path: Path, seconds: float, sample_rate: int, bank: Path, *, spread: frozenset[str] = frozenset(),
                  video_at: float = 0.0, progress=None) -> list[Stem]:
-    """One stem per part, each no longer than `seconds` from `video_at` (the file's time, in seconds, where the
-    audio starts: a DAW file's bar 1 may lie before the video). `spread`: the roles whose chords are dealt to
-    two sides."""
-    import symusic
-
-    score = symusic.Score(str(midi_path)).to("second")
+    """One stem per part, each no longer than `seconds`, played whole (window by window, joined)."""
     total = int(round(seconds * sample_rate))
-    synthesizer = None
-    stems: list[Stem] = []
-    tracks = [t for t in score.tracks if len(t.notes)]
-    for done, track in enumerate(tracks, start=1):
-        role = "drums" if track.is_drum else lookup(track.name).role if track.name else "keys"
-        notes = _shifted(track.notes.numpy(), video_at)
-        synth = SYNTHS.get(track.name.split(ROLE_SEPARATOR, 1)[-1])
-        if synth is not None:
-            stems.append(Stem(track.name, role, 0, synth(notes, total, sample_rate)))
-            continue
-        synthesizer = synthesizer or _synthesizer(playable_copy(bank), sample_rate)
-        notes = sustained(notes, _shifted(track.pedals.numpy(), video_at) if len(track.pedals) else None)
-        if track.is_drum:
-            parts = [(f"{track.name}/{group}", group, np.isin(notes["pitch"], pitches))
-                     for group, pitches in DRUM_GROUPS.items()]
-            other = ~np.isin(notes["pitch"], np.concatenate([p for p in DRUM_GROUPS.values()]))
-            parts.append((f"{track.name}/percussion", "percussion", other))
-        elif role in spread:
-            a, b = sides(notes)
-            parts = [(f"{track.name}/a", role, a), (f"{track.name}/b", role, b)]
-        else:
-            parts = [(track.name, role, np.ones(len(notes["time"]), dtype=bool))]
-        for name, part_role, keep in parts:
-            if not keep.any():
-                continue
-            render_part = _render_hits if track.is_drum else _render_layers
-            start, audio = render_part(synthesizer, track, notes, keep, sample_rate, total)
-            gain = expression(_shifted(track.controls.numpy(), video_at), sample_rate, start, start + audio.shape[1])
-            if gain is not None:
-                audio *= gain
-            stems.append(Stem(name, part_role, start, audio))
+    parts = parts_of(midi_path, spread=spread, video_at=video_at)
+    stems = []
+    for done, part in enumerate(parts, start=1):
+        player = Player(part, bank, sample_rate, total)
+        audio = np.zeros((2, total), dtype=np.float32)
+        for start, stop in windows(total, sample_rate):
+            played = player.window(start, stop)
+            if played is not None:
+                audio[:, start:stop] = played
+        stems.append(Stem(part.name, part.role, 0, audio))
         if progress:
-            progress(done / len(tracks))
+            progress(done / len(parts))
     return stems
 
 

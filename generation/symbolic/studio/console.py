@@ -1,25 +1,28 @@
-"""The console: each stem through its channel strip into the stereo bus and the room's send; the room's return
-into the bus; the bus compressed and given its top end."""
+"""The console: each part's players through their channel strip into the stereo bus and the room's send; the
+room's return into the bus; the bus compressed and given its top end. It works a window at a time
+(windows.py), playing each part once: a strip's fader is set from the part's playing level over its first
+FADER_S of playing, so each strip runs that far ahead of the mix and no further. Memory holds that much of
+each part, not the piece; a piece shorter than FADER_S is balanced on the whole of each part."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import tempfile
+from collections import deque
+from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
 from autoscore_video.generation.symbolic.studio import eq
-from autoscore_video.generation.symbolic.studio.dynamics import compress
-from autoscore_video.generation.symbolic.studio.levels import playing_level_db
+from autoscore_video.generation.symbolic.studio.dynamics import GainPlan
+from autoscore_video.generation.symbolic.studio.levels import PlayingLevel
 from autoscore_video.generation.symbolic.studio.presets import AIR_HZ, LOW_MID_HZ, Channel, Production
-from autoscore_video.generation.symbolic.studio.reverb import reverberate
-from autoscore_video.generation.symbolic.studio.stereo import detuned_double, pan, width
+from autoscore_video.generation.symbolic.studio.reverb import Reverb
+from autoscore_video.generation.symbolic.studio.stereo import DetunedDouble, pan, pan_gains, width
+from autoscore_video.generation.symbolic.windows import windows
 
 HEADROOM_DB = 20.0  # parts are balanced this far under full scale; the engine sets the final peak
-
-
-@dataclass
-class MixReport:
-    parts: list[str]
-    bus_reduction_db: float  # the compressor's largest gain reduction
+FADER_S = 60.0  # of a part's playing, measured to set its fader
 
 
 def position(part: str, pan_at: float, spread: float) -> float:
@@ -42,60 +45,157 @@ def sections(channel: Channel, sample_rate: int) -> list[np.ndarray]:
     return chosen
 
 
-def _placed(members, channel: Channel, start: int, end: int, sample_rate: int) -> np.ndarray:
-    """The role's stems placed and equalised, (2, end - start). A lone mono stem is equalised before it is
-    panned, on one channel: the same sound for half the filtering."""
-    if len(members) == 1:
-        stem = members[0]
-        audio = stem.audio[:, :end - stem.start]
-        if channel.width == 0.0 or np.array_equal(audio[0], audio[1]):
-            mono = eq.apply(sections(channel, sample_rate), (audio[0] + audio[1])[None, :] / 2)
-            strip = np.zeros((2, end - start), dtype=np.float32)
-            strip[:, stem.start - start:stem.start - start + mono.shape[1]] = pan(
-                mono, position(stem.part, channel.pan, channel.spread))
-            return strip
-    strip = np.zeros((2, end - start), dtype=np.float32)
-    for stem in members:
-        placed = stem.audio[:, :end - stem.start]
-        if channel.width != 1.0:
-            placed = width(placed, channel.width)
-        strip[:, stem.start - start:stem.start - start + placed.shape[1]] += pan(
-            placed, position(stem.part, channel.pan, channel.spread))
-    return eq.apply(sections(channel, sample_rate), strip)
+class Strip:
+    """A role's channel strip over consecutive windows: its players' audio placed and equalised. Members that
+    share a strip (the two sides of a spread part) are placed, then equalised together: the strip is linear,
+    so that is the same sound for half the filtering. A lone member that is mono (or folded to mono) is
+    equalised on one channel before it is panned, for half again; if it turns stereo later, the filters'
+    state is carried over to both channels."""
+
+    def __init__(self, players: list, channel: Channel, sample_rate: int):
+        self.players, self.channel = players, channel
+        self.eq = eq.Cascade(sections(channel, sample_rate))
+        self.mono = len(players) == 1
+
+    def window(self, start: int, stop: int) -> np.ndarray | None:
+        """(2, stop - start) float32, or None where the strip is silent."""
+        played = [(player.part.name, player.window(start, stop)) for player in self.players]
+        sounding = [(name, audio) for name, audio in played if audio is not None]
+        if not sounding:
+            if not self.eq.ringing:
+                return None
+            sounding = [(self.players[0].part.name, np.zeros((2, stop - start), dtype=np.float32))]
+        channel = self.channel
+        if self.mono:
+            name, audio = sounding[0]
+            at = position(name, channel.pan, channel.spread)
+            if channel.width == 0.0 or np.array_equal(audio[0], audio[1]):
+                return pan(self.eq((audio[0] + audio[1])[None, :] / 2), at)
+            self.mono = False
+            self.eq.split(pan_gains(at))
+        strip = np.zeros((2, stop - start), dtype=np.float32)
+        for name, audio in sounding:
+            placed = width(audio, channel.width) if channel.width != 1.0 else audio
+            strip += pan(placed, position(name, channel.pan, channel.spread))
+        return self.eq(strip)
 
 
-def mix_stems(stems, production: Production, sample_rate: int, total: int) -> tuple[np.ndarray, MixReport]:
-    """`stems`: synth.Stem list. Returns the stereo mix, (2, total) float32.
+class Fader:
+    """A strip's windows in order, at the level that balances the part: the strip is played ahead until
+    FADER_S of its playing has been measured (or the piece has ended). What is played ahead waits in a spill
+    file, not in memory."""
 
-    Stems that share a channel (the two sides of a spread part) are placed, then equalised together: the
-    strip is linear, so that is the same sound for half the filtering. Likewise the ensembles of every
-    channel that has one are one detuned double of what they send to it."""
-    by_role: dict[str, list] = {}
-    for stem in stems:
-        by_role.setdefault(stem.role, []).append(stem)
-    bus = np.zeros((2, total), dtype=np.float32)
-    send = np.zeros((2, total), dtype=np.float32)
-    doubled = np.zeros(total, dtype=np.float32)
-    for role, members in by_role.items():
-        channel = production.channel(role)
-        start, end = min(s.start for s in members), min(total, max(s.end for s in members))
-        if end <= start:
-            continue
-        strip = _placed(members, channel, start, end, sample_rate)
-        level = playing_level_db(strip, sample_rate)
-        if level is None:
-            continue
-        strip *= np.float32(10 ** ((production.level(role) + channel.gain_db - level - HEADROOM_DB) / 20))
-        bus[:, start:end] += strip
-        if channel.ensemble:
-            doubled[start:end] += (strip[0] + strip[1]) * np.float32(channel.ensemble / 2)
-        if channel.send_db is not None:
-            send[:, start:end] += strip * np.float32(10 ** (channel.send_db / 20))
-    if np.any(doubled):
-        bus += detuned_double(doubled, sample_rate)
-    if np.any(send):
-        bus += reverberate(send, production.room, sample_rate) * np.float32(10 ** (production.return_db / 20))
-    bus, reduction = compress(bus, production.bus, sample_rate)
-    if production.air_db:
-        bus = eq.apply([eq.high_shelf(AIR_HZ, production.air_db, sample_rate)], bus)
-    return bus, MixReport(sorted(s.part for s in stems), round(reduction, 2))
+    def __init__(self, strip: Strip, target_db: float, spans: list[tuple[int, int]], sample_rate: int,
+                 spill_dir: Path | None = None):
+        self.strip, self.target_db, self.spans, self.spill_dir = strip, target_db, spans, spill_dir
+        self.meter: PlayingLevel | None = PlayingLevel(sample_rate)
+        self.needed = int(FADER_S * sample_rate)
+        self.queue: deque[int | None] = deque()  # frames of each window waiting in the spill file; None: silent
+        self.spill = None
+        self.played = 0  # windows played so far
+        self.gain: float | None = None  # None while measuring, and for a part that never sounds
+
+    def take(self) -> np.ndarray | None:
+        """The next window at the strip's level; None where it is silent."""
+        if not self.queue:
+            audio = self._play()
+            if self.meter is None:
+                return self._faded(audio)
+            self._wait(audio)
+        while self.meter is not None and self.queue[0] is not None:
+            self._wait(self._play())
+        frames = self.queue.popleft()
+        if frames is None:
+            return None
+        audio = np.frombuffer(self.spill.read(8 * frames), dtype=np.float32).reshape(2, frames)
+        if not self.queue:
+            self.spill.close()
+            self.spill = None
+        return self._faded(audio)
+
+    def _faded(self, audio: np.ndarray | None) -> np.ndarray | None:
+        return None if audio is None or self.gain is None else audio * np.float32(self.gain)
+
+    def _wait(self, audio: np.ndarray | None) -> None:
+        if audio is None:
+            self.queue.append(None)
+            return
+        if self.spill is None:
+            self.spill = tempfile.TemporaryFile(dir=self.spill_dir)
+        position = self.spill.tell()
+        self.spill.seek(0, os.SEEK_END)
+        self.spill.write(np.ascontiguousarray(audio, dtype=np.float32).tobytes())
+        self.spill.seek(position)
+        self.queue.append(audio.shape[1])
+
+    def _play(self) -> np.ndarray | None:
+        start, stop = self.spans[self.played]
+        self.played += 1
+        audio = self.strip.window(start, stop)
+        if self.meter is None:
+            return audio
+        if audio is None:
+            self.meter.rest(stop - start)
+        else:
+            self.meter.feed(audio)
+            self.needed -= stop - start
+        if self.needed <= 0 or self.played == len(self.spans):
+            level = self.meter.level()
+            self.gain = None if level is None else 10 ** ((self.target_db - level - HEADROOM_DB) / 20)
+            self.meter = None
+        return audio
+
+
+class Console:
+    """`players_by_role`: the players (synth.Player) of each role, from the piece's start."""
+
+    def __init__(self, players_by_role: dict[str, list], production: Production, sample_rate: int, total: int,
+                 spill_dir: Path | None = None):
+        self.production, self.sample_rate, self.total = production, sample_rate, total
+        self.spans = windows(total, sample_rate)
+        self.channels = {role: production.channel(role) for role in players_by_role}
+        self.faders = {role: Fader(Strip(players, self.channels[role], sample_rate),
+                                   production.level(role) + self.channels[role].gain_db, self.spans, sample_rate,
+                                   spill_dir)
+                       for role, players in players_by_role.items()}
+
+    def bus(self, progress=None) -> Iterator[tuple[int, int, np.ndarray]]:
+        """(start, stop, the bus over [start, stop)) window by window, before the compressor."""
+        production, rate = self.production, self.sample_rate
+        double = DetunedDouble(rate) if any(c.ensemble for c in self.channels.values()) else None
+        room = Reverb(production.room, rate) if any(c.send_db is not None for c in self.channels.values()) else None
+        for done, (start, stop) in enumerate(self.spans, start=1):
+            n = stop - start
+            bus = np.zeros((2, n), dtype=np.float32)
+            send = np.zeros((2, n), dtype=np.float32)
+            doubled = np.zeros(n, dtype=np.float32)
+            for role, fader in self.faders.items():
+                audio = fader.take()
+                if audio is None:
+                    continue
+                channel = self.channels[role]
+                bus += audio
+                if channel.ensemble:
+                    doubled += (audio[0] + audio[1]) * np.float32(channel.ensemble / 2)
+                if channel.send_db is not None:
+                    send += audio * np.float32(10 ** (channel.send_db / 20))
+            if double is not None:
+                bus += double(doubled)
+            if room is not None:
+                bus += room(send) * np.float32(10 ** (production.return_db / 20))
+            if progress:
+                progress(done / len(self.spans))
+            yield start, stop, bus
+
+
+class Finish:
+    """What the bus goes through once the whole of it has been heard: the compressor, whose threshold is set
+    from the bus's own level, then the top end."""
+
+    def __init__(self, production: Production, sample_rate: int, powers: np.ndarray):
+        self.gain = GainPlan.from_powers(powers, production.bus, sample_rate)
+        self.air = eq.Cascade([eq.high_shelf(AIR_HZ, production.air_db, sample_rate)] if production.air_db else [])
+
+    def __call__(self, start: int, stop: int, bus: np.ndarray) -> np.ndarray:
+        return self.air(bus * self.gain.at(start, stop))
+

@@ -22,23 +22,62 @@ def compress(audio: np.ndarray, settings: Compressor, sample_rate: int) -> tuple
     """(the compressed bus, its largest gain reduction in dB). `audio`: (2, samples). The level is the louder
     channel's mean square over the attack time, read every DETECTOR_BLOCK samples. The threshold is set from
     the bus's 99th-percentile level, so the same setting compresses a quiet and a loud arrangement alike."""
-    from scipy.signal import lfilter
+    gain = GainPlan.from_powers(detector_powers(audio), settings, sample_rate)
+    return audio * gain.at(0, audio.shape[1]), gain.largest_reduction_db
 
+
+def detector_powers(audio: np.ndarray) -> np.ndarray:
+    """The louder channel's mean square in each whole DETECTOR_BLOCK of `audio` (2, samples), float32. A bus read a
+    block at a time (blocks of a multiple of DETECTOR_BLOCK, but the last) gives its powers block by block."""
     blocks = audio.shape[1] // DETECTOR_BLOCK
-    if blocks < 2:
-        return audio, 0.0
-    power = np.max((audio[:, :blocks * DETECTOR_BLOCK] ** 2).reshape(2, blocks, DETECTOR_BLOCK).mean(axis=2), axis=0)
-    rate = sample_rate / DETECTOR_BLOCK
-    a = np.exp(-1.0 / (settings.attack_s * rate))
-    level_db = 10 * np.log10(lfilter([1 - a], [1, -a], power.astype(np.float64)) + 1e-12)
-    reference = float(np.percentile(level_db, 99))
-    over = level_db - (reference + settings.threshold_db)
-    knee = settings.knee_db / 2
-    slope = 1 - 1 / settings.ratio
-    reduction = np.where(over <= -knee, 0.0,
-                         np.where(over >= knee, slope * over, slope * (over + knee) ** 2 / (4 * knee)))
-    r = np.exp(-1.0 / (settings.release_s * rate))
-    smoothed = lfilter([1 - r], [1, -r], reduction)
-    centres = (np.arange(blocks) + 0.5) * DETECTOR_BLOCK
-    gain = 10 ** (-np.interp(np.arange(audio.shape[1]), centres, smoothed) / 20)
-    return audio * gain.astype(np.float32), float(np.max(smoothed))
+    squares = audio[:, :blocks * DETECTOR_BLOCK].astype(np.float32, copy=False) ** 2
+    return np.max(squares.reshape(2, blocks, DETECTOR_BLOCK).mean(axis=2), axis=0)
+
+
+STRETCH = 2 ** 16  # detector blocks filtered together: the whole bus's curves are held in float32 only
+
+
+class GainPlan:
+    """The compressor's gain over the whole bus, worked out from the detector's powers: applied by sample range."""
+
+    def __init__(self, smoothed_db: np.ndarray):
+        self.smoothed_db = smoothed_db  # gain reduction at each detector block's centre, float32
+        self.gains = (10 ** (-smoothed_db / 20)).astype(np.float32)  # the gain there, between them linear
+
+    @classmethod
+    def from_powers(cls, power: np.ndarray, settings: Compressor, sample_rate: int) -> GainPlan:
+        from scipy.signal import lfilter
+
+        if len(power) < 2:
+            return cls(np.zeros(0, dtype=np.float32))
+        rate = sample_rate / DETECTOR_BLOCK
+        a = np.exp(-1.0 / (settings.attack_s * rate))
+        level_db = np.empty(len(power), dtype=np.float32)
+        state = np.zeros(1)
+        for at in range(0, len(power), STRETCH):
+            smoothed, state = lfilter([1 - a], [1, -a], power[at:at + STRETCH].astype(np.float64), zi=state)
+            level_db[at:at + STRETCH] = 10 * np.log10(smoothed + 1e-12)
+        threshold = float(np.percentile(level_db, 99)) + settings.threshold_db
+        knee = settings.knee_db / 2
+        slope = 1 - 1 / settings.ratio
+        r = np.exp(-1.0 / (settings.release_s * rate))
+        state = np.zeros(1)
+        for at in range(0, len(power), STRETCH):
+            over = level_db[at:at + STRETCH].astype(np.float64) - threshold
+            reduction = np.where(over <= -knee, 0.0,
+                                 np.where(over >= knee, slope * over, slope * (over + knee) ** 2 / (4 * knee)))
+            level_db[at:at + STRETCH], state = lfilter([1 - r], [1, -r], reduction, zi=state)
+        return cls(level_db)  # now the smoothed reduction
+
+    @property
+    def largest_reduction_db(self) -> float:
+        return float(np.max(self.smoothed_db)) if len(self.smoothed_db) else 0.0
+
+    def at(self, start: int, stop: int) -> np.ndarray:
+        """The gain over samples [start, stop), float32."""
+        if not len(self.smoothed_db):
+            return np.ones(stop - start, dtype=np.float32)
+        first = max(0, start // DETECTOR_BLOCK - 1)
+        last = min(len(self.gains), stop // DETECTOR_BLOCK + 2)
+        centres = (np.arange(first, last) + 0.5) * DETECTOR_BLOCK
+        return np.interp(np.arange(start, stop), centres, self.gains[first:last]).astype(np.float32)

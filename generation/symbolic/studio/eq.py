@@ -1,6 +1,7 @@
 """Equalisers as second-order sections (scipy.signal): high-pass and low-pass (Butterworth), and the peaking bell
 and high shelf of the Audio EQ Cookbook (R. Bristow-Johnson), run forward only, as a console's EQ is. Each
-function gives the sections; `apply` runs a cascade of them over audio, channels first, in float32."""
+function gives the sections; `apply` runs a cascade of them over audio, channels first, in float32, and a
+`Cascade` runs one over audio that comes a block at a time, keeping the filters' state between blocks."""
 from __future__ import annotations
 
 import math
@@ -53,3 +54,31 @@ def apply(sections: list[np.ndarray], audio: np.ndarray) -> np.ndarray:
         return audio
     sos = np.concatenate(sections).astype(np.float32)
     return _signal().sosfilt(sos, audio, axis=-1).astype(np.float32, copy=False)
+
+
+class Cascade:
+    """Sections run over consecutive blocks of one stream: the same output as `apply` over the blocks joined.
+    The state is kept per channel; a mono stream may become stereo (`split`) when it is panned after the
+    filter, since the filter and a constant gain commute."""
+
+    def __init__(self, sections: list[np.ndarray]):
+        self.sos = np.concatenate(sections).astype(np.float32) if sections else None
+        self.state: np.ndarray | None = None  # (sections, channels, 2)
+
+    def __call__(self, audio: np.ndarray) -> np.ndarray:
+        if self.sos is None:
+            return audio
+        if self.state is None:
+            self.state = np.zeros((len(self.sos), audio.shape[0], 2), dtype=np.float32)
+        out, self.state = _signal().sosfilt(self.sos, audio, axis=-1, zi=self.state)
+        return out.astype(np.float32, copy=False)
+
+    def split(self, gains: np.ndarray) -> None:
+        """A mono stream's state as the state of that stream scaled by `gains` (channels,) on each channel."""
+        if self.state is not None:
+            self.state = (self.state[:, :1, :] * gains.reshape(1, -1, 1)).astype(np.float32)
+
+    @property
+    def ringing(self) -> bool:
+        """Whether the filters still hold energy: silence in gives output out."""
+        return self.state is not None and bool(np.any(np.abs(self.state) > 1e-9))

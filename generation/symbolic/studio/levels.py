@@ -19,20 +19,63 @@ ACTIVE_RANGE_DB = 20.0
 
 def playing_level_db(audio: np.ndarray, sample_rate: int) -> float | None:
     """`audio` (2, samples); None for silence."""
-    usable = audio.shape[1] // DECIMATE * DECIMATE
-    if usable == 0:
-        return None
-    rate = sample_rate // DECIMATE
-    channels = np.ascontiguousarray(audio[:, :usable:DECIMATE])  # every fourth sample keeps a signal's power
-    weighted = eq.apply([eq.highpass(38.0, rate), eq.high_shelf(1500.0, 4.0, rate)], channels).astype(np.float64)
-    block = max(1, int(BLOCK_S * rate))
-    count = weighted.shape[1] // block
-    if count == 0:
-        power = np.array([np.mean(weighted ** 2, axis=1).sum()])
-    else:
-        power = np.mean(weighted[:, :count * block].reshape(2, count, block) ** 2, axis=2).sum(axis=0)
-    loudest = power.max()
-    if loudest <= 1e-14:
-        return None
-    active = power[power >= loudest * 10 ** (-ACTIVE_RANGE_DB / 10)]
-    return float(10 * np.log10(active.mean()))
+    meter = PlayingLevel(sample_rate)
+    meter.feed(audio)
+    return meter.level()
+
+
+class PlayingLevel:
+    """The playing level of a part that comes a block at a time: the same figure as `playing_level_db` over
+    the blocks joined."""
+
+    def __init__(self, sample_rate: int):
+        rate = sample_rate // DECIMATE
+        self.weighting = eq.Cascade([eq.highpass(38.0, rate), eq.high_shelf(1500.0, 4.0, rate)])
+        self.block = max(1, int(BLOCK_S * rate))
+        self.position = 0  # samples at the full rate fed so far
+        self.powers: list[np.ndarray] = []  # of complete blocks
+        self.partial = np.zeros(0)  # decimated squared samples of the block being filled
+
+    def feed(self, audio: np.ndarray) -> None:
+        """`audio` (2, samples): the next samples of the part."""
+        skip = -self.position % DECIMATE
+        self.position += audio.shape[1]
+        channels = np.ascontiguousarray(audio[:, skip::DECIMATE])  # every fourth sample keeps a signal's power
+        if channels.shape[1]:
+            self._add((self.weighting(channels).astype(np.float64) ** 2).sum(axis=0))
+
+    def rest(self, samples: int) -> None:
+        """`samples` of silence, measured without being made when the weighting no longer rings."""
+        if self.weighting.ringing:
+            self.feed(np.zeros((2, samples), dtype=np.float32))
+            return
+        first = -self.position % DECIMATE
+        self.position += samples
+        count = len(range(first, samples, DECIMATE))
+        missing = self.block - len(self.partial)
+        if count < missing:
+            self.partial = np.concatenate([self.partial, np.zeros(count)])
+            return
+        self._add(np.zeros(missing))
+        count -= missing
+        self.powers.append(np.zeros(count // self.block))
+        self.partial = np.zeros(count % self.block)
+
+    def _add(self, squares: np.ndarray) -> None:
+        joined = np.concatenate([self.partial, squares]) if len(self.partial) else squares
+        whole = len(joined) // self.block * self.block
+        if whole:
+            self.powers.append(joined[:whole].reshape(-1, self.block).mean(axis=1))
+        self.partial = joined[whole:]
+
+    def level(self) -> float | None:
+        power = np.concatenate(self.powers) if self.powers else np.zeros(0)
+        if not len(power):
+            if not len(self.partial):
+                return None
+            power = np.array([self.partial.mean()])
+        loudest = power.max()
+        if loudest <= 1e-14:
+            return None
+        active = power[power >= loudest * 10 ** (-ACTIVE_RANGE_DB / 10)]
+        return float(10 * np.log10(active.mean()))

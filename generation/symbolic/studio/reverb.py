@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from autoscore_video.generation.symbolic.studio.eq import apply, highpass, lowpass
+from autoscore_video.generation.symbolic.studio.eq import Cascade, apply, highpass, lowpass
 
 
 @dataclass(frozen=True)
@@ -47,18 +47,40 @@ def impulse_response(room: Room, sample_rate: int) -> np.ndarray:
 
 
 ROOM_RATE_DIVISOR = 2  # the room is computed at half the sample rate: its tail holds nothing above 10 kHz
+BAND_TOP = 0.42  # of the room's rate: the send's top before it is halved, and the return's after it is doubled
 
 
 def reverberate(send: np.ndarray, room: Room, sample_rate: int) -> np.ndarray:
     """The room's return for `send` (2, samples), as long as `send`: its tail past the end is cut."""
-    from scipy.signal import oaconvolve, resample_poly
+    return Reverb(room, sample_rate)(send)
 
-    rate = sample_rate // ROOM_RATE_DIVISOR
-    mono = (send[0] + send[1])[None, :] / 2
-    band = apply([highpass(room.send_highpass_hz, sample_rate), lowpass(0.42 * rate, sample_rate, order=6)], mono)
-    wet = oaconvolve(band[:, ::ROOM_RATE_DIVISOR], impulse_response(room, rate), axes=1)
-    wet = resample_poly(wet[:, :send.shape[1] // ROOM_RATE_DIVISOR + 1], ROOM_RATE_DIVISOR, 1, axis=1)
-    out = np.zeros_like(send)
-    n = min(send.shape[1], wet.shape[1])
-    out[:, :n] = wet[:, :n]
-    return out
+
+class Reverb:
+    """The room's return for a send that comes a block at a time (blocks of an even number of samples, but the
+    last): the send band-limited and halved in rate, convolved with the room's response block by block (the
+    part of each block's response that falls after it carried to the next), doubled in rate again through a
+    low-pass. Every step is causal, so each block's return is complete when the block is."""
+
+    def __init__(self, room: Room, sample_rate: int):
+        rate = sample_rate // ROOM_RATE_DIVISOR
+        self.response = impulse_response(room, rate)
+        self.band = Cascade([highpass(room.send_highpass_hz, sample_rate),
+                             lowpass(BAND_TOP * rate, sample_rate, order=6)])
+        self.smooth = Cascade([lowpass(BAND_TOP * rate, sample_rate, order=4)])
+        self.carry = np.zeros((2, 0), dtype=np.float32)
+
+    def __call__(self, send: np.ndarray) -> np.ndarray:
+        from scipy.signal import oaconvolve
+
+        n = send.shape[1]
+        band = self.band((send[0] + send[1])[None, :] / 2)
+        wet = oaconvolve(band[:, ::ROOM_RATE_DIVISOR], self.response, axes=1).astype(np.float32)
+        head = min(self.carry.shape[1], wet.shape[1])
+        wet[:, :head] += self.carry[:, :head]
+        if self.carry.shape[1] > head:
+            wet = np.concatenate([wet, self.carry[:, head:]], axis=1)
+        now = -(-n // ROOM_RATE_DIVISOR)
+        self.carry = wet[:, now:].copy()
+        stuffed = np.zeros((2, now * ROOM_RATE_DIVISOR), dtype=np.float32)
+        stuffed[:, ::ROOM_RATE_DIVISOR] = wet[:, :now] * np.float32(ROOM_RATE_DIVISOR)
+        return self.smooth(stuffed)[:, :n]

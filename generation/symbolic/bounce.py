@@ -1,0 +1,63 @@
+"""Bouncing a piece to its WAV a window at a time. The compressor sets its threshold from the whole bus, so
+the bus goes first to a raw float32 file beside the WAV while the compressor's detector reads it; then each
+stretch of it is finished (compressed, given its top end) into the WAV. Memory holds a window; the disk holds
+the bus once more than the WAV does, until the WAV is complete. The WAV is float: it keeps the console's
+own level, with no clipping, for the mixing stage to set."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import soundfile
+
+from autoscore_video.generation.symbolic.studio.console import Console, Finish
+from autoscore_video.generation.symbolic.studio.dynamics import detector_powers
+
+FRAME_BYTES = 2 * 4  # a stereo float32 frame
+CHUNK_FRAMES = 2 ** 20  # read back this much of the bus at a time
+
+
+def bounce_console(console: Console, path: Path, progress=None) -> None:
+    """The console's mix written to `path`."""
+    raw = path.with_name(path.name + ".bus")
+    try:
+        powers = []
+        with open(raw, "wb") as out:
+            for _, _, bus in console.bus(progress):
+                out.write(np.ascontiguousarray(bus.T).tobytes())
+                powers.append(detector_powers(bus))
+        finish = Finish(console.production, console.sample_rate, np.concatenate(powers))
+        with open(raw, "rb") as bus:
+            _write_wav(path, console.sample_rate, (finish(start, stop, _read(bus, stop - start))
+                                                   for start, stop in _chunks(console.total)))
+    finally:
+        raw.unlink(missing_ok=True)
+
+
+def bounce_dry(windows: Iterable[np.ndarray], path: Path, sample_rate: int) -> None:
+    """Windows of the parts summed as they are (no console), written to `path`."""
+    _write_wav(path, sample_rate, windows)
+
+
+def _read(bus, frames: int) -> np.ndarray:
+    return np.fromfile(bus, dtype=np.float32, count=frames * 2).reshape(-1, 2).T
+
+
+def _chunks(total: int):
+    for start in range(0, total, CHUNK_FRAMES):
+        yield start, min(total, start + CHUNK_FRAMES)
+
+
+def _write_wav(path: Path, sample_rate: int, pieces: Iterable[np.ndarray]) -> None:
+    """(2, n) pieces in order into a float WAV, written under a temporary name and renamed when complete."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with soundfile.SoundFile(str(partial), "w", samplerate=sample_rate, channels=2, subtype="FLOAT",
+                                 format="WAV") as wav:
+            for audio in pieces:
+                wav.write(audio.T)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)

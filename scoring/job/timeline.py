@@ -19,8 +19,8 @@ def draw_timeline(features: VideoFeatures, plan: ScorePlan | None, beats: list[f
     fig, axes = plt.subplots(5, 1, figsize=(12, 7.5), sharex=True, gridspec_kw={"hspace": 0.35})
     ax_cuts, ax_sat, ax_speech, ax_sent, ax_music = axes
 
-    for t in features.cuts.times:
-        ax_cuts.axvline(t, color="black", linewidth=1)
+    # each kind of mark is one collection: a long clip's thousands of beats are not thousands of artists
+    ax_cuts.vlines(features.cuts.times, 0, 1, transform=ax_cuts.get_xaxis_transform(), color="black", linewidth=1)
     rate = features.cuts.rate_per_minute
     ax_cuts.plot(rate.times(), rate.values, color="tab:red", linewidth=1.2)
     ax_cuts.set_ylabel("cuts/min")
@@ -38,15 +38,16 @@ def draw_timeline(features: VideoFeatures, plan: ScorePlan | None, beats: list[f
     if energy.values:
         ax_speech.plot(energy.times(), energy.values, color="tab:gray", linewidth=0.6)
     regions = [(r.start, r.end) for r in features.speech.regions] if speech is None else speech
-    for start, end in regions:
-        ax_speech.axvspan(start, end, color="tab:green", alpha=0.3)
+    ax_speech.broken_barh([(start, end - start) for start, end in regions], (-90, 90), color="tab:green", alpha=0.3)
     ax_speech.set_ylim(-90, 0)
     ax_speech.set_ylabel("speech dB")
 
-    for cue in features.subtitles.cues:
-        value = cue.sentiment if cue.sentiment is not None else 0.0
-        ax_sent.barh(0, cue.end - cue.start, left=cue.start, height=max(abs(value), 0.05) * (1 if value >= 0 else -1),
-                     align="edge", color="tab:blue" if value >= 0 else "tab:orange")
+    cues = features.subtitles.cues
+    if cues:
+        values = [cue.sentiment if cue.sentiment is not None else 0.0 for cue in cues]
+        ax_sent.barh([0] * len(cues), [cue.end - cue.start for cue in cues], left=[cue.start for cue in cues],
+                     height=[max(abs(v), 0.05) * (1 if v >= 0 else -1) for v in values], align="edge",
+                     color=["tab:blue" if v >= 0 else "tab:orange" for v in values])
     ax_sent.axhline(0, color="black", linewidth=0.5)
     ax_sent.set_ylim(-1, 1)
     ax_sent.set_ylabel("sentiment")
@@ -56,14 +57,11 @@ def draw_timeline(features: VideoFeatures, plan: ScorePlan | None, beats: list[f
         ax_music.axvspan(section.start, section.end, color=colours[i % len(colours)])
         ax_music.text((section.start + section.end) / 2, 0.95, f"{section.mood} · {section.energy:.2f} · "
                       f"{section.bpm:.0f} BPM", ha="center", va="top", fontsize=8)
-    for b in beats:
-        if b <= duration:
-            ax_music.axvline(b, ymin=0, ymax=0.25, color="tab:gray", linewidth=0.6)
-    for d in downbeats:
-        if d <= duration:
-            ax_music.axvline(d, ymin=0, ymax=0.45, color="black", linewidth=1.0)
-    for t in features.cuts.times:
-        ax_music.axvline(t, ymin=0.5, ymax=0.65, color="tab:red", linewidth=1.5)
+    marks = ax_music.get_xaxis_transform()
+    ax_music.vlines([b for b in beats if b <= duration], 0, 0.25, transform=marks, color="tab:gray", linewidth=0.6)
+    ax_music.vlines([d for d in downbeats if d <= duration], 0, 0.45, transform=marks, color="black", linewidth=1.0)
+    ax_music.vlines(features.cuts.times, 0.5, 0.65, transform=marks, color="tab:red", linewidth=1.5)
+    ax_music.set_ylim(0, 1)
     ax_music.set_yticks([])
     ax_music.set_ylabel("music")
     ax_music.set_xlim(0, duration)

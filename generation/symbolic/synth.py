@@ -41,12 +41,7 @@ CHORD_SPREAD_S = 0.03  # notes starting this close together are one chord, howev
 class Stem:
     part: str  # the track's name; "drums/kick"; "strings/b" for a spread part's second side
     role: str  # pad, keys, bass, lead, sub, or the drum group
-    start: int  # the sample the audio starts at: a part is silent before its first note
-    audio: np.ndarray  # (2, samples) float32, channels first
-
-    @property
-    def end(self) -> int:
-        return self.start + self.audio.shape[1]
+    audio: np.ndarray  # (2, samples) float32, channels first, from the piece's start
 
 
 @dataclass
@@ -257,7 +252,7 @@ def render_stems(midi_path: Path, seconds: float, sample_rate: int, bank: Path, 
             played = player.window(start, stop)
             if played is not None:
                 audio[:, start:stop] = played
-        stems.append(Stem(part.name, part.role, 0, audio))
+        stems.append(Stem(part.name, part.role, audio))
         if progress:
             progress(done / len(parts))
     return stems
@@ -279,5 +274,5 @@ def mixed(stems: list[Stem], total: int) -> np.ndarray:
     """The stems summed as they are: (2, total) float32."""
     out = np.zeros((2, total), dtype=np.float32)
     for stem in stems:
-        out[:, stem.start:stem.end] += stem.audio
+        out[:, :stem.audio.shape[1]] += stem.audio
     return out

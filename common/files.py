@@ -10,6 +10,18 @@ from autoscore_video.common.errors import InputError
 
 FileState = tuple[int, int]  # (size in bytes, mtime in ns)
 
+VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".mts", ".m2ts", ".wmv",
+                  ".flv", ".3gp", ".mxf"}
+TEMPORARY_SUFFIXES = {".part", ".crdownload", ".tmp", ".temp", ".download", ".partial", ".opdownload", ".!qb"}
+
+
+def is_video_file(path: Path) -> bool:
+    """A regular file named as a video: not hidden, not a download or editor's temporary, not a link."""
+    name = path.name
+    if name.startswith((".", "~$")) or path.suffix.lower() in TEMPORARY_SUFFIXES:
+        return False
+    return path.suffix.lower() in VIDEO_SUFFIXES and path.is_file() and not path.is_symlink()
+
 
 def file_state(path: Path) -> FileState | None:
     """(size, mtime) of `path`, or None where there is no file to read."""

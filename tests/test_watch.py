@@ -82,12 +82,13 @@ def test_done_is_never_redone_and_new_content_is_a_new_job(inbox, tmp_path, ener
     assert sorted(j["completions"] for j in jobs(out)) == [1, 1, 1]
 
 
-@pytest.mark.parametrize("copy", [False, True])
-def test_failing_file_is_retried_then_quarantined(inbox, tmp_path, copy):
+@pytest.mark.parametrize("preset, copy", [([], False), (["--copy-failed"], True), (["--from-encoder"], True)])
+def test_failing_file_is_retried_then_quarantined(inbox, tmp_path, preset, copy):
+    """A failing source is moved to FAILED, or copied (--copy-failed, and the --from-encoder preset, which
+    leaves an encoder's output folder as the encoder wrote it)."""
     (inbox / "broken.mp4").write_bytes(os.urandom(50_000))
     out, failed = tmp_path / "out", tmp_path / "failed"
-    result, summary = watch_once(inbox, out, "--failed", str(failed), "--attempts", "2",
-                                 *(["--copy-failed"] if copy else []))
+    result, summary = watch_once(inbox, out, "--failed", str(failed), "--attempts", "2", *preset)
     assert result.returncode == 3  # a partial batch
     assert [Path(p).name for p in summary["failed"]] == ["broken.mp4"] and len(summary["done"]) == 2
     assert (failed / "broken.mp4").is_file() and (inbox / "broken.mp4").exists() == copy

@@ -18,16 +18,18 @@ app.add_typer(hooks_app, name="hooks")
 
 @hooks_app.command("install")
 def hooks_install(
-    application: str = typer.Argument(..., help="resolve (Python), resolve-lua, or obs."),
+    application: str = typer.Argument(..., help="resolve (Python), resolve-lua, obs (Lua), obs-python, or "
+                                                "compressor."),
     folder: Optional[Path] = typer.Option(None, "--folder", help="Install here instead of the application's "
                                                                  "own scripts folder."),
 ) -> None:
-    """Copy a hook script into the folder the application reads scripts from, and say what to do next."""
+    """Write a hook script, with this autoscore's full command in it, into the folder the application reads
+    scripts from, and say what to do next."""
     with errors_reported():
-        from autoscore_video.scoring.hooks.install import NEXT_STEP, install
+        from autoscore_video.scoring.hooks.install import install, next_step
 
         target = install(application, folder)
-        stderr.print(f"installed {target}\nnext: {NEXT_STEP[application]}", markup=False)
+        stderr.print(f"installed {target}\nnext: {next_step(application, target)}", markup=False)
         print(target)
 
 

@@ -28,13 +28,19 @@ def watch(
     out: Path = typer.Option(..., "--out", help="Folder for the scored videos and their sidecars."),
     failed: Optional[Path] = typer.Option(None, "--failed", help="Where failing sources go (default OUT/failed)."),
     once: bool = typer.Option(False, "--once", help="Score what is there now, then exit (cron, tests)."),
-    hold: float = typer.Option(2.0, "--hold", help="Seconds between size+mtime readings."),
-    readings: int = typer.Option(2, "--readings", help="Equal readings before a file counts as complete."),
+    from_encoder: bool = typer.Option(False, "--from-encoder", help="An encoder (Media Encoder, Compressor) writes "
+                                      "into INBOX: 4 equal readings 5 s apart, and failing sources copied, not "
+                                      "moved; --hold, --readings and --copy-failed still override."),
+    hold: Optional[float] = typer.Option(None, "--hold", help="Seconds between size+mtime readings (2; 5 with "
+                                                              "--from-encoder)."),
+    readings: Optional[int] = typer.Option(None, "--readings", help="Equal readings before a file counts as "
+                                                                    "complete (2; 4 with --from-encoder)."),
     rescan: float = typer.Option(10.0, "--rescan", help="Seconds between full rescans (a backstop for events)."),
     attempts: int = typer.Option(3, "--attempts", help="Failed tries per file before it is moved to --failed."),
     interruptions: int = typer.Option(10, "--interruptions", help="Watcher deaths during one file before it is "
                                                                   "moved to --failed."),
-    copy_failed: bool = typer.Option(False, "--copy-failed", help="Copy failing sources instead of moving them."),
+    copy_failed: Optional[bool] = typer.Option(None, "--copy-failed/--move-failed", help="Copy failing sources "
+                                               "to --failed instead of moving them (on with --from-encoder)."),
     json_out: bool = JsonOpt,
     verbose: bool = VerboseOpt,
     prefs=None,
@@ -43,8 +49,12 @@ def watch(
     setup_logging(verbose)
     with errors_reported():
         from autoscore_video.scoring.job.pipeline import ScoreOptions
-        from autoscore_video.scoring.watch.watcher import Watcher, WatchSettings
+        from autoscore_video.scoring.watch.watcher import READINESS_PRESETS, Watcher, WatchSettings
 
+        preset = READINESS_PRESETS["encoder" if from_encoder else "default"]
+        hold = preset["hold_s"] if hold is None else hold
+        readings = preset["stable_readings"] if readings is None else readings
+        copy_failed = preset["copy_failed"] if copy_failed is None else copy_failed
         if readings < 1 or attempts < 1 or interruptions < 0 or hold < 0 or rescan <= 0:
             raise UsageError("--readings and --attempts must be at least 1, --interruptions and --hold at least 0, "
                              "--rescan above 0")
@@ -68,24 +78,57 @@ def watch(
 @app.command()
 @music_flags(fallback="symbolic")
 def hook(
-    file: Path = typer.Argument(..., help="The exported video; scored once it is complete."),
+    files: Optional[list[Path]] = typer.Argument(None, help="The exported videos; each scored once it is complete, "
+                                                            "one after another."),
     output: Optional[Path] = OutputOpt,
-    timeout: float = typer.Option(600.0, "--timeout", help="Seconds to wait for the file to be complete."),
+    new_in: Optional[Path] = typer.Option(None, "--new-in", help="Also every video written into this folder since "
+                                                                 "--since (a render of individual clips)."),
+    since: Optional[float] = typer.Option(None, "--since", help="With --new-in: when the render started, in "
+                                                                "seconds since the epoch."),
+    remuxed_as: Optional[str] = typer.Option(None, "--remuxed-as", help="The recorder remuxes each file into this "
+                                             "container (OBS: mp4): that copy is scored once it appears."),
+    remux_wait: float = typer.Option(30.0, "--remux-wait", help="Seconds to wait for the remuxed copy to appear "
+                                                                "before the recording itself is scored."),
+    timeout: float = typer.Option(600.0, "--timeout", help="Seconds to wait for each file to be complete."),
     hold: float = typer.Option(1.0, "--hold", help="Seconds between size+mtime readings."),
     readings: int = typer.Option(3, "--readings", help="Equal readings before the file counts as complete."),
     json_out: bool = JsonOpt,
     verbose: bool = VerboseOpt,
     prefs=None,
 ) -> None:
-    """For editors' export hooks: wait until FILE is complete, score it, print the scored video's path."""
+    """For editors' export hooks: wait until each FILE is complete, score it, print the scored video's path.
+    With several files, one failing does not stop the others; the exit code is 1 if any failed, and --json
+    prints a list of reports."""
     setup_logging(verbose)
     with errors_reported():
+        from autoscore_video.common.errors import AutoscoreError
         from autoscore_video.common.files import wait_until_complete
+        from autoscore_video.scoring.hooks.exports import export_files, remuxed
         from autoscore_video.scoring.job.pipeline import ScoreOptions
         from autoscore_video.scoring.job.pipeline import score as run_score
 
-        if readings < 1 or hold < 0 or timeout < 0:
-            raise UsageError("--readings must be at least 1; --hold and --timeout at least 0")
-        wait_until_complete(file, hold, readings, timeout)
-        result = run_score(file, ScoreOptions(output=output, prefs=prefs))
-        emit(jsonio.to_jsonable(result), json_out, lambda: print(result.outputs["video"]))
+        if readings < 1 or hold < 0 or timeout < 0 or remux_wait < 0:
+            raise UsageError("--readings must be at least 1; --hold, --timeout and --remux-wait at least 0")
+        chosen = export_files(files or [], new_in, since)
+        if output is not None and len(chosen) > 1:
+            raise UsageError(f"-o names one output, and there are {len(chosen)} files to score")
+        reports, failed = [], 0
+        for file in chosen:
+            try:
+                if remuxed_as:
+                    file = remuxed(file, remuxed_as, remux_wait)
+                wait_until_complete(file, hold, readings, timeout)
+                result = run_score(file, ScoreOptions(output=output, prefs=prefs))
+            except AutoscoreError as exc:
+                if len(chosen) == 1:
+                    raise
+                failed += 1
+                stderr.print(f"autoscore: error: {exc}", markup=False, highlight=False, soft_wrap=True)
+                continue
+            reports.append(jsonio.to_jsonable(result))
+            if not json_out:
+                print(result.outputs["video"], flush=True)
+        if json_out:
+            emit(reports[0] if len(chosen) == 1 else reports, True, None)
+        if failed:
+            raise typer.Exit(1)

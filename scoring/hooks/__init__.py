@@ -1,2 +1,2 @@
-"""Editors' export hooks: the ready scripts in `scripts/` and `install`, which copies them where each editor
-looks for them. The scripts run `autoscore hook FILE`."""
+"""Editors' export hooks: the ready scripts in `scripts/`, `install` (writes one, with this autoscore's full
+command in it, where its editor looks for scripts) and `exports` (which files `autoscore hook` scores)."""

@@ -60,6 +60,12 @@ def evaluation_timeline(video: Path) -> Path:
     return video.with_name(base_name(video) + EVALUATION_TIMELINE)
 
 
+def is_scored(video: Path) -> bool:
+    """`clip.scored.mp4`: a video autoscore wrote."""
+    stem = video.name[: -len(video.suffix)] if video.suffix else video.name
+    return stem.endswith(SCORED)
+
+
 def scored_name(source: Path) -> str:
     """`clip.scored.<ext>`: the source's container where autoscore writes it, else Matroska (takes any picture)."""
     suffix = source.suffix.lower() if supported_suffix(source) else ".mkv"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autoscore_video.common.errors import AutoscoreError, InputError, ResourceError
-from autoscore_video.common.files import Settling, complete_now, file_state
+from autoscore_video.common.files import Settling, complete_now, file_state, is_video_file
 from autoscore_video.common.media import probe
 from autoscore_video.scoring.job.outputs import scored_name
 from autoscore_video.scoring.job.owner import this_owner
@@ -28,16 +28,14 @@ from autoscore_video.scoring.watch.ledger import Ledger, identify
 
 log = logging.getLogger(__name__)
 
-VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".mts", ".m2ts", ".wmv",
-                  ".flv", ".3gp", ".mxf"}
-TEMPORARY_SUFFIXES = {".part", ".crdownload", ".tmp", ".temp", ".download", ".partial", ".opdownload", ".!qb"}
-
-
-def is_candidate(path: Path) -> bool:
-    name = path.name
-    if name.startswith((".", "~$")) or path.suffix.lower() in TEMPORARY_SUFFIXES:
-        return False
-    return path.suffix.lower() in VIDEO_SUFFIXES and path.is_file() and not path.is_symlink()
+# Readiness fitted to who writes into the inbox. An encoder (Adobe Media Encoder, Compressor, HandBrake) can
+# pause for seconds while it muxes the file's tail (the MP4 index is written last), and macOS and Windows
+# give no close-after-write event to end the wait early: 4 equal readings 5 s apart (15 s unchanged), and a
+# failing source is copied to FAILED, never moved out of the encoder's output folder.
+READINESS_PRESETS = {
+    "default": {"hold_s": 2.0, "stable_readings": 2, "copy_failed": False},
+    "encoder": {"hold_s": 5.0, "stable_readings": 4, "copy_failed": True},
+}
 
 
 @dataclass
@@ -45,12 +43,12 @@ class WatchSettings:
     inbox: Path
     out: Path
     failed: Path | None = None  # default OUT/failed
-    hold_s: float = 2.0  # between size+mtime readings
-    stable_readings: int = 2  # equal readings in a row before a file counts as complete
+    hold_s: float = READINESS_PRESETS["default"]["hold_s"]  # between size+mtime readings
+    stable_readings: int = READINESS_PRESETS["default"]["stable_readings"]  # equal readings before it is complete
     rescan_s: float = 10.0  # full rescan as a backstop for missed events
     max_attempts: int = 3  # failures before a file is moved to FAILED
     max_interruptions: int = 10  # watcher deaths during one file before it is moved to FAILED
-    copy_failed: bool = False  # copy failing sources to FAILED instead of moving them
+    copy_failed: bool = READINESS_PRESETS["default"]["copy_failed"]  # copy failing sources instead of moving them
     options: ScoreOptions = field(default_factory=ScoreOptions)
 
     @property
@@ -103,7 +101,7 @@ class Watcher:
 
     def _candidates(self) -> list[Path]:
         try:
-            return sorted(p for p in self.settings.inbox.iterdir() if is_candidate(p))
+            return sorted(p for p in self.settings.inbox.iterdir() if is_video_file(p))
         except OSError as exc:
             raise InputError(f"{self.settings.inbox}: cannot list ({exc.strerror})") from exc
 
@@ -136,7 +134,7 @@ class Watcher:
                     next_rescan = now + self.settings.rescan_s
                 while not events.empty():
                     kind, path = events.get_nowait()
-                    if is_candidate(path):  # a new event starts the readings again
+                    if is_video_file(path):  # a new event starts the readings again
                         tracked[path] = Settling(self.settings.stable_readings)
                         tracked[path].observe(file_state(path), closed=kind == "closed")
                 for path, settling in list(tracked.items()):

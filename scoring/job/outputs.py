@@ -56,6 +56,11 @@ def sidecar(video: Path, name: str) -> Path:
     return video.with_name(base_name(video) + SIDECAR_SUFFIXES[name])
 
 
+def editorial_timeline(video: Path, suffix: str) -> Path:
+    """`clip.otio`, `clip.edl`...: `autoscore export`'s timeline of `video`, beside it."""
+    return video.with_name(base_name(video) + suffix)
+
+
 def evaluation_timeline(video: Path) -> Path:
     return video.with_name(base_name(video) + EVALUATION_TIMELINE)
 

@@ -16,7 +16,7 @@ from autoscore_video.common.media import MediaInfo, check_readable_file, probe
 from autoscore_video.common.staging import StagedOutputs
 from autoscore_video.mixing.mux import check_copyable
 from autoscore_video.scoring.job.outputs import OutputPaths, output_paths
-from autoscore_video.scoring.job.report import ScoreResult, alignment
+from autoscore_video.scoring.job.report import Marks, ScoreResult, alignment
 from autoscore_video.scoring.job.timeline import draw_timeline
 from autoscore_video.scoring.planning import Preferences, apply_overrides, plan
 from autoscore_video.scoring.planning.score_plan import ScorePlan, load_plan
@@ -130,6 +130,10 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
             alignment=alignment(features.cuts.times, *_final_beats(track, mix_report)),
             timings={k: round(v, 3) for k, v in timings.items()},
             notes=notes + mix_report.notes,
+            marks=Marks(fps=features.info.fps, cuts=[round(t, 4) for t in features.cuts.times],
+                        downbeats=[round(t, 4) for t in _final_beats(track, mix_report)[1]],
+                        sections=[{"start": s.start, "end": s.end, "mood": s.mood, "bpm": s.bpm}
+                                  for s in score_plan.brief.sections]),
         )
         temp["report"].write_text(jsonio.dumps(result), encoding="utf-8")
         if not track.midi_path:

@@ -19,6 +19,17 @@ class Alignment:
 
 
 @dataclass
+class Marks:
+    """Where the picture and the music meet, for editors (`autoscore export`): the hard cuts, the downbeats as
+    they sit in the mix, the plan's sections, and the clip's frame rate."""
+
+    fps: float
+    cuts: list[float]
+    downbeats: list[float]
+    sections: list[dict[str, object]]  # start, end, mood, bpm
+
+
+@dataclass
 class ScoreResult:
     source: str
     outputs: dict[str, str]
@@ -31,6 +42,7 @@ class ScoreResult:
     alignment: Alignment
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    marks: Marks | None = None
 
 
 def alignment(cuts: list[float], beats: list[float], downbeats: list[float]) -> Alignment:

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import types
@@ -25,7 +26,7 @@ def recorder(tmp_path) -> tuple[str, Path]:
     """A stand-in for the autoscore executable that records the arguments it was started with."""
     log = tmp_path / "calls.log"
     script = tmp_path / "fake-autoscore"
-    script.write_text(f"#!/bin/sh\necho \"$@\" >> {log}\n")
+    script.write_text(f"#!/bin/sh\necho \"$@\" >> {log}\necho \"fake autoscore: $1\"\n")
     script.chmod(0o755)
     return str(script), log
 
@@ -63,7 +64,8 @@ def gated_recorder(tmp_path) -> tuple[str, Path, Path]:
     while it still waits has left it running on its own."""
     log, gate = tmp_path / "calls.log", tmp_path / "gate"
     script = tmp_path / "gated autoscore"
-    script.write_text(f"#!/bin/sh\nwhile [ ! -e '{gate}' ]; do sleep 0.05; done\necho \"$@\" >> '{log}'\n")
+    script.write_text(f"#!/bin/sh\nwhile [ ! -e '{gate}' ]; do sleep 0.05; done\necho \"$@\" >> '{log}'\n"
+                      "echo \"fake autoscore: $1\"\n")
     script.chmod(0o755)
     return str(script), log, gate
 
@@ -123,9 +125,11 @@ def test_resolve_python_script_scores_what_the_job_finished(job, trigger, read_a
     assert ("nothing to score" in line) == (expected is None)
 
 
-def test_resolve_python_script_launches_autoscore_on_its_own(gated_recorder, monkeypatch, capsys):
+def test_resolve_python_script_launches_autoscore_on_its_own(gated_recorder, monkeypatch, capsys, tmp_path):
+    """It returns while autoscore runs, and what autoscore prints goes to the log in the temporary folder."""
     command, log, gate = gated_recorder
     monkeypatch.setenv("AUTOSCORE_COMMAND", command.replace(" ", "\\ "))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     script = load_script("resolve_autoscore.py")
     assert script.main(FakeResolve(FakeProject()), "a1", "RenderFailed", "disk full") is None
     assert "ended Failed: nothing to score (disk full)" in capsys.readouterr().out
@@ -134,6 +138,7 @@ def test_resolve_python_script_launches_autoscore_on_its_own(gated_recorder, mon
     gate.touch()
     process.wait(10)
     assert wait_for(log).strip() == "hook /renders/day 2/it's final.mp4"
+    assert "fake autoscore: hook" in (tmp_path / "autoscore-hook.log").read_text()
 
 
 LUA_RESOLVE = """
@@ -174,8 +179,8 @@ def test_resolve_lua_script_scores_what_the_job_finished(recorder, tmp_path, job
     fake = tmp_path / "fake_resolve.lua"
     fake.write_text(LUA_RESOLVE)
     result = subprocess.run([lua(), str(fake), job, trigger, read_as or "", str(HOOKS / "resolve_autoscore.lua")],
-                            env={"AUTOSCORE_COMMAND": command, "PATH": "/usr/bin:/bin"}, capture_output=True,
-                            text=True)
+                            env={"AUTOSCORE_COMMAND": command, "PATH": "/usr/bin:/bin", "TMPDIR": str(tmp_path)},
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert ("nothing to score" in result.stdout) == (expected is None), result.stdout
     if expected is None:
@@ -183,6 +188,7 @@ def test_resolve_lua_script_scores_what_the_job_finished(recorder, tmp_path, job
         assert not log.exists()
     else:
         assert wait_for(log).strip() == " ".join(["hook", *expected])
+        assert "fake autoscore: hook" in wait_for(tmp_path / "autoscore-hook.log")
 
 
 class FakeObs:
@@ -231,8 +237,9 @@ class FakeObs:
                 process.wait(10)
 
 
-def test_obs_python_script_scores_recordings_segments_and_replays(recorder):
+def test_obs_python_script_scores_recordings_segments_and_replays(recorder, monkeypatch, tmp_path):
     command, log = recorder
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     fake = FakeObs()
     fake.command = command  # the script's property
     script = load_script("obs_autoscore.py", {"obspython": fake})
@@ -302,7 +309,7 @@ def test_obs_lua_script_scores_recordings_segments_and_replays(recorder, tmp_pat
     harness = tmp_path / "fake_obs.lua"
     harness.write_text(LUA_OBS)
     result = subprocess.run([lua(), str(harness), str(HOOKS / "obs_autoscore.lua"), command],
-                            env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+                            env={"PATH": "/usr/bin:/bin", "TMPDIR": str(tmp_path)}, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "callbacks 1" in result.stdout
     deadline = time.monotonic() + 10

@@ -7,12 +7,16 @@
 --    scores it instead (the recording itself if none appears in 30 s).
 -- The autoscore command is a property of the script (left empty: the one `hooks install` wrote in, or
 -- AUTOSCORE_COMMAND from the environment). autoscore runs in the background; what is scored is printed to
--- the script log (Tools > Scripts > Script Log).
+-- the script log (Tools > Scripts > Script Log), and what autoscore prints goes to autoscore-hook.log in the
+-- temporary folder.
 
 local obs = obslua
 local AUTOSCORE_COMMAND = { "autoscore" }  -- `autoscore hooks install` writes the full command here
 local REMUX_TO = "mp4"
 local WINDOWS = package.config:sub(1, 1) == "\\"
+-- what autoscore prints, in the temporary folder
+local LOG = (os.getenv("TMPDIR") or os.getenv("TEMP") or (WINDOWS and "." or "/tmp")) ..
+  (WINDOWS and "\\" or "/") .. "autoscore-hook.log"
 local state = { command = "", current = nil, scored = {} }
 
 local function quote(text)
@@ -63,9 +67,9 @@ local function launch(path, remux)
   local line = table.concat(words, " ")
   print("autoscore: scoring " .. path .. " in the background" .. (remux and " (its remuxed copy)" or ""))
   if WINDOWS then
-    os.execute('start "" /B ' .. line)
+    os.execute('start "" /B ' .. line .. " >> " .. quote(LOG) .. " 2>&1")
   else
-    os.execute("nohup " .. line .. " >/dev/null 2>&1 &")
+    os.execute("nohup " .. line .. " >> " .. quote(LOG) .. " 2>&1 </dev/null &")
   end
   return true
 end

@@ -9,15 +9,18 @@ one `hooks install` wrote in, or AUTOSCORE_COMMAND from the environment).
 - A saved replay is scored as soon as OBS reports it saved.
 - With "Automatically remux to MP4" on (Settings > Advanced > Recording), autoscore waits for the remuxed
   copy OBS makes of each file and scores it instead (the recording itself if none appears in 30 s).
-autoscore runs in the background; what is scored is printed to the script log (Tools > Scripts > Script Log).
+autoscore runs in the background; what is scored is printed to the script log (Tools > Scripts > Script Log),
+and what autoscore prints goes to autoscore-hook.log in the temporary folder.
 """
 import os
 import shlex
 import subprocess
+import tempfile
 
 import obspython as obs
 
 AUTOSCORE_COMMAND = ["autoscore"]  # `autoscore hooks install` writes the full command here
+LOG_NAME = "autoscore-hook.log"  # what autoscore prints, in the temporary folder
 REMUX_TO = "mp4"
 state = {"command": "", "current": None, "scored": set()}
 
@@ -69,8 +72,9 @@ def launch(paths, remux):
     print("autoscore: scoring %s in the background%s" % (", ".join(fresh), " (its remuxed copy)" if remux else ""))
     detached = {"creationflags": subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP} \
         if os.name == "nt" else {"start_new_session": True}
-    return subprocess.Popen(command() + arguments, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, **detached)
+    with open(os.path.join(tempfile.gettempdir(), LOG_NAME), "ab") as log:
+        return subprocess.Popen(command() + arguments, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, **detached)
 
 
 def event(name):

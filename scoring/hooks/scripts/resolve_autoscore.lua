@@ -6,11 +6,15 @@
 -- project:GetRenderJobStatus(job).JobStatus (Complete, Failed, Cancelled), the trigger's status where that
 -- says nothing; a single clip is TargetDir/OutputFilename; "Individual clips" (OutputFilename is the first
 -- clip with " and more") scores every video the job wrote into TargetDir since it started. autoscore runs
--- in the background; what is scored, or skipped and why, is printed to Resolve's Console.
+-- in the background; what is scored, or skipped and why, is printed to Resolve's Console, and what autoscore
+-- prints goes to autoscore-hook.log in the temporary folder.
 
 local AUTOSCORE_COMMAND = { "autoscore" }  -- `autoscore hooks install` writes the full command here
 local INDIVIDUAL_SUFFIX = " and more"
 local WINDOWS = package.config:sub(1, 1) == "\\"
+-- what autoscore prints, in the temporary folder
+local LOG = (os.getenv("TMPDIR") or os.getenv("TEMP") or (WINDOWS and "." or "/tmp")) ..
+  (WINDOWS and "\\" or "/") .. "autoscore-hook.log"
 
 local function is_one_of(value, list)
   for _, item in ipairs(list) do
@@ -94,9 +98,9 @@ end
 -- `autoscore hook ARGUMENTS`, detached: Resolve waits for nothing
 local function launch(arguments)
   if WINDOWS then
-    return os.execute('start "" /B ' .. command_line(arguments))
+    return os.execute('start "" /B ' .. command_line(arguments) .. " >> " .. quote(LOG) .. " 2>&1")
   end
-  return os.execute("nohup " .. command_line(arguments) .. " >/dev/null 2>&1 &")
+  return os.execute("nohup " .. command_line(arguments) .. " >> " .. quote(LOG) .. " 2>&1 </dev/null &")
 end
 
 local function main(app, job_id, trigger_status, job_error)

@@ -9,14 +9,17 @@ Cancelled), the trigger's own status where that says nothing. The files come fro
 project.GetRenderJobList(): TargetDir/OutputFilename for a single clip; for "Individual clips" (whose
 OutputFilename is the first clip with " and more"), every video the job wrote into TargetDir since it
 started. autoscore runs in the background, so Resolve is not held up; what is scored, or skipped and why,
-is printed to Resolve's Console (Workspace > Console).
+is printed to Resolve's Console (Workspace > Console), and what autoscore prints goes to autoscore-hook.log in
+the temporary folder.
 """
 import os
 import shlex
 import subprocess
+import tempfile
 import time
 
 AUTOSCORE_COMMAND = ["autoscore"]  # `autoscore hooks install` writes the full command here
+LOG_NAME = "autoscore-hook.log"  # what autoscore prints, in the temporary folder
 FINISHED = ("Complete", "RenderCompleted")
 NOT_FINISHED = ("Failed", "Cancelled", "RenderFailed", "RenderCancelled")
 INDIVIDUAL_SUFFIX = " and more"
@@ -66,8 +69,9 @@ def launch(arguments):
     """`autoscore hook ARGUMENTS`, detached: it outlives the script and Resolve waits for nothing."""
     detached = {"creationflags": subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP} \
         if os.name == "nt" else {"start_new_session": True}
-    return subprocess.Popen(command() + ["hook"] + arguments, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, **detached)
+    with open(os.path.join(tempfile.gettempdir(), LOG_NAME), "ab") as log:
+        return subprocess.Popen(command() + ["hook"] + arguments, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, **detached)
 
 
 def main(resolve_app, job_id, trigger_status, job_error=None):

@@ -25,6 +25,14 @@ def read_report(scored: Path) -> ScoreResult:
     return result
 
 
+def _source_of(scored: Path, source: Path) -> Path:
+    """The source as the report names it, or by that name beside the scored clip (a report keeps the path as
+    it was given, which may have been relative to another folder)."""
+    if file_state(source) is None and file_state(scored.parent / source.name) is not None:
+        return scored.parent / source.name
+    return source
+
+
 def export(scored: Path, format_name: str, out: Path | None = None, *, with_stem: bool = False) -> dict[str, str]:
     """Write the timeline (and the MIDI beside it); {"timeline": path, "midi": path or absent}."""
     chosen = format_named(format_name)
@@ -35,7 +43,7 @@ def export(scored: Path, format_name: str, out: Path | None = None, *, with_stem
         raise InputError(f"{out}: a {format_name} timeline is written as {chosen.suffix}")
     picture, stem = scored, None
     if with_stem:
-        picture, stem = Path(result.source), sidecar(scored, "music_wav")
+        picture, stem = _source_of(scored, Path(result.source)), sidecar(scored, "music_wav")
         for needed in (picture, stem):
             if file_state(needed) is None:
                 raise InputError(f"{needed}: not found (--with-stem lays the source and the music stem side by side)")

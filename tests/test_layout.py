@@ -24,7 +24,7 @@ LAYERS = {
     "analysis": 1, "generation": 1, "mixing": 1,
     "scoring.planning": 2,
     "scoring.job": 3,
-    "scoring.watch": 4, "scoring.hooks": 4, "scoring.service": 4,
+    "scoring.watch": 4, "scoring.hooks": 4, "scoring.editorial": 4, "scoring.service": 4,
     "scoring.cli": 5,
 }
 

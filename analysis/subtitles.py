@@ -6,6 +6,7 @@ from pathlib import Path
 from autoscore_video.analysis.features import SubtitleCue, SubtitleFeatures
 from autoscore_video.analysis.sentiment import detect_language, sentiment
 from autoscore_video.common.errors import InputError
+from autoscore_video.common.files import read_text_input
 from autoscore_video.common.media import MediaInfo, run_ffmpeg
 
 SIDECAR_SUFFIXES = (".srt", ".ass", ".ssa", ".vtt")
@@ -47,12 +48,7 @@ def load_subtitles(video: Path, info: MediaInfo, explicit: Path | None, use_side
 
 
 def read_subtitle_file(path: Path) -> list[tuple[float, float, str]]:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such subtitle file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read subtitles ({exc.strerror})") from exc
+    data = read_text_input(path, "subtitle file")
     text = decode_text(data, path)
     fmt = {".srt": "srt", ".ass": "ass", ".ssa": "ssa", ".vtt": "vtt"}.get(path.suffix.lower())
     events = _parse(text, fmt, str(path))

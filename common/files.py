@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from stat import S_ISDIR, S_ISREG
 
 from autoscore_video.common.errors import InputError
 
@@ -21,6 +22,37 @@ def is_video_file(path: Path) -> bool:
     if name.startswith((".", "~$")) or path.suffix.lower() in TEMPORARY_SUFFIXES:
         return False
     return path.suffix.lower() in VIDEO_SUFFIXES and path.is_file() and not path.is_symlink()
+
+
+TEXT_INPUT_BYTES = 64 << 20  # subtitles and plans: far larger than any real one, small enough to hold
+
+
+def regular_file_or_refuse(path: Path, what: str = "file") -> int:
+    """The size of `path`, a regular file; one InputError line for anything else. Checked before opening: a
+    FIFO would block the open until something writes into it, and a device (/dev/zero) never ends."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from exc
+    if S_ISDIR(stat.st_mode):
+        raise InputError(f"{path}: is a directory, not a {what}")
+    if not S_ISREG(stat.st_mode):
+        raise InputError(f"{path}: not a regular file (a FIFO, device or socket cannot be a {what})")
+    return stat.st_size
+
+
+def read_text_input(path: Path, what: str, limit: int = TEXT_INPUT_BYTES) -> bytes:
+    """The bytes of a small text input (subtitles, a plan): a regular file of at most `limit` bytes."""
+    size = regular_file_or_refuse(path, what)
+    if size > limit:
+        raise InputError(f"{path}: {size / 1e6:.0f} MB is too large for a {what} (at most {limit / 1e6:.0f} MB)")
+    try:
+        with path.open("rb") as handle:
+            return handle.read(limit + 1)[:limit]
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the {what} ({exc.strerror})") from exc
 
 
 def file_state(path: Path) -> FileState | None:

@@ -76,11 +76,11 @@ def _dataclasses_within(cls: Any, seen: set | None = None) -> set:
 
 def read_json(path: Path) -> Any:
     """Parsed JSON from `path`; a missing, unreadable or malformed file is one InputError line."""
+    from autoscore_video.common.files import read_text_input
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text_input(Path(path), "JSON file").decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise InputError(f"{path}: cannot be read ({exc})") from exc
     try:
         return json.loads(text)

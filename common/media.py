@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from autoscore_video.common.errors import InputError, ResourceError
+from autoscore_video.common.files import regular_file_or_refuse
 
 TEXT_SUBTITLE_CODECS = frozenset({"subrip", "srt", "ass", "ssa", "mov_text", "webvtt", "text"})
 MIN_DURATION_S = 0.5  # shorter than this there is no music to fit: refused with a line, not a silent stem
@@ -106,12 +107,8 @@ class MediaInfo:
 
 def check_readable_file(path: Path) -> None:
     """The checks every input path gets before any decoder sees it."""
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory, not a video file")
+    size = regular_file_or_refuse(path, "video file")
     try:
-        size = path.stat().st_size
         with path.open("rb"):
             pass
     except OSError as exc:

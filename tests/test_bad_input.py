@@ -138,3 +138,34 @@ def test_bad_option_values_exit_2(calm_clip, args, needle):
     result = run_cli("score", str(calm_clip.path), *args)
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert needle in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("where", ["source", "--subtitles", "--plan", "/dev/zero"])
+def test_a_fifo_or_device_is_refused_before_it_is_opened(tmp_path, calm_clip, where):
+    """Opening a FIFO blocks until something writes into it, and /dev/zero never ends: neither may hang the
+    run or fill memory; one line, nothing written."""
+    fifo = tmp_path / ("clip.mp4" if where == "source" else "input.srt" if where == "--subtitles" else "plan.json")
+    os.mkfifo(fifo)
+    source = tmp_path / "calm.mp4"
+    shutil.copyfile(calm_clip.path, source)
+    args = {"source": [str(fifo)], "--subtitles": [str(source), "--subtitles", str(fifo)],
+            "--plan": [str(source), "--plan", str(fifo)], "/dev/zero": [str(source), "--subtitles", "/dev/zero"]}
+    result = run_cli("score", *args[where], timeout=60)
+    assert_clean_failure(result, 1, "not a regular file")
+    assert listing(tmp_path) == sorted([fifo.name, "calm.mp4"])
+
+
+def test_a_dollar_in_the_file_name_is_a_dollar(tmp_path, calm_clip):
+    """File names are data: "$1_$2" is not TeX for the timeline's title."""
+    source = tmp_path / "clip_$1_$2.mp4"
+    shutil.copyfile(calm_clip.path, source)
+    result = run_cli("score", str(source))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "clip_$1_$2.scored.mp4").is_file() and (tmp_path / "clip_$1_$2.timeline.png").is_file()
+
+
+@pytest.mark.parametrize("seed", ["-1", "4294967296"])
+def test_a_seed_out_of_range_is_a_usage_error(tmp_path, calm_clip, seed):
+    result = run_cli("plan", str(calm_clip.path), "--seed", seed, "-o", str(tmp_path / "plan.json"))
+    assert_clean_failure(result, 2, "seed", "0..4294967295")
+    assert listing(tmp_path) == []

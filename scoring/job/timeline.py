@@ -13,6 +13,13 @@ def draw_timeline(features: VideoFeatures, plan: ScorePlan | None, beats: list[f
     import matplotlib
 
     matplotlib.use("Agg")
+    # file names, moods and subtitle words are data: a "$" in them is a dollar sign, not TeX math
+    with matplotlib.rc_context({"text.parse_math": False}):
+        _draw(features, plan, beats, downbeats, out, title, speech)
+
+
+def _draw(features: VideoFeatures, plan: ScorePlan | None, beats: list[float], downbeats: list[float], out: Path,
+          title: str | None, speech: list[tuple[float, float]] | None) -> None:
     import matplotlib.pyplot as plt
 
     duration = features.duration

@@ -38,6 +38,8 @@ class Preferences:
     def __post_init__(self) -> None:
         if self.bpm is not None:
             rules.check_bpm(self.bpm)
+        if self.seed is not None:
+            rules.check_seed(self.seed)
         if self.mood is not None:
             rules.check_mood(self.mood)
         if self.genre is not None:

@@ -206,6 +206,15 @@ def check_genre(genre: str) -> str:
     return genre
 
 
+SEED_MAX = 2**32 - 1  # the generators' seeds are unsigned 32-bit
+
+
+def check_seed(seed: int) -> int:
+    if not 0 <= seed <= SEED_MAX:
+        raise InputError(f"seed {seed} is outside 0..{SEED_MAX}")
+    return int(seed)
+
+
 def check_bpm(bpm: float) -> float:
     if not 40.0 <= bpm <= 240.0:
         raise InputError(f"BPM {bpm} is outside 40..240")

@@ -169,3 +169,47 @@ def test_a_seed_out_of_range_is_a_usage_error(tmp_path, calm_clip, seed):
     result = run_cli("plan", str(calm_clip.path), "--seed", seed, "-o", str(tmp_path / "plan.json"))
     assert_clean_failure(result, 2, "seed", "0..4294967295")
     assert listing(tmp_path) == []
+
+
+def processes_reading(folder: Path) -> list[str]:
+    """Command lines of the running processes that name `folder` (an ffmpeg left behind would)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if str(folder) in line:
+                found.append(line)
+    return found
+
+
+@pytest.mark.parametrize("signal_name, when", [("SIGTERM", "analysing"), ("SIGHUP", "analysing"),
+                                                ("SIGTERM", "writing outputs"), ("SIGHUP", "writing outputs")])
+def test_a_service_managers_signal_stops_the_run_as_ctrl_c_does(tmp_path, energetic_clip, signal_name, when):
+    """SIGTERM and SIGHUP (systemd, docker stop, a closed terminal) mid-run: exit 128 + the signal with one
+    line, no partial output beside the source, no ffmpeg left running."""
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import autoscore_command
+
+    number = getattr(signal, signal_name)
+    source = tmp_path / "clip.mp4"
+    shutil.copyfile(energetic_clip.path, source)
+    process = subprocess.Popen([*autoscore_command(), "score", str(source)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    if when == "analysing":
+        time.sleep(1.5)
+    else:  # the first staged output is in the folder
+        while process.poll() is None and listing(tmp_path) == ["clip.mp4"]:
+            time.sleep(0.02)
+    assert process.poll() is None, "the run ended before the signal"
+    process.send_signal(number)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 128 + number, (process.returncode, err)
+    assert f"stopped by {signal_name}" in err and "Traceback" not in err
+    assert listing(tmp_path) == ["clip.mp4"]
+    assert processes_reading(tmp_path) == []

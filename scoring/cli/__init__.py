@@ -4,6 +4,7 @@ flags of score/plan/watch/hook; each other module adds a group of commands to th
 
 def main() -> None:
     from autoscore_video.scoring.cli import score, unattended, editorial, service, tools  # noqa: F401, I001  (in help order)
-    from autoscore_video.scoring.cli.app import app
+    from autoscore_video.scoring.cli.app import app, stop_like_ctrl_c
 
+    stop_like_ctrl_c()
     app()

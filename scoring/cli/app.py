@@ -1,13 +1,14 @@
 """The `autoscore` command line's shared parts: the typer app, its common arguments, and the one place errors
 become a message and an exit code. Results go to stdout (`--json` for machines), logs and progress to stderr.
 
-Exit codes: 0 ok, 1 failed, 2 usage, 3 partial batch (watch).
+Exit codes: 0 ok, 1 failed, 2 usage, 3 partial batch (watch), 130 Ctrl-C, 128 + N signal N (SIGTERM: 143).
 """
 from __future__ import annotations
 
 import json
 import logging
 import os
+import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,6 +47,28 @@ def setup_logging(verbose: bool) -> None:
     logging.getLogger("pyscenedetect").setLevel(logging.WARNING)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: the command stops as Ctrl-C stops it, every `with` on the way out cleaning up
+    (temporary outputs removed, ffmpeg children killed)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminated(signum, frame) -> None:
+    raise Terminated(signum)
+
+
+def stop_like_ctrl_c() -> None:
+    """What service managers and containers send (SIGTERM, SIGHUP) stops a command the way Ctrl-C does;
+    commands with their own handling (watch, serve, worker) set theirs over this."""
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) == signal.SIG_DFL:
+            signal.signal(number, _terminated)
+
+
 @contextmanager
 def errors_reported() -> Iterator[None]:
     """The one place errors become a message and an exit code (no traceback unless AUTOSCORE_DEBUG=1)."""
@@ -53,6 +76,8 @@ def errors_reported() -> Iterator[None]:
         yield
     except AutoscoreError as exc:
         fail(str(exc), exc.exit_code)
+    except Terminated as exc:
+        fail(f"stopped by {signal.Signals(exc.signum).name}", 128 + exc.signum)
     except KeyboardInterrupt:
         fail("interrupted", 130)
     except (typer.Exit, typer.Abort):

@@ -56,7 +56,8 @@ def _adapter(cls: type):
     from pydantic import ConfigDict, TypeAdapter
 
     for dataclass_type in _dataclasses_within(cls):
-        dataclass_type.__pydantic_config__ = ConfigDict(extra="forbid")
+        # NaN and infinities are no times, gains or tempos: JSON's parser takes them, the files refuse them
+        dataclass_type.__pydantic_config__ = ConfigDict(extra="forbid", allow_inf_nan=False)
     return TypeAdapter(cls)
 
 

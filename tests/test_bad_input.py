@@ -213,3 +213,38 @@ def test_a_service_managers_signal_stops_the_run_as_ctrl_c_does(tmp_path, energe
     assert f"stopped by {signal_name}" in err and "Traceback" not in err
     assert listing(tmp_path) == ["clip.mp4"]
     assert processes_reading(tmp_path) == []
+
+
+def _edited(plan: dict, edit: str) -> dict:
+    brief = plan["brief"]
+    if edit == "nan tempo time":
+        brief["tempo_map"][0]["time"] = float("nan")
+    elif edit == "tempo time -1e9":
+        brief["tempo_map"][0]["time"] = -1e9
+    elif edit == "beats_per_bar 1e9":
+        brief["beats_per_bar"] = 10**9
+    elif edit == "100k sections":
+        section = brief["sections"][0]
+        step = plan["duration"] / 100_000
+        brief["sections"] = [{**section, "start": i * step, "end": (i + 1) * step} for i in range(100_000)]
+    return plan
+
+
+@pytest.mark.parametrize("edit, field", [("nan tempo time", "brief.tempo_map.0.time"),
+                                         ("tempo time -1e9", "brief.tempo_map.0.time"),
+                                         ("beats_per_bar 1e9", "brief.beats_per_bar"),
+                                         ("100k sections", "brief.sections")])
+def test_a_plan_with_unbounded_values_is_refused_naming_the_field(tmp_path, calm_clip, edit, field):
+    """Such plans allocated gigabytes until MemoryError, or hung; now one line naming the field, at once."""
+    import json
+
+    made = run_cli("plan", str(calm_clip.path), "-o", str(tmp_path / "plan.json"))
+    assert made.returncode == 0, made.stderr
+    plan = _edited(json.loads((tmp_path / "plan.json").read_text()), edit)
+    (tmp_path / "plan.json").write_text(json.dumps(plan))  # NaN is written as JSON's parsers take it
+    source = tmp_path / "calm.mp4"
+    shutil.copyfile(calm_clip.path, source)
+    for command in (["score", str(source), "--plan"], ["evaluate", str(source), "--plan"]):
+        result = run_cli(*command, str(tmp_path / "plan.json"), timeout=120)
+        assert_clean_failure(result, 1, field)
+    assert listing(tmp_path) == ["calm.mp4", "plan.json"]

@@ -76,4 +76,49 @@ def load_plan(path: Path) -> ScorePlan:
     if isinstance(data, dict) and data.get("version") != PLAN_VERSION:
         raise InputError(f"plan {path}: version {json.dumps(data.get('version'))} is not supported "
                          f"(expected {PLAN_VERSION})")
-    return jsonio.from_dict(ScorePlan, data, what=f"plan {path}")
+    plan = jsonio.from_dict(ScorePlan, data, what=f"plan {path}")
+    check_plan_values(plan, what=f"plan {path}")
+    return plan
+
+
+MAX_PLAN_S = 24 * 3600.0  # a day of video
+MAX_MARKS = 100_000  # tempo points, cuts, speech regions: a day of them at one a second is 86,400
+LEAD_S = 60.0  # how far before 0 (a pickup) or past the end a tempo point may sit
+
+
+def check_plan_values(plan: ScorePlan, *, what: str) -> None:
+    """The values a hand-edited plan could make unbounded (a tempo point a billion seconds away, a billion
+    beats to a bar, a hundred thousand sections): refused, naming the field, before anything is allocated
+    from them."""
+    brief = plan.brief
+
+    def refuse(field: str, message: str) -> None:
+        raise InputError(f"{what}: {field}: {message}")
+
+    for name, seconds in (("duration", plan.duration), ("brief.target_duration", brief.target_duration)):
+        if not 0.0 < seconds <= MAX_PLAN_S:
+            refuse(name, f"{seconds} s is outside 0..{MAX_PLAN_S:.0f}")
+    end = brief.target_duration
+    if not 1 <= brief.beats_per_bar <= 16:
+        refuse("brief.beats_per_bar", f"{brief.beats_per_bar} is outside 1..16")
+    if not 1 <= len(brief.sections) <= max(1, int(end)):
+        refuse("brief.sections", f"{len(brief.sections)} sections for {end:.0f} s (1 to one a second)")
+    for name, count in (("brief.tempo_map", len(brief.tempo_map)), ("brief.cuts_to_hit", len(brief.cuts_to_hit)),
+                        ("brief.speech", len(brief.speech))):
+        if count > MAX_MARKS:
+            refuse(name, f"{count} entries (at most {MAX_MARKS})")
+    for i, point in enumerate(brief.tempo_map):
+        if not -LEAD_S <= point.time <= end + LEAD_S:
+            refuse(f"brief.tempo_map.{i}.time", f"{point.time} s is outside {-LEAD_S:.0f}..{end + LEAD_S:.0f}")
+    previous = 0.0
+    for i, section in enumerate(brief.sections):
+        if not (previous - 1e-6 <= section.start < section.end <= end + 1.0):
+            refuse(f"brief.sections.{i}", f"{section.start}..{section.end} s is not after the section before it "
+                                          f"and inside 0..{end:.0f}")
+        previous = section.end
+    for i, cut in enumerate(brief.cuts_to_hit):
+        if not 0.0 <= cut <= end:
+            refuse(f"brief.cuts_to_hit.{i}", f"{cut} s is outside 0..{end:.0f}")
+    for i, (start, stop) in enumerate(brief.speech):
+        if not 0.0 <= start <= stop <= end + 1.0:
+            refuse(f"brief.speech.{i}", f"{start}..{stop} s is not a span inside 0..{end:.0f}")

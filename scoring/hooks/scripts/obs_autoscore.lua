@@ -76,7 +76,8 @@ end
 
 local function on_event(kind)
   if kind == obs.OBS_FRONTEND_EVENT_RECORDING_STARTED then
-    state.current = obs.obs_frontend_get_last_recording()
+    -- a new recording may reuse a path (OBS can overwrite): only within one recording is a path scored once
+    state.current, state.scored = obs.obs_frontend_get_last_recording(), {}
   elseif kind ~= nil and kind == obs.OBS_FRONTEND_EVENT_RECORDING_FILE_CHANGED then
     local closed = state.current
     state.current = obs.obs_frontend_get_last_recording()

@@ -84,7 +84,8 @@ def event(name):
 
 def on_event(kind):
     if kind == event("OBS_FRONTEND_EVENT_RECORDING_STARTED"):
-        state["current"] = obs.obs_frontend_get_last_recording()
+        # a new recording may reuse a path (OBS can overwrite): only within one recording is a path scored once
+        state["current"], state["scored"] = obs.obs_frontend_get_last_recording(), set()
     elif kind is not None and kind == event("OBS_FRONTEND_EVENT_RECORDING_FILE_CHANGED"):
         closed, state["current"] = state["current"], obs.obs_frontend_get_last_recording()
         if closed and closed != state["current"]:  # the segment just closed (OBS remuxes it now, if asked)

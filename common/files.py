@@ -45,14 +45,20 @@ def regular_file_or_refuse(path: Path, what: str = "file") -> int:
 
 def read_text_input(path: Path, what: str, limit: int = TEXT_INPUT_BYTES) -> bytes:
     """The bytes of a small text input (subtitles, a plan): a regular file of at most `limit` bytes."""
+    def too_large(size: int) -> InputError:
+        return InputError(f"{path}: {size / 1e6:.0f} MB is too large for a {what} (at most {limit / 1e6:.0f} MB)")
+
     size = regular_file_or_refuse(path, what)
     if size > limit:
-        raise InputError(f"{path}: {size / 1e6:.0f} MB is too large for a {what} (at most {limit / 1e6:.0f} MB)")
+        raise too_large(size)
     try:
         with path.open("rb") as handle:
-            return handle.read(limit + 1)[:limit]
+            data = handle.read(limit + 1)  # the file may have grown since it was measured
     except OSError as exc:
         raise InputError(f"{path}: cannot read the {what} ({exc.strerror})") from exc
+    if len(data) > limit:
+        raise too_large(len(data))
+    return data
 
 
 def file_state(path: Path) -> FileState | None:

@@ -13,14 +13,14 @@ from autoscore_video.common.errors import InputError, ResourceError
 class Format:
     adapter: str  # OpenTimelineIO's adapter name
     suffix: str
-    opens_in: str
 
 
+# what opens each: README "Timelines for editors"
 FORMATS = {
-    "otio": Format("otio_json", ".otio", "Resolve (File > Import > Timeline), OpenTimelineIO tools"),
-    "fcpxml": Format("fcpx_xml", ".fcpxml", "Final Cut Pro (File > Import > XML), Resolve"),
-    "edl": Format("cmx_3600", ".edl", "any editor (CMX 3600: one video track, markers as LOC comments)"),
-    "premiere-xml": Format("fcp_xml", ".xml", "Premiere Pro (File > Import), Resolve, Final Cut Pro 7"),
+    "otio": Format("otio_json", ".otio"),
+    "fcpxml": Format("fcpx_xml", ".fcpxml"),
+    "edl": Format("cmx_3600", ".edl"),
+    "premiere-xml": Format("fcp_xml", ".xml"),  # FCP 7 XML, which Premiere and Resolve import
 }
 
 

@@ -33,8 +33,7 @@ def _url(path: Path) -> str:
     return path.absolute().as_uri()
 
 
-def build(name: str, picture: Path, duration: float, fps: float, marks: list[Mark], *,
-          stem: Path | None = None, stem_duration: float | None = None):
+def build(name: str, picture: Path, duration: float, fps: float, marks: list[Mark], *, stem: Path | None = None):
     """An `opentimelineio.schema.Timeline`: `picture` (and its audio) from 0 for `duration` s at `fps`, the
     marks on its video clip; with `stem`, the music on a second audio track."""
     import opentimelineio as otio
@@ -42,14 +41,15 @@ def build(name: str, picture: Path, duration: float, fps: float, marks: list[Mar
     frames = max(1, round(duration * fps))
     whole = otio.opentime.TimeRange(otio.opentime.RationalTime(0, fps), otio.opentime.RationalTime(frames, fps))
 
-    def clip(path: Path, clip_name: str, available: otio.opentime.TimeRange):
-        reference = otio.schema.ExternalReference(target_url=_url(path), available_range=available)
-        return otio.schema.Clip(name=clip_name, media_reference=reference, source_range=whole)
+    def clip(path: Path):
+        """All of `path` (the stem is fitted to the clip's length, so every file lasts `duration`)."""
+        reference = otio.schema.ExternalReference(target_url=_url(path), available_range=whole)
+        return otio.schema.Clip(name=path.name, media_reference=reference, source_range=whole)
 
     timeline = otio.schema.Timeline(name=name)
     timeline.global_start_time = otio.opentime.RationalTime(0, fps)
     video = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
-    picture_clip = clip(picture, picture.name, whole)
+    picture_clip = clip(picture)
     for mark in marks:
         at = otio.opentime.RationalTime(round(mark.seconds * fps), fps)
         picture_clip.markers.append(otio.schema.Marker(
@@ -58,13 +58,10 @@ def build(name: str, picture: Path, duration: float, fps: float, marks: list[Mar
     video.append(picture_clip)
     timeline.tracks.append(video)
     sound = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
-    sound.append(clip(picture, picture.name, whole))
+    sound.append(clip(picture))
     timeline.tracks.append(sound)
     if stem is not None:
-        stem_frames = max(frames, round((stem_duration or duration) * fps))
-        available = otio.opentime.TimeRange(otio.opentime.RationalTime(0, fps),
-                                            otio.opentime.RationalTime(stem_frames, fps))
         music = otio.schema.Track(name="A2 music", kind=otio.schema.TrackKind.Audio)
-        music.append(clip(stem, stem.name, available))
+        music.append(clip(stem))
         timeline.tracks.append(music)
     return timeline

@@ -45,10 +45,14 @@ class OutputPaths:
         return self.music_wav.with_name(f"{base_name(self.video)}.music.cand{number}.wav")
 
 
+def _stem(video: Path) -> str:
+    return video.name[: -len(video.suffix)] if video.suffix else video.name
+
+
 def base_name(video: Path) -> str:
     """`clip` for `clip.scored.mp4`, `clip.mp4` or `clip`: what every sidecar's name starts with."""
-    stem = video.name[: -len(video.suffix)] if video.suffix else video.name
-    return stem[: -len(SCORED)] if stem.endswith(SCORED) else stem
+    stem = _stem(video)
+    return stem[: -len(SCORED)] if is_scored(video) else stem
 
 
 def sidecar(video: Path, name: str) -> Path:
@@ -67,8 +71,7 @@ def evaluation_timeline(video: Path) -> Path:
 
 def is_scored(video: Path) -> bool:
     """`clip.scored.mp4`: a video autoscore wrote."""
-    stem = video.name[: -len(video.suffix)] if video.suffix else video.name
-    return stem.endswith(SCORED)
+    return _stem(video).endswith(SCORED)
 
 
 def scored_name(source: Path) -> str:

@@ -112,7 +112,8 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
                          f"{features.duration:.3f} s by more than a frame")
         if track.midi_path:
             shutil.copyfile(track.midi_path, temp["midi"])
-        draw_timeline(features, score_plan, *_final_beats(track, mix_report), temp["timeline"])
+        beats, downbeats = _final_beats(track, mix_report)
+        draw_timeline(features, score_plan, beats, downbeats, temp["timeline"])
         temp["plan"].write_text(jsonio.dumps(score_plan), encoding="utf-8")
         timings["outputs"] = time.perf_counter() - started
         timings["total"] = time.perf_counter() - total_started
@@ -127,11 +128,11 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
             engine={"name": track.engine, "model_id": track.model_id, "seed": track.seed, "prompt": track.prompt},
             duration=features.duration, output_duration=round(output_duration, 6),
             planned_bpm=score_plan.bpm, rendered_bpm=track.bpm, mix=mix_report,
-            alignment=alignment(features.cuts.times, *_final_beats(track, mix_report)),
+            alignment=alignment(features.cuts.times, beats, downbeats),
             timings={k: round(v, 3) for k, v in timings.items()},
             notes=notes + mix_report.notes,
             marks=Marks(fps=features.info.fps, cuts=[round(t, 4) for t in features.cuts.times],
-                        downbeats=[round(t, 4) for t in _final_beats(track, mix_report)[1]],
+                        downbeats=[round(t, 4) for t in downbeats],
                         sections=[{"start": s.start, "end": s.end, "mood": s.mood, "bpm": s.bpm}
                                   for s in score_plan.brief.sections]),
         )

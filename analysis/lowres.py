@@ -11,6 +11,8 @@ rate works), is PySceneDetect's own PyAV stream, opened on the same file for its
 """
 from __future__ import annotations
 
+import threading
+
 import av
 import numpy as np
 from scenedetect.backends.pyav import VideoStreamAv
@@ -29,6 +31,10 @@ class LowResStreamFfmpeg(VideoStreamAv):
         self.small_width = max(2, min(width, full_width) // 2 * 2)
         self.small_height = max(2, round(full_height * self.small_width / full_width / 2) * 2)
         self._ffmpeg: FfmpegPipe | None = None
+        # PySceneDetect reads from its own thread: a stop (Ctrl-C, SIGTERM) closes this stream from the main
+        # thread, maybe before that thread starts ffmpeg, which must then not start one nobody will end
+        self._lock = threading.Lock()
+        self._closed = False
         self._nut = None  # ffmpeg's output, opened by PyAV
         self._packets = None
         # Why the frames stopped early, raised by `close`: an exception from `read` would reach the user
@@ -62,6 +68,13 @@ class LowResStreamFfmpeg(VideoStreamAv):
         return False
 
     def _start(self) -> None:
+        with self._lock:
+            if self._closed:
+                self._packets = iter(())
+                return
+            self._start_ffmpeg()
+
+    def _start_ffmpeg(self) -> None:
         self._ffmpeg = FfmpegPipe(
             ["-noautorotate", "-copyts", "-i", self.path, "-map", "0:v:0", "-an", "-sn", "-dn",
              "-vf", f"scale={self.small_width}:{self.small_height}:flags=fast_bilinear", "-pix_fmt", "bgr24",
@@ -78,15 +91,20 @@ class LowResStreamFfmpeg(VideoStreamAv):
         """Waits for ffmpeg. Its failure is the file's only where no picture came out: damaged frames
         are skipped, as PySceneDetect skips them, and a short decode is judged by the caller."""
         self._packets = iter(())
-        self._ffmpeg.wait(check=self._frame is None)
+        if self._ffmpeg is not None:  # None: closed before it started
+            self._ffmpeg.wait(check=self._frame is None)
 
     def close(self) -> None:
         """Ends ffmpeg (a detection that stopped early leaves it blocked on a full pipe), then raises the
         reason the frames stopped early, if they did."""
-        if self._nut is not None:
-            self._nut.close()
-            self._nut = None
-        if self._ffmpeg is not None:
-            self._ffmpeg.close()
+        with self._lock:
+            self._closed = True
+        try:
+            if self._nut is not None:
+                self._nut.close()
+                self._nut = None
+        finally:
+            if self._ffmpeg is not None:
+                self._ffmpeg.close()
         if self.failure is not None:
             raise self.failure

@@ -40,7 +40,8 @@ def analyze(path: str | Path, settings: AnalysisSettings | None = None, *, subti
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="autoscore-audio") as pool:
         audio_job = pool.submit(_audio_features, path, info, settings)
         started = time.perf_counter()
-        visual = detect_visual(str(path), info.duration, settings, progress=lambda f: report("video", f))
+        visual = detect_visual(str(path), info.duration, settings, progress=lambda f: report("video", f),
+                               video_stream=info.video_stream)
         timings["video"] = time.perf_counter() - started
         started = time.perf_counter()
         heard, speech, audio_seconds = audio_job.result()

@@ -24,7 +24,8 @@ from autoscore_video.common.media import FfmpegPipe, quiet_av
 class LowResStreamFfmpeg(VideoStreamAv):
     BACKEND_NAME = "ffmpeg-lowres"
 
-    def __init__(self, path: str, width: int):
+    def __init__(self, path: str, width: int, stream_index: int = 0):
+        self.stream_index = stream_index  # the picture's stream (MediaInfo.video_stream), before the base reads it
         super().__init__(path)
         quiet_av()  # after: the base class restores FFmpeg's default (chatty) log callback
         full_width, full_height = super().frame_size
@@ -44,6 +45,11 @@ class LowResStreamFfmpeg(VideoStreamAv):
     @property
     def frame_size(self) -> tuple[int, int]:
         return self.small_width, self.small_height
+
+    @property
+    def _video_stream(self):
+        """The picture's stream, where PySceneDetect's own takes the first (which may be cover art)."""
+        return self._container.streams[self.stream_index]
 
     def read(self, decode: bool = True) -> np.ndarray | bool:
         if self.failure is not None:
@@ -76,7 +82,7 @@ class LowResStreamFfmpeg(VideoStreamAv):
 
     def _start_ffmpeg(self) -> None:
         self._ffmpeg = FfmpegPipe(
-            ["-noautorotate", "-copyts", "-i", self.path, "-map", "0:v:0", "-an", "-sn", "-dn",
+            ["-noautorotate", "-copyts", "-i", self.path, "-map", f"0:{self.stream_index}", "-an", "-sn", "-dn",
              "-vf", f"scale={self.small_width}:{self.small_height}:flags=fast_bilinear", "-pix_fmt", "bgr24",
              "-c:v", "rawvideo", "-fps_mode", "passthrough", "-enc_time_base", "demux", "-f", "nut", "pipe:1"],
             what=f"decoding the video of {self.path}")

@@ -30,11 +30,14 @@ TRUNCATION_SLACK_S = 1.0
 TRUNCATION_SLACK_SHARE = 0.05
 
 
-def detect_visual(path: str, duration: float, settings: AnalysisSettings, progress=None) -> VisualFeatures:
+def detect_visual(path: str, duration: float, settings: AnalysisSettings, progress=None,
+                  video_stream: int = 0) -> VisualFeatures:
+    """Cuts, colour and picture change of the video stream `video_stream` (the container's index: only the
+    default low-res backend reads another than the first)."""
     manager = SceneManager()
     try:
         if settings.video_backend == LowResStreamFfmpeg.BACKEND_NAME:
-            video = LowResStreamFfmpeg(path, settings.frame_width)
+            video = LowResStreamFfmpeg(path, settings.frame_width, video_stream)
             manager.auto_downscale = False  # frames arrive at the analysis size
         else:
             video = open_video(path, backend=settings.video_backend)

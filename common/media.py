@@ -99,6 +99,7 @@ class MediaInfo:
     audio_sample_rate: int | None = None
     audio_channels: int | None = None
     subtitle_streams: tuple[SubtitleStream, ...] = field(default_factory=tuple)
+    video_stream: int = 0  # the container's index of the picture: not cover art, the longest (as players choose)
     has_audio: bool = field(init=False)  # an audio stream there is a rate for (kept in the JSON for readers)
 
     def __post_init__(self) -> None:
@@ -130,7 +131,7 @@ def probe(path: Path) -> MediaInfo:
         videos = [s for s in container.streams.video if s.codec_context is not None]
         if not videos:
             raise InputError(f"{path}: has no video stream")
-        video = videos[0]
+        video, duration = _main_video(container, videos)
         width, height = video.codec_context.width, video.codec_context.height
         if not width or not height:
             raise InputError(f"{path}: video stream has no frame size (corrupt or unsupported)")
@@ -140,7 +141,6 @@ def probe(path: Path) -> MediaInfo:
         rate = video.average_rate or video.guessed_rate or video.base_rate
         if not rate or rate <= 0:
             raise InputError(f"{path}: video stream has no frame rate")
-        duration = _video_duration(container, video)
         try:
             rotation = _first_frame_rotation(container, video)
         except av.error.FFmpegError as exc:
@@ -171,6 +171,7 @@ def probe(path: Path) -> MediaInfo:
             audio_sample_rate=audio.codec_context.sample_rate if audio else None,
             audio_channels=audio.codec_context.channels if audio else None,
             subtitle_streams=subtitles,
+            video_stream=video.index,
         )
 
 
@@ -179,22 +180,38 @@ def _av_reason(exc: Exception) -> str:
     return text.split(":")[-1].strip() if ":" in text else text
 
 
-def _video_duration(container, video) -> float:
-    """Duration of the video stream itself (not the container, whose audio may run longer)."""
-    if video.duration is not None and video.time_base is not None:
-        return float(video.duration * video.time_base)
+def _main_video(container, videos) -> tuple:
+    """(the stream that is the picture, its duration): cover art and thumbnails (attached pictures, which
+    Matroska does not mark, but which last one frame) lose to the longest stream, the first of equals."""
+    import av
+
+    attached = av.stream.Disposition.attached_pic
+    moving = [s for s in videos if not s.disposition & attached] or videos
+    durations = _video_durations(container, moving)
+    video = max(moving, key=lambda s: (durations[s.index], -s.index))
+    return video, durations[video.index]
+
+
+def _video_durations(container, videos) -> dict[int, float]:
+    """Duration of each video stream itself (not the container, whose audio may run longer)."""
+    durations = {s.index: float(s.duration * s.time_base) for s in videos
+                 if s.duration is not None and s.time_base is not None}
+    unknown = [s for s in videos if s.index not in durations]
+    if not unknown:
+        return durations
     # Matroska and some streams carry no per-stream duration: read packet timestamps (no decoding).
-    end = Fraction(0)
-    start = None
-    for packet in container.demux(video):
-        if packet.pts is None:
+    ends = {s.index: Fraction(0) for s in unknown}
+    starts: dict[int, Fraction] = {}
+    for packet in container.demux(unknown):
+        if packet.pts is None or packet.stream.index not in ends:
             continue
         pts = packet.pts * packet.time_base
-        start = pts if start is None else min(start, pts)
-        end = max(end, pts + (packet.duration or 0) * packet.time_base)
-    if start is None:
-        return 0.0
-    return float(end - start)
+        index = packet.stream.index
+        starts[index] = min(starts.get(index, pts), pts)
+        ends[index] = max(ends[index], pts + (packet.duration or 0) * packet.time_base)
+    for index, end in ends.items():
+        durations[index] = float(end - starts[index]) if index in starts else 0.0
+    return durations
 
 
 def _first_frame_rotation(container, video) -> int:

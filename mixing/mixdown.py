@@ -149,6 +149,7 @@ class _Mix:
     keep_original: bool
     settings: MixSettings
     work_dir: Path
+    video_stream: int = 0  # the container's index of the picture the mix goes under
     original_cached: bool = False  # the first pass decoded the original into work_dir: later ones read that
 
     @property
@@ -232,8 +233,9 @@ def _raw_blocks(path: Path, samples: int, size: int) -> Iterator[np.ndarray]:
 def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: list[float],
                 speech_regions: list[tuple[float, float]], has_original_audio: bool, outputs: MixOutputs,
                 tags: StemTags, settings: MixSettings, beats: list[float] | None = None,
-                align_to_cuts: list[float] | None = None) -> MixReport:
-    """`align_to_cuts`: cuts to bend the music onto (music whose `beats` were measured, not planned)."""
+                align_to_cuts: list[float] | None = None, video_stream: int = 0) -> MixReport:
+    """`align_to_cuts`: cuts to bend the music onto (music whose `beats` were measured, not planned);
+    `video_stream`: the picture's stream in `video` (MediaInfo.video_stream)."""
     rate = settings.sample_rate
     music = _Music(Path(music_wav), rate)
     try:
@@ -247,7 +249,7 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
         held = held_regions(speech_regions, settings.duck_hold_ms / 1000.0)
         mix = _Mix(video=video, music=music, fit=fit, rate=rate, regions=speech_regions, held=held,
                    keep_original=has_original_audio and not settings.replace_audio, settings=settings,
-                   work_dir=outputs.work_dir)
+                   work_dir=outputs.work_dir, video_stream=video_stream)
         return _mix(mix, downbeats, duration, has_original_audio, outputs, tags, warp)
     finally:
         music.close()
@@ -280,7 +282,7 @@ def _mix(mix: _Mix, downbeats: list[float], duration: float, has_original_audio:
             overshoot = delivered_peak - settings.true_peak_db
             missed = delivered_lufs - settings.target_lufs
             if (overshoot <= 0.0 and abs(missed) <= RETRY_MISS_LU) or attempt == ENCODE_ATTEMPTS:
-                mux(mix.video, encoded, outputs.video)
+                mux(mix.video, encoded, outputs.video, mix.video_stream)
                 mp3.wait()
                 break
         if overshoot > 0.0:

@@ -45,10 +45,11 @@ def audio_encoder(out: Path, *, bitrate: str) -> tuple[list[str], str]:
     return ["-c:a", codec, "-b:a", bitrate], ENCODED_AUDIO_SUFFIX[codec]
 
 
-def mux(video: Path, encoded_audio: Path, out: Path) -> None:
-    """`out`: the picture of `video` and the already encoded audio, both copied as they are."""
+def mux(video: Path, encoded_audio: Path, out: Path, video_stream: int = 0) -> None:
+    """`out`: the picture of `video` (its stream `video_stream`) and the already encoded audio, both copied
+    as they are."""
     suffix = out.suffix.lower()
-    args = ["-y", "-i", str(video), "-i", str(encoded_audio), "-map", "0:v:0", "-map", "1:a:0"]
+    args = ["-y", "-i", str(video), "-i", str(encoded_audio), "-map", f"0:{video_stream}", "-map", "1:a:0"]
     if suffix in SUBTITLE_COPY_SUFFIXES:
         args += ["-map", "0:s?", "-c:s", "copy"]
     args += ["-c:v", "copy", "-c:a", "copy", "-map_metadata", "0", "-map_chapters", "0"]

@@ -189,6 +189,17 @@ def long_clip(folder: Path) -> None:
            str(folder / "twenty-minutes.mp4"))
 
 
+def cover_art_first(folder: Path) -> None:
+    """Matroska with cover art as its first video stream: ffmpeg keeps no attached-picture mark there, so
+    only its length (one frame) tells it from the picture."""
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x180", "-frames:v", "1", str(folder / "cover.png"))
+    ffmpeg(*picture(3.0), *tone(3.0), "-i", str(folder / "cover.png"), "-filter_complex",
+           "[0:v][1:v]concat=n=2:v=1:a=0[v]", "-map", "3:v", "-map", "[v]", "-map", "2:a",
+           "-c:v:0", "png", "-c:v:1", "libx264", "-preset", "ultrafast", "-pix_fmt:v:1", "yuv420p", "-c:a", "flac",
+           str(folder / "cover-art-first.mkv"))
+    (folder / "cover.png").unlink()
+
+
 X264 = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
 LOSSLESS = ["-c:v", "ffv1"]  # any size, odd ones included
 
@@ -246,6 +257,8 @@ CASES: list[Case] = [
     Case("spaces-in-name", "my holiday clip.mp4", plain("my holiday clip.mp4"), "scored"),
     Case("quotes-in-name", "it's \"quoted\" $HOME `x`.mp4", plain("it's \"quoted\" $HOME `x`.mp4"), "scored"),
     Case("leading-dash-name", "-dash.mp4", plain("-dash.mp4"), "scored"),
+    Case("dollar-signs-in-name", "clip_$1_$2.mp4", plain("clip_$1_$2.mp4"), "scored"),
+    Case("cover-art-first-stream", "cover-art-first.mkv", cover_art_first, "scored"),
     Case("wrong-extension", "really-mp4.mov", plain("really-mp4.mov"), "scored"),
     Case("source-in-read-only-folder", "in-read-only-folder.mp4", plain("in-read-only-folder.mp4"),
          "scored"),

@@ -100,6 +100,7 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
                                  comment=f"engine={track.engine}; seed={track.seed}; prompt={track.prompt}"),
             settings=score_plan.mix, beats=track.beats,
             align_to_cuts=features.cuts.times if track.grid == "measured" else None,
+            video_stream=features.info.video_stream,
         )
         timings["mixing"] = time.perf_counter() - started
         report("mixing", 1.0)

@@ -265,6 +265,55 @@ CASES: list[Case] = [
 ]
 
 
+@dataclass(frozen=True)
+class HostileRequest:
+    """A submission to `POST /v1/jobs` that must be refused with `status`, a reason holding `needle`, and
+    nothing left behind. `json` is the raw body ("{root}" stands for an allowed root); `parts` a multipart
+    body as httpx takes it (name -> (filename or None, content))."""
+    name: str
+    status: int
+    needle: str
+    json: bytes | None = None
+    parts: dict | None = None
+    content_type: str | None = None
+
+
+CLIP = ("clip.mp4", b"\x00\x00\x00\x18ftypmp42")  # the upload is refused before its bytes matter
+
+
+def _options(text: str) -> bytes:
+    return b'{"path": "{root}/clip.mp4", "options": ' + text.encode() + b"}"
+
+
+REQUESTS: list[HostileRequest] = [
+    HostileRequest("json-100k-deep", 422, "recursion limit", json=b"[" * 100_000 + b"]" * 100_000),
+    HostileRequest("invalid-utf8", 422, "Invalid JSON", json=b'{"path": "\xff\xfe"}'),
+    HostileRequest("nul-in-path", 422, "NUL", json=b'{"path": "{root}/a\\u0000b.mp4"}'),
+    HostileRequest("name-too-long", 422, "too long", json=b'{"path": "{root}/' + b"a" * 300 + b'.mp4"}'),
+    HostileRequest("json-array", 422, "body", json=b"[1, 2]"),
+    HostileRequest("plain-text", 415, "JSON", json=b"clip.mp4", content_type="text/plain"),
+    HostileRequest("model-traversal", 422, "options.model", json=_options('{"model": "../../../../etc"}')),
+    HostileRequest("model-absolute", 422, "options.model", json=_options('{"model": "/etc"}')),
+    HostileRequest("bpm-string", 422, "options.bpm", json=_options('{"bpm": "fast"}')),
+    HostileRequest("candidates-string", 422, "options.candidates", json=_options('{"candidates": "3"}')),
+    HostileRequest("device-number", 422, "options.device", json=_options('{"device": 5}')),
+    HostileRequest("preset-list", 422, "options.preset", json=_options('{"preset": ["x"]}')),
+    HostileRequest("lufs-string", 422, "options.lufs", json=_options('{"lufs": "loud"}')),
+    HostileRequest("lufs-nan", 422, "options.lufs", json=_options('{"lufs": NaN}')),
+    HostileRequest("seed-string", 422, "options.seed", json=_options('{"seed": "x"}')),
+    HostileRequest("seed-negative", 422, "options.seed", json=_options('{"seed": -1}')),
+    HostileRequest("options-as-file-part", 422, "form field",
+                   parts={"file": CLIP, "options": ("options.json", b'{"seed": 1}')}),
+    HostileRequest("callback-as-file-part", 422, "form field",
+                   parts={"file": CLIP, "callback_url": ("url.txt", b"http://127.0.0.1/hook")}),
+    HostileRequest("options-not-json", 422, "options", parts={"file": CLIP, "options": (None, b"[[[")}),
+    HostileRequest("options-wrong-type", 422, "options.bpm", parts={"file": CLIP, "options": (None, b'{"bpm": "x"}')}),
+    HostileRequest("no-file-part", 422, "file", parts={"options": (None, b"{}")}),
+    HostileRequest("file-named-dot-dot", 422, "file name", parts={"file": ("..", CLIP[1])}),
+    HostileRequest("file-named-300-Ns", 422, "file name", parts={"file": ("N" * 300, CLIP[1])}),
+]
+
+
 def build(case: Case, folder: Path) -> Path:
     """Build one case into `folder` (created); returns the video's path."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -17,9 +17,11 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed: pip install '.[serve]'")
 import httpx  # noqa: E402
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError  # noqa: E402
 
 from autoscore_video.scoring.service.client import ApiError, Client  # noqa: E402
 from tests.conftest import autoscore_command  # noqa: E402
+from tests.corpus import REQUESTS  # noqa: E402
 from tests.measure import video_stream_md5  # noqa: E402
 
 TOKEN, OTHER_TOKEN, SECRET = "token-one", "token-two", "webhook-secret"
@@ -57,11 +59,23 @@ def root(tmp_path_factory, silent_clip) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, root):
-    process, base = start_server(tmp_path_factory.mktemp("server"), root)
-    yield base
+def served(tmp_path_factory, root):
+    """(the module's server, its data folder)."""
+    folder = tmp_path_factory.mktemp("server")
+    process, base = start_server(folder, root)
+    yield base, folder / "data"
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(served):
+    return served[0]
+
+
+def source_folders(data: Path) -> set[str]:
+    """The folders the server keeps submitted sources in: one per accepted job, none for a refused one."""
+    return {p.name for p in (data / "sources").iterdir()} if (data / "sources").is_dir() else set()
 
 
 def test_upload_wait_download(server, silent_clip, tmp_path):
@@ -73,6 +87,10 @@ def test_upload_wait_download(server, silent_clip, tmp_path):
     assert video_stream_md5(video) == video_stream_md5(silent_clip.path)
     report = json.loads(client.download(job, tmp_path / "report.json", file="report").read_text())
     assert report["engine"]["seed"] == 5 and abs(report["mix"]["integrated_lufs"] + 14) <= 0.5
+    Path(state["result"]["outputs"]["timeline"]).unlink()  # a result cleaned off the disk by someone
+    gone = httpx.get(f"{server}/v1/jobs/{job}/result", params={"file": "timeline"},
+                     headers={"Authorization": f"Bearer {TOKEN}"})
+    assert gone.status_code == 410 and "no longer" in gone.json()["detail"]
 
 
 def test_tokens_are_required_and_jobs_are_private(server, root):
@@ -120,7 +138,7 @@ def test_oversize_upload_is_413(server, tmp_path):
     assert chunked.status_code == 413
 
 
-@pytest.mark.parametrize("body, needle", [(b'{"path": ', "malformed JSON"), (b'{"nopath": 1}', "path"),
+@pytest.mark.parametrize("body, needle", [(b'{"path": ', "Invalid JSON"), (b'{"nopath": 1}', "path"),
                                           (b'{"path": "x", "options": {"mood": "angry"}}', "mood"),
                                           (b'{"path": "x", "options": {"volume": 11}}', "unknown option"),
                                           (b'{"path": "x", "options": {"seed": "7"}}', "seed"),
@@ -132,6 +150,78 @@ def test_malformed_submissions_are_422(server, body, needle):
     response = httpx.post(server + "/v1/jobs", content=body, headers={"Authorization": f"Bearer {TOKEN}",
                                                                       "Content-Type": "application/json"})
     assert response.status_code == 422 and needle in response.text
+
+
+@pytest.mark.parametrize("request_case", REQUESTS, ids=[r.name for r in REQUESTS])
+def test_hostile_requests_are_4xx_and_leave_nothing(served, root, request_case):
+    """The hostile request corpus (tests/corpus.py): each refused with its reason, no folder left behind."""
+    base, data = served
+    before = source_folders(data)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    if request_case.parts is not None:
+        response = httpx.post(base + "/v1/jobs", headers=headers, files=request_case.parts, timeout=30)
+    else:
+        headers["Content-Type"] = request_case.content_type or "application/json"
+        body = request_case.json.replace(b"{root}", str(root).encode())
+        response = httpx.post(base + "/v1/jobs", headers=headers, content=body, timeout=30)
+    assert response.status_code == request_case.status, response.text
+    assert request_case.needle in response.json()["detail"], response.text
+    assert source_folders(data) == before
+
+
+def test_a_source_swapped_for_a_link_after_submit_is_not_followed(tmp_path, root):
+    """Time of check, time of use: the file is replaced by a link to one outside the roots as soon as the job
+    is accepted (the one worker busy with another). The job scores what was submitted, never the outside
+    file. Also: a `model` option may name a folder under --models-root, nothing else on the disk."""
+    models = tmp_path / "models"
+    (models / "my-checkpoint").mkdir(parents=True)
+    folder = tmp_path / "root"
+    folder.mkdir()
+    shutil.copyfile(root / "clip.mp4", folder / "clip.mp4")
+    shutil.copyfile(root / "clip.mp4", folder / "swapped.mp4")
+    outside = tmp_path / "secret" / "other.mp4"
+    outside.parent.mkdir()
+    from tests.corpus import video
+
+    video(outside, seconds=3.0, size="320x240")
+    process, base = start_server(tmp_path, folder, "--workers", "1", "--models-root", str(models))
+    try:
+        client = Client(base, TOKEN)
+        busy = client.submit(path=str(folder / "clip.mp4"))
+        job = client.submit(path=str(folder / "swapped.mp4"), options={"model": "my-checkpoint"})
+        (folder / "swapped.mp4").unlink()
+        (folder / "swapped.mp4").symlink_to(outside)
+        assert client.wait(busy, timeout=120)["status"] == "done"
+        state = client.wait(job, timeout=120)
+        assert state["status"] == "done", state
+        assert state["options"]["model"] == str((models / "my-checkpoint").resolve())
+        scored = client.download(job, tmp_path / "scored.mp4")
+        assert video_stream_md5(scored) == video_stream_md5(root / "clip.mp4") != video_stream_md5(outside)
+        with pytest.raises(ApiError) as escaped:
+            client.submit(path=str(folder / "clip.mp4"), options={"model": "../secret"})
+        assert escaped.value.status == 422 and "models-root" in escaped.value.detail
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_file_swapped_between_check_and_open_is_refused(tmp_path):
+    """The hold itself: a link in place of the file, or of a folder on its way, is not followed."""
+    from autoscore_video.common.errors import InputError
+    from autoscore_video.scoring.service.intake import hold
+
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    (root / "sub").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "clip.mp4").write_bytes(b"secret")
+    (root / "clip.mp4").symlink_to(outside / "clip.mp4")
+    (root / "folder").symlink_to(outside)
+    for checked in (root / "clip.mp4", root / "folder" / "clip.mp4"):
+        with pytest.raises(InputError, match="not followed"):
+            hold(root, checked, tmp_path / "held")
+    (root / "sub" / "clip.mp4").write_bytes(b"mine")
+    held = hold(root, root / "sub" / "clip.mp4", tmp_path / "held")
+    assert held.read_bytes() == b"mine" and held.parent == tmp_path / "held"
 
 
 def test_openapi_and_health(server):
@@ -169,8 +259,14 @@ def test_webhook_is_signed_retried_and_allow_listed(server, root):
         assert len(Receiver.received) == 2  # the first delivery got a 500 and was retried
         headers, body = Receiver.received[-1]
         expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-        assert headers["X-Autoscore-Signature"] == expected
+        assert headers["X-Autoscore-Signature"] == expected  # the old header, kept for one release
         assert json.loads(body)["id"] == job and json.loads(body)["status"] == "done"
+        # Standard Webhooks: verified as a receiver would, one id for both attempts of the delivery
+        assert Webhook(SECRET.encode()).verify(body, headers)["id"] == job
+        assert Receiver.received[0][0]["webhook-id"] == headers["webhook-id"] == f"{job}.done"
+        replayed = {**headers, "webhook-timestamp": str(int(time.time()) - 600)}  # a capture sent again later
+        with pytest.raises(WebhookVerificationError):
+            Webhook(SECRET.encode()).verify(body, replayed)
     finally:
         receiver.shutdown()
     with pytest.raises(ApiError) as refused:
@@ -242,8 +338,9 @@ def test_webhook_registered_per_token(tmp_path, root):
 
 def test_a_stalled_upload_is_cut_off_with_408(tmp_path, root):
     """Slow loris: headers promise a large body, a few bytes come, then nothing. The server answers 408 once
-    the body has been idle for --upload-timeout, and goes on serving others meanwhile."""
-    process, base = start_server(tmp_path, root, "--upload-timeout", "2")
+    the body has been idle for --upload-timeout, and goes on serving others meanwhile. A body that trickles
+    in (a byte a second, never idle for long) is cut off at --upload-deadline."""
+    process, base = start_server(tmp_path, root, "--upload-timeout", "2", "--upload-deadline", "4")
     try:
         port = int(base.rsplit(":", 1)[1])
         stalled = []
@@ -259,6 +356,25 @@ def test_a_stalled_upload_is_cut_off_with_408(tmp_path, root):
             assert reply.startswith("HTTP/1.1 408"), reply
             sock.close()
         assert time.monotonic() - started < 10
+        trickle = socket.create_connection(("127.0.0.1", port), timeout=1)
+        trickle.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN.encode() +
+                        b"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+        reply = b""
+        for _ in range(30):  # 30 bytes, one a second: the idle timeout alone would never fire
+            try:
+                trickle.sendall(b" ")
+                reply = trickle.recv(4096)
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            if reply:
+                break
+        trickle.settimeout(5)
+        while reply and (more := trickle.recv(4096)):  # the 408 closes the connection after its body
+            reply += more
+        trickle.close()
+        assert reply.startswith(b"HTTP/1.1 408") and b"deadline" in reply, reply
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -292,3 +408,34 @@ def test_200_concurrent_submissions_against_a_queue_of_50(tmp_path, root):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(served):
+    """The API fuzzed from its own /openapi.json: schema-valid and schema-invalid requests to every
+    operation, a bounded number each. Not checked: that every schema-valid request is accepted, as no schema
+    can say which paths lie inside the allowed roots or which hosts the webhook allow-list holds."""
+    schemathesis = pytest.importorskip("schemathesis")
+    from hypothesis import HealthCheck, Phase, given, settings
+    from schemathesis import checks
+
+    base, data = served
+    spec = schemathesis.openapi.from_url(base + "/openapi.json")
+    chosen = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
+              checks.response_schema_conformance, checks.negative_data_rejection]
+    answered: dict[str, list[int]] = {}
+    for operation in (result.ok() for result in spec.get_all_operations()):
+        modes = ["positive", "negative"] if operation.path != "/healthz" else ["positive"]
+        for mode in modes:
+            @given(case=operation.as_strategy(generation_mode=schemathesis.GenerationMode(mode)))
+            @settings(max_examples=25, deadline=None, database=None, phases=[Phase.generate],
+                      suppress_health_check=list(HealthCheck))
+            def fuzz(case):
+                response = case.call_and_validate(base_url=base, checks=chosen,
+                                                  headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
+                answered.setdefault(operation.label, []).append(response.status_code)
+
+            fuzz()
+    assert {"POST /v1/jobs", "GET /v1/jobs/{job_id}", "GET /v1/jobs/{job_id}/result",
+            "DELETE /v1/jobs/{job_id}"} <= set(answered)
+    assert not [code for codes in answered.values() for code in codes if code >= 500]
+    assert any(code == 422 for code in answered["POST /v1/jobs"])  # the negative cases were refused

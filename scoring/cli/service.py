@@ -31,6 +31,10 @@ def serve(
     max_upload_mb: float = typer.Option(2048, "--max-upload-mb"),
     upload_timeout: float = typer.Option(30.0, "--upload-timeout", help="Seconds an upload may send nothing "
                                                                        "before it is answered 408."),
+    upload_deadline: float = typer.Option(3600.0, "--upload-deadline", help="Seconds an upload may take in all "
+                                                                            "before it is answered 408."),
+    models_root: list[Path] = typer.Option([], "--models-root", help="Folder of MusicGen checkpoints a job's "
+                                                                     "`model` option may name (repeatable)."),
     queue_limit: int = typer.Option(50, "--queue-limit", help="Queued+running jobs before 503."),
     workers: int = typer.Option(1, "--workers", help="Jobs run at once in this process."),
     db: Optional[str] = typer.Option(None, "--db", help="SQLAlchemy URL for job records (default SQLite in "
@@ -56,9 +60,9 @@ def serve(
         tokens = set(token) | {t.strip() for t in os.environ.get("AUTOSCORE_TOKENS", "").split(",") if t.strip()}
         if not tokens:
             raise UsageError("give at least one --token (or AUTOSCORE_TOKENS): the API accepts no anonymous jobs")
-        if queue_limit < 1 or workers < 1 or max_upload_mb <= 0 or upload_timeout <= 0:
-            raise UsageError("--queue-limit and --workers must be at least 1, --max-upload-mb and "
-                             "--upload-timeout above 0")
+        if queue_limit < 1 or workers < 1 or max_upload_mb <= 0 or upload_timeout <= 0 or upload_deadline <= 0:
+            raise UsageError("--queue-limit and --workers must be at least 1, --max-upload-mb, "
+                             "--upload-timeout and --upload-deadline above 0")
         if any("=" not in item for item in token_webhook):
             raise UsageError("--token-webhook takes TOKEN=URL")
         registered = dict(item.split("=", 1) for item in token_webhook)
@@ -69,7 +73,8 @@ def serve(
             max_upload_bytes=int(max_upload_mb * 1024 * 1024), queue_limit=queue_limit, workers=workers,
             database_url=db, webhook_hosts=set(webhook_host), token_webhooks=registered,
             webhook_secret=webhook_secret, broker_url=broker,
-            visibility_timeout_s=visibility_timeout, upload_idle_timeout_s=upload_timeout))
+            visibility_timeout_s=visibility_timeout, upload_idle_timeout_s=upload_timeout,
+            upload_deadline_s=upload_deadline, models_roots=[p.resolve() for p in models_root]))
         uvicorn.run(asgi, host=host, port=port, log_level="info" if verbose else "warning")
 
 

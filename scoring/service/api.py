@@ -1,9 +1,11 @@
 """`autoscore serve`: the HTTP API (FastAPI). Jobs run the same job function as `autoscore score`.
 
-POST /v1/jobs (upload, or a path inside the allowed roots) → 202 and an id; GET /v1/jobs/{id};
+POST /v1/jobs (an upload, or a path inside the allowed roots, held at submit) → 202 and an id; GET /v1/jobs/{id};
 GET /v1/jobs/{id}/result?file=video|music_wav|music_mp3|plan|report|timeline; DELETE /v1/jobs/{id};
-GET /healthz; OpenAPI at /docs. Bearer tokens, an upload size limit (413), a queue limit (503 with
-Retry-After), and webhooks signed with HMAC-SHA256 to allow-listed hosts only, retried with backoff.
+GET /healthz; OpenAPI at /docs. Every submission is checked against one schema (scoring.service.schema) before
+it is accepted: a 4xx naming the field, never a 500. Bearer tokens, an upload size limit (413), an idle timeout
+and a deadline per upload (408), a queue limit (503 with Retry-After), and webhooks signed as Standard Webhooks
+to allow-listed hosts only, retried with backoff.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import hashlib
 import hmac
 import json
 import queue
+import secrets
 import shutil
 import threading
 import time
@@ -19,14 +22,23 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Path as FastApiPath
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from autoscore_video.common.errors import AutoscoreError, InputError
 from autoscore_video.scoring.job.states import JobState
+from autoscore_video.scoring.service.intake import allowed_model, allowed_source, hold, source_name
 from autoscore_video.scoring.service.jobs import ServerSettings, execute
-
-RESULT_FILES = ("video", "music_wav", "music_mp3", "plan", "report", "timeline")
+from autoscore_video.scoring.service.schema import (
+    JOB_ID_PATTERN,
+    Accepted,
+    ErrorBody,
+    ResultFile,
+    component_schemas,
+    parse_options,
+    parse_path_submission,
+)
 
 
 def token_owner(token: str) -> str:
@@ -82,54 +94,24 @@ def check_callback(url: str | None, settings: ServerSettings) -> str | None:
     return url
 
 
-def check_path(path: str, settings: ServerSettings) -> Path:
-    """A server-side source path: must resolve (symlinks followed) inside one of the allowed roots."""
-    resolved = Path(path).resolve()
-    for root in settings.allowed_roots:
-        root = root.resolve()
-        if resolved == root or root in resolved.parents:
-            if not resolved.is_file():
-                raise InputError(f"{path}: no such file")
-            return resolved
-    raise PermissionError(f"{path}: outside the server's allowed roots")
-
-
-# Options that name a file on the server's disk: a caller may not choose them.
-SERVER_ONLY = {"soundfont": "the server plays the bank AUTOSCORE_SOUNDFONT names, or the one it finds"}
-
-
-def check_options(options) -> dict:
-    """A job's options are the flags of `autoscore score`, checked as they are: the job runs them later."""
-    from autoscore_video.common import jsonio
-    from autoscore_video.scoring.planning.preferences import Preferences
-
-    if not isinstance(options, dict):
-        raise InputError("options must be a JSON object")
-    unknown = sorted(set(options) - set(Preferences.names()))
-    if unknown:
-        raise InputError(f"unknown option(s): {', '.join(unknown)}")
-    for name in SERVER_ONLY:
-        if name in options:
-            raise InputError(f"option {name!r} is set on the server, not per job: {SERVER_ONLY[name]}")
-    jsonio.from_dict(Preferences, options, what="options")
-    return options
-
-
 class UploadTooLarge(BaseException):
     """Raised from `receive`; a BaseException so that the framework's error handler (which would answer
     500) lets it through to LimitUploads, which answers 413."""
 
 
 class UploadStalled(BaseException):
-    """Raised from `receive` when the body stops arriving; answered 408 by LimitUploads."""
+    """Raised from `receive` when the body stops arriving or runs past its deadline; answered 408 by
+    LimitUploads with the reason."""
 
 
 class LimitUploads:
     """ASGI middleware: 413 for a request body over the limit, declared or counted while it streams in;
-    408 for a body that stalls (no bytes for `idle_timeout_s`), so slow clients cannot hold connections."""
+    408 for a body that stalls (no bytes for `idle_timeout_s`) or is still arriving `deadline_s` after the
+    request began (one byte every few seconds never stalls), so slow clients cannot hold connections."""
 
-    def __init__(self, app, max_bytes: int, idle_timeout_s: float = 30.0):
-        self.app, self.max_bytes, self.idle_timeout_s = app, max_bytes, idle_timeout_s
+    def __init__(self, app, max_bytes: int, idle_timeout_s: float = 30.0, deadline_s: float = 3600.0):
+        self.app, self.max_bytes = app, max_bytes
+        self.idle_timeout_s, self.deadline_s = idle_timeout_s, deadline_s
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -139,13 +121,19 @@ class LimitUploads:
             return await _reply(send, 413, {"detail": f"upload larger than {self.max_bytes} bytes"})
         seen = 0
         started = False
+        deadline = time.monotonic() + self.deadline_s
 
         async def counted_receive():
             nonlocal seen
+            left = deadline - time.monotonic()
             try:
-                message = await asyncio.wait_for(receive(), self.idle_timeout_s)
+                if left <= 0:
+                    raise asyncio.TimeoutError
+                message = await asyncio.wait_for(receive(), min(self.idle_timeout_s, left))
             except asyncio.TimeoutError:
-                raise UploadStalled() from None
+                if time.monotonic() >= deadline:
+                    raise UploadStalled(f"upload not complete within the {self.deadline_s:g} s deadline") from None
+                raise UploadStalled(f"upload sent nothing for {self.idle_timeout_s:g} s") from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
@@ -163,10 +151,9 @@ class LimitUploads:
         except UploadTooLarge:
             if not started:
                 await _reply(send, 413, {"detail": f"upload larger than {self.max_bytes} bytes"})
-        except UploadStalled:
+        except UploadStalled as stalled:
             if not started:
-                await _reply(send, 408, {"detail": f"upload sent nothing for {self.idle_timeout_s:g} s"},
-                             close=True)
+                await _reply(send, 408, {"detail": str(stalled)}, close=True)
 
 
 async def _reply(send, status: int, payload: dict, close: bool = False) -> None:
@@ -178,8 +165,32 @@ async def _reply(send, status: int, payload: dict, close: bool = False) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+ERRORS = {
+    400: "a malformed multipart body", 401: "no valid bearer token", 403: "a path outside the allowed roots",
+    404: "no such job (or not yours)", 408: "an upload that stalled or ran past its deadline",
+    409: "the job is not in a state that allows this", 410: "the result file is no longer on the server",
+    413: "an upload over the size limit", 415: "a body that is neither JSON nor multipart/form-data",
+    422: "a field that is missing, of the wrong type or out of range (the reason names it)",
+    503: "the queue is full (see Retry-After)",
+}
+
+
+def documented(*codes: int) -> dict:
+    return {code: {"model": ErrorBody, "description": ERRORS[code]} for code in codes}
+
+
+SUBMISSION_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"$ref": "#/components/schemas/PathSubmission"}},
+    "multipart/form-data": {"schema": {"$ref": "#/components/schemas/UploadSubmission"}},
+}}}
+
+
 def create_app(settings: ServerSettings):
     """(the ASGI app with the upload limit in front, the FastAPI app itself)."""
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.openapi.utils import get_openapi
+    from starlette.concurrency import run_in_threadpool
+
     from autoscore_video.scoring.service.jobstore import JobStore
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -190,6 +201,21 @@ def create_app(settings: ServerSettings):
     app = FastAPI(title="autoscore", version="0.1.0",
                   description="Score videos: submit a clip, get it back with music that fits, mixed under it.")
     app.state.runner, app.state.store = runner, store
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            spec.setdefault("components", {}).setdefault("schemas", {}).update(component_schemas())
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+    @app.exception_handler(RequestValidationError)
+    async def _one_line(request: Request, exc: RequestValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"] if part not in ("path", "query", "body"))
+        return JSONResponse({"detail": f"{where}: {first['msg']}"}, status_code=422)
 
     @app.on_event("startup")
     def _start() -> None:
@@ -210,71 +236,99 @@ def create_app(settings: ServerSettings):
             raise HTTPException(404, f"no job {job_id}")
         return record
 
+    def server_options(options: dict) -> dict:
+        if "model" in options:
+            options["model"] = allowed_model(options["model"], settings.models_roots)
+        return options
+
+    async def uploaded(request: Request, source_dir: Path) -> tuple[dict, str | None, Path]:
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise InputError("file: a multipart submission needs a 'file' part holding the video")
+        fields = {}
+        for field in ("options", "callback_url"):
+            value = form.get(field)
+            if value is not None and not isinstance(value, str):
+                raise InputError(f"{field}: send it as a form field, not a file")
+            fields[field] = value
+        options = server_options(parse_options(fields["options"] or "{}"))
+        callback = check_callback(fields["callback_url"], settings)
+        source = source_dir / source_name(upload.filename or "")
+        source_dir.mkdir(parents=True)
+
+        def save() -> None:
+            with source.open("xb") as handle:
+                shutil.copyfileobj(upload.file, handle, 1024 * 1024)
+
+        await run_in_threadpool(save)
+        return options, callback, source
+
+    async def held(request: Request, source_dir: Path) -> tuple[dict, str | None, Path]:
+        submission = parse_path_submission(await request.body())
+        options = server_options(submission.options.model_dump(exclude_none=True))
+        callback = check_callback(submission.callback_url, settings)
+        root, resolved = allowed_source(submission.path, settings.allowed_roots)
+        return options, callback, await run_in_threadpool(hold, root, resolved, source_dir)
+
     @app.get("/healthz")
     def healthz() -> dict:
         return {"status": "ok", "queued_or_running": len(store.unfinished())}
 
-    @app.post("/v1/jobs", status_code=202)
+    @app.post("/v1/jobs", status_code=202, response_model=Accepted, openapi_extra=SUBMISSION_BODY,
+              responses=documented(400, 401, 403, 408, 413, 415, 422, 503))
     async def submit(request: Request, who: str = Depends(owner)):
-        content_type = request.headers.get("content-type", "")
-        upload_dir = None
+        """Score a video: upload it (multipart/form-data), or name a file inside the server's allowed roots
+        (JSON). The server keeps its own link to (or copy of) the file from this moment on."""
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        source_dir = settings.data_dir / "sources" / secrets.token_hex(8)
         try:
-            if content_type.startswith("multipart/form-data"):
-                form = await request.form()
-                upload = form.get("file")
-                if upload is None or not hasattr(upload, "filename"):
-                    raise InputError("multipart submissions need a 'file' part")
-                options = check_options(json.loads(form.get("options") or "{}"))
-                callback = check_callback(form.get("callback_url"), settings) or registered.get(who)
-                name = Path(upload.filename or "upload.mp4").name or "upload.mp4"
-                upload_id = hashlib.sha256(f"{time.time_ns()}{name}".encode()).hexdigest()[:16]
-                upload_dir = settings.data_dir / "uploads" / upload_id
-                upload_dir.mkdir(parents=True)
-                source = upload_dir / name
-                with source.open("wb") as handle:
-                    shutil.copyfileobj(upload.file, handle)
+            if content_type == "multipart/form-data":
+                options, callback, source = await uploaded(request, source_dir)
+            elif content_type in ("application/json", ""):
+                options, callback, source = await held(request, source_dir)
             else:
-                body = await request.json()
-                if not isinstance(body, dict) or not isinstance(body.get("path"), str):
-                    raise InputError("a JSON submission needs a 'path' string")
-                options = check_options(body.get("options") or {})
-                callback = check_callback(body.get("callback_url"), settings) or registered.get(who)
-                source = check_path(body["path"], settings)
-        except json.JSONDecodeError as exc:
-            raise HTTPException(422, f"malformed JSON: {exc.msg}") from exc
+                raise HTTPException(415, "send JSON (a path) or multipart/form-data (an upload)")
+            record = store.create(who, str(source), options, callback or registered.get(who), settings.queue_limit)
+            if record is None:
+                shutil.rmtree(source_dir, ignore_errors=True)
+                return JSONResponse({"detail": "the queue is full; try again later"}, status_code=503,
+                                    headers={"Retry-After": str(settings.retry_after_s)})
         except PermissionError as exc:
-            raise HTTPException(403, str(exc)) from exc
+            shutil.rmtree(source_dir, ignore_errors=True)
+            raise HTTPException(403, str(exc)) from None
         except AutoscoreError as exc:
-            if upload_dir is not None:
-                shutil.rmtree(upload_dir, ignore_errors=True)
-            raise HTTPException(422, str(exc)) from exc
-        record = store.create(who, str(source), options, callback, settings.queue_limit)
-        if record is None:
-            if upload_dir is not None:
-                shutil.rmtree(upload_dir, ignore_errors=True)
-            return JSONResponse({"detail": "the queue is full; try again later"}, status_code=503,
-                                headers={"Retry-After": str(settings.retry_after_s)})
+            shutil.rmtree(source_dir, ignore_errors=True)
+            raise HTTPException(422, str(exc)) from None
+        except BaseException:
+            shutil.rmtree(source_dir, ignore_errors=True)
+            raise
         runner.submit(record.id)
         return {"id": record.id, "status": record.status}
 
-    @app.get("/v1/jobs/{job_id}")
-    def status(job_id: str, who: str = Depends(owner)) -> dict:
+    JobId = FastApiPath(pattern=JOB_ID_PATTERN, description="The id a submission answered with.")
+
+    @app.get("/v1/jobs/{job_id}", responses=documented(401, 404, 422))
+    def status(job_id: str = JobId, who: str = Depends(owner)) -> dict:
         return own_job(job_id, who).public()
 
-    @app.get("/v1/jobs/{job_id}/result")
-    def result(job_id: str, file: str = "video", who: str = Depends(owner)):
+    @app.get("/v1/jobs/{job_id}/result", responses=documented(401, 404, 409, 410, 422),
+             response_class=FileResponse)
+    def result(job_id: str = JobId, file: ResultFile = "video", who: str = Depends(owner)):
         record = own_job(job_id, who)
-        if file not in RESULT_FILES:
-            raise HTTPException(422, f"file must be one of {', '.join(RESULT_FILES)}")
         if record.status != JobState.DONE:
             raise HTTPException(409, f"job {job_id} is {record.status}")
-        return FileResponse(record.result["outputs"][file])
+        path = Path(record.result["outputs"][file])
+        if not path.is_file():
+            raise HTTPException(410, f"the job's {file} file is no longer on the server")
+        return FileResponse(path)
 
-    @app.delete("/v1/jobs/{job_id}")
-    def cancel(job_id: str, who: str = Depends(owner)) -> dict:
+    @app.delete("/v1/jobs/{job_id}", responses=documented(401, 404, 409, 422))
+    def cancel(job_id: str = JobId, who: str = Depends(owner)) -> dict:
         record = own_job(job_id, who)
         if store.transition(job_id, (JobState.QUEUED,), JobState.CANCELLED):
             return {"id": job_id, "status": JobState.CANCELLED}
         raise HTTPException(409, f"job {job_id} is {record.status} and can no longer be cancelled")
 
-    return LimitUploads(app, settings.max_upload_bytes, settings.upload_idle_timeout_s), app
+    return LimitUploads(app, settings.max_upload_bytes, settings.upload_idle_timeout_s,
+                        settings.upload_deadline_s), app

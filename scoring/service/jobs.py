@@ -34,12 +34,34 @@ class ServerSettings:
     webhook_backoff_s: float = 1.0
     retry_after_s: int = 30
     upload_idle_timeout_s: float = 30.0  # a request body that sends nothing for this long gets 408 (slow loris)
+    upload_deadline_s: float = 3600.0  # ... and one still arriving this long after the request began
+    models_roots: list[Path] = field(default_factory=list)  # folders whose checkpoints a job's `model` may name
     broker_url: str | None = None  # set: jobs go to Celery workers (`autoscore worker`) instead of this process
     visibility_timeout_s: int = 6 * 3600  # above the longest job: a message unacked this long is redelivered
 
 
 def sign(secret: str, body: bytes) -> str:
+    """The legacy X-Autoscore-Signature (HMAC over the body only: a captured delivery can be replayed).
+    Kept for one release beside the Standard Webhooks headers."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def webhook_key(secret: str):
+    """The Standard Webhooks signer for the server's secret: a `whsec_...` secret is base64 as the spec
+    writes it; any other is used as its UTF-8 bytes (verify with `Webhook(secret.encode())`)."""
+    from standardwebhooks.webhooks import Webhook
+
+    return Webhook(secret if secret.startswith("whsec_") else secret.encode())
+
+
+def signed_headers(secret: str, message_id: str, body: bytes, now: float | None = None) -> dict[str, str]:
+    """Standard Webhooks headers: webhook-id (the same on every retry of one delivery), webhook-timestamp and
+    webhook-signature, an HMAC over id.timestamp.body, so a receiver can refuse replays and old deliveries."""
+    from datetime import datetime, timezone
+
+    stamp = datetime.fromtimestamp(int(time.time() if now is None else now), tz=timezone.utc)
+    return {"webhook-id": message_id, "webhook-timestamp": str(int(stamp.timestamp())),
+            "webhook-signature": webhook_key(secret).sign(message_id, stamp, body.decode())}
 
 
 def execute(job_id: str, store, settings: ServerSettings, *, retake_running: bool = False,
@@ -84,10 +106,11 @@ def deliver_webhook(record, settings: ServerSettings) -> bool:
 
     body = json.dumps({"id": record.id, "status": record.status, "result": record.result,
                        "error": record.error}).encode()
-    headers = {"Content-Type": "application/json", "X-Autoscore-Signature": sign(settings.webhook_secret, body),
-               "X-Autoscore-Job": record.id}
+    message_id = f"{record.id}.{record.status}"
     delay = settings.webhook_backoff_s
     for attempt in range(1, settings.webhook_retries + 1):
+        headers = {"Content-Type": "application/json", "X-Autoscore-Signature": sign(settings.webhook_secret, body),
+                   "X-Autoscore-Job": record.id, **signed_headers(settings.webhook_secret, message_id, body)}
         try:
             response = httpx.post(record.callback_url, content=body, headers=headers, timeout=10.0)
             if response.status_code < 300:

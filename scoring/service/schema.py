@@ -1,0 +1,134 @@
+"""The API's one schema: what a job submission may hold, checked before a job is accepted, and shown in the
+OpenAPI document. Job options are the flags of `autoscore score` (Preferences), less those that name a file
+on the server's disk; each value is checked by the same rule the CLI uses."""
+from __future__ import annotations
+
+import dataclasses
+import typing
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
+
+from autoscore_video.common.errors import InputError
+from autoscore_video.scoring.planning.preferences import Preferences
+
+# Options that name a file on the server's disk: a caller may not choose them.
+SERVER_ONLY = {"soundfont": "the server plays the bank AUTOSCORE_SOUNDFONT names, or the one it finds"}
+ResultFile = Literal["video", "music_wav", "music_mp3", "plan", "report", "timeline"]
+RESULT_FILES = typing.get_args(ResultFile)
+TEXT_LIMIT = 2000  # a prompt is a sentence or two; nothing an option holds is longer
+PATH_LIMIT = 4096  # PATH_MAX on Linux
+JOB_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
+class OptionsBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _checked_as_the_cli_checks(self):
+        try:
+            Preferences(**self.model_dump(exclude_none=True))
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+
+def _choices() -> dict[str, tuple[str, ...]]:
+    """The options with a closed set of values, from the homes of those values."""
+    from autoscore_video.generation.registry import engine_names
+    from autoscore_video.mixing import LOUDNESS_PRESETS
+    from autoscore_video.scoring.planning.rules import GENRES, MOODS
+
+    return {"mood": tuple(MOODS), "genre": tuple(GENRES), "preset": tuple(LOUDNESS_PRESETS),
+            "engine": tuple(engine_names()), "fallback": ("none", *engine_names())}
+
+
+def _option_field(name: str, hint) -> tuple:
+    """(type, Field) of one option: the Preferences field's type, made optional and bounded."""
+    base = next(arg for arg in typing.get_args(hint) or (hint,) if arg is not type(None))
+    constraints = {"max_length": TEXT_LIMIT} if base is str else {}
+    if name == "seed":
+        from autoscore_video.scoring.planning.rules import SEED_MAX
+
+        constraints = {"ge": 0, "le": SEED_MAX}
+    if name in _choices():
+        return Optional[Literal[_choices()[name]]], Field(None)
+    return Optional[base], Field(None, **constraints)
+
+
+JobOptions = create_model(
+    "JobOptions", __base__=OptionsBase,
+    __doc__="The flags of `autoscore score`, each optional; unknown names are refused.",
+    **{f.name: _option_field(f.name, hint) for f in dataclasses.fields(Preferences)
+       if f.name not in SERVER_ONLY
+       for hint in [typing.get_type_hints(Preferences)[f.name]]})
+
+
+class PathSubmission(BaseModel):
+    """A job for a file already on the server, inside one of its --allow-root folders."""
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    path: str = Field(min_length=1, max_length=PATH_LIMIT)
+    options: JobOptions = Field(default_factory=JobOptions)  # type: ignore[valid-type]
+    callback_url: Optional[str] = Field(None, max_length=2048)
+
+    @field_validator("path")
+    @classmethod
+    def _no_nul(cls, path: str) -> str:
+        if "\x00" in path:
+            raise ValueError("a path cannot hold a NUL byte")
+        return path
+
+
+class UploadSubmission(BaseModel):
+    """A job for an uploaded file (multipart/form-data)."""
+    file: bytes = Field(json_schema_extra={"format": "binary"})
+    options: Optional[JobOptions] = Field(None, description="JSON, as a form field.")  # type: ignore[valid-type]
+    callback_url: Optional[str] = Field(None, max_length=2048)
+
+
+class Accepted(BaseModel):
+    id: str
+    status: str
+
+
+class ErrorBody(BaseModel):
+    detail: str
+
+
+def parse_options(text: str) -> dict:
+    """A multipart submission's options field (JSON text) as the job will run them, or an InputError."""
+    try:
+        return JobOptions.model_validate_json(text).model_dump(exclude_none=True)
+    except ValidationError as exc:
+        raise InputError(one_line(exc, prefix="options")) from None
+
+
+def parse_path_submission(body: bytes) -> PathSubmission:
+    try:
+        return PathSubmission.model_validate_json(body)
+    except ValidationError as exc:
+        raise InputError(one_line(exc)) from None
+
+
+def one_line(exc: ValidationError, prefix: str = "") -> str:
+    """The first error of a validation, naming its field: `options.bpm: Input should be a valid number`."""
+    first = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in (prefix, *first["loc"]) if part != "")
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden" and first["loc"][-1] in SERVER_ONLY:
+        name = first["loc"][-1]
+        return f"option {name!r} is set on the server, not per job: {SERVER_ONLY[name]}"
+    if first["type"] == "extra_forbidden":
+        message = "unknown option" if where.startswith("options.") else "unknown field"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{where or 'body'}: {message}{more}"
+
+
+def component_schemas() -> dict:
+    """The submission schemas for the OpenAPI document's components."""
+    from pydantic.json_schema import models_json_schema
+
+    _, schemas = models_json_schema([(PathSubmission, "validation"), (UploadSubmission, "validation")],
+                                    ref_template="#/components/schemas/{model}")
+    return schemas["$defs"]

@@ -140,7 +140,8 @@ def test_watch_once_over_the_corpus(inbox, tmp_path):
     (folder / "loop-b.mp4").symlink_to(folder / "loop-a.mp4")
     try:
         result = run_cli("watch", str(folder), "--out", str(out), "--failed", str(failed), "--copy-failed",
-                         "--attempts", "1", "--once", "--json", "--hold", "0.2", "--readings", "2", timeout=3600)
+                         "--attempts", "1", "--once", "--json", "--hold", "0.2", "--readings", "2",
+                         "--quiet", "0", timeout=3600)  # the files were just made, and are complete
     finally:
         (folder / "loop-a.mp4").unlink()
         (folder / "loop-b.mp4").unlink()

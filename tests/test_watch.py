@@ -86,16 +86,24 @@ def test_done_is_never_redone_and_new_content_is_a_new_job(inbox, tmp_path, ener
 def test_failing_file_is_retried_then_quarantined(inbox, tmp_path, preset, copy):
     """A failing source is moved to FAILED, or copied (--copy-failed, and the --from-encoder preset, which
     leaves an encoder's output folder as the encoder wrote it)."""
-    (inbox / "broken.mp4").write_bytes(os.urandom(50_000))
+    broken = inbox / "broken.mp4"
+    broken.write_bytes(os.urandom(50_000))
     out, failed = tmp_path / "out", tmp_path / "failed"
     result, summary = watch_once(inbox, out, "--failed", str(failed), "--attempts", "2", *preset)
-    assert result.returncode == 3  # a partial batch
-    assert [Path(p).name for p in summary["failed"]] == ["broken.mp4"] and len(summary["done"]) == 2
+    # just written, it may still be being written: its failures do not count, and it stays where it is
+    assert result.returncode == 3 and [Path(p).name for p in summary["retrying"]] == ["broken.mp4"]
+    assert len(summary["done"]) == 2 and broken.is_file() and not failed.exists()
+    assert next(j for j in jobs(out) if j["path"].endswith("broken.mp4"))["failures"] == 0
+    an_hour_ago = time.time() - 3600
+    os.utime(broken, (an_hour_ago, an_hour_ago))  # left alone since: now its failures are its own
+    result, summary = watch_once(inbox, out, "--failed", str(failed), "--attempts", "2", *preset)
+    assert result.returncode == 1  # nothing else left to do, and that failed
+    assert [Path(p).name for p in summary["failed"]] == ["broken.mp4"]
     assert (failed / "broken.mp4").is_file() and (inbox / "broken.mp4").exists() == copy
     error = (failed / "broken.mp4.error.txt").read_text()
     assert "not a readable video" in error and "attempts: 2" in error
-    broken = next(j for j in jobs(out) if j["path"].endswith("broken.mp4"))
-    assert broken["state"] == "failed" and broken["failures"] == 2
+    broken = max((j for j in jobs(out) if j["path"].endswith("broken.mp4")), key=lambda j: j["updated_at"])
+    assert broken["state"] == "failed" and broken["failures"] == 2  # the aged file is a job of its own
     assert not list(out.glob("broken*"))
     _, again = watch_once(inbox, out, "--failed", str(failed), "--copy-failed")
     assert again["failed"] == [] and len(list(failed.glob("broken*.mp4"))) == 1  # not quarantined twice
@@ -187,6 +195,56 @@ def test_a_file_still_being_written_is_scored_only_when_complete(tmp_path, calm_
         result, summary = watch_once(inbox, out)
     assert [Path(p).name for p in summary["done"]] == ["growing.mp4"], (summary, result.stderr)
     assert video_stream_md5(out / "growing.scored.mp4") == video_stream_md5(calm_clip.path)
+
+
+def test_a_file_that_starts_empty_and_grows_slowly_is_never_failed(tmp_path, calm_clip):
+    """A slow writer: the file sits empty, then grows a piece at a time with pauses longer than the readiness
+    wait, so the watcher tries the half-written file again and again. None of that may count: the source
+    stays in the inbox, nothing goes to FAILED, and the complete file is scored."""
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    growing = inbox / "growing.mp4"
+    command = [*autoscore_command(), "watch", str(inbox), "--out", str(out), "--hold", "0.2", "--readings", "2",
+               "--rescan", "0.5", "--attempts", "1", "-v"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        growing.touch()
+        time.sleep(2.0)  # empty, and readable as complete by two equal readings
+        slow_copy(calm_clip.path, growing, pieces=4, pause_s=1.5).join()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (out / "growing.scored.mp4").exists():
+            time.sleep(0.5)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    assert "Traceback" not in stderr, stderr
+    assert "not counted" in stderr  # the half-written file was tried, and that was not held against it
+    assert not (out / "failed").exists() and growing.read_bytes() == calm_clip.path.read_bytes()
+    assert video_stream_md5(out / "growing.scored.mp4") == video_stream_md5(calm_clip.path)
+
+
+def test_out_removed_while_watching_is_made_again(tmp_path, silent_clip):
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    shutil.copyfile(silent_clip.path, inbox / "first.mp4")
+    command = [*autoscore_command(), "watch", str(inbox), "--out", str(out), *FAST, "--rescan", "0.5"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (out / "first.scored.mp4").exists():
+            time.sleep(0.2)
+        shutil.rmtree(out)
+        shutil.copyfile(silent_clip.path, inbox / "second.mp4")
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not ((out / "first.scored.mp4").exists()
+                                                   and (out / "second.scored.mp4").exists()):
+            time.sleep(0.2)
+        assert process.poll() is None, "the watcher stopped"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    assert "Traceback" not in stderr and "removed while watching" in stderr, stderr
+    assert (out / "first.scored.mp4").is_file() and (out / "second.scored.mp4").is_file()
 
 
 def test_a_file_replaced_while_processing_ends_with_its_final_content_scored(tmp_path, calm_clip, energetic_clip):

@@ -41,6 +41,9 @@ def watch(
                                                                   "moved to --failed."),
     copy_failed: Optional[bool] = typer.Option(None, "--copy-failed/--move-failed", help="Copy failing sources "
                                                "to --failed instead of moving them (on with --from-encoder)."),
+    quiet: Optional[float] = typer.Option(None, "--quiet", help="Seconds a file must be left unmodified before "
+                                          "a failure counts against it (60; 120 with --from-encoder): a file "
+                                          "still being written is never moved to --failed."),
     json_out: bool = JsonOpt,
     verbose: bool = VerboseOpt,
     prefs=None,
@@ -55,12 +58,13 @@ def watch(
         hold = preset["hold_s"] if hold is None else hold
         readings = preset["stable_readings"] if readings is None else readings
         copy_failed = preset["copy_failed"] if copy_failed is None else copy_failed
-        if readings < 1 or attempts < 1 or interruptions < 0 or hold < 0 or rescan <= 0:
-            raise UsageError("--readings and --attempts must be at least 1, --interruptions and --hold at least 0, "
-                             "--rescan above 0")
+        quiet = preset["quiet_s"] if quiet is None else quiet
+        if readings < 1 or attempts < 1 or interruptions < 0 or hold < 0 or rescan <= 0 or quiet < 0:
+            raise UsageError("--readings and --attempts must be at least 1, --interruptions, --hold and --quiet at "
+                             "least 0, --rescan above 0")
         watcher = Watcher(WatchSettings(inbox=inbox, out=out, failed=failed, hold_s=hold, stable_readings=readings,
                                         rescan_s=rescan, max_attempts=attempts, max_interruptions=interruptions,
-                                        copy_failed=copy_failed,
+                                        copy_failed=copy_failed, quiet_s=quiet,
                                         options=ScoreOptions(prefs=prefs)))
         watcher.install_signal_handlers()
         if not once:

@@ -12,6 +12,7 @@ import os
 import queue
 import shutil
 import signal
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -28,13 +29,18 @@ from autoscore_video.scoring.watch.ledger import Ledger, identify
 
 log = logging.getLogger(__name__)
 
+
+
 # Readiness fitted to who writes into the inbox. An encoder (Adobe Media Encoder, Compressor, HandBrake) can
 # pause for seconds while it muxes the file's tail (the MP4 index is written last), and macOS and Windows
 # give no close-after-write event to end the wait early: 4 equal readings 5 s apart (15 s unchanged), and a
 # failing source is copied to FAILED, never moved out of the encoder's output folder.
+# Whatever the preset, a failure counts against a file only once nothing has written to it for `quiet_s`: a
+# slow writer (a network copy, an encoder that writes the header, then nothing for a while) can pause longer
+# than any readiness wait, and a half-written file fails to score, yet is no failed file.
 READINESS_PRESETS = {
-    "default": {"hold_s": 2.0, "stable_readings": 2, "copy_failed": False},
-    "encoder": {"hold_s": 5.0, "stable_readings": 4, "copy_failed": True},
+    "default": {"hold_s": 2.0, "stable_readings": 2, "copy_failed": False, "quiet_s": 60.0},
+    "encoder": {"hold_s": 5.0, "stable_readings": 4, "copy_failed": True, "quiet_s": 120.0},
 }
 
 
@@ -49,6 +55,7 @@ class WatchSettings:
     max_attempts: int = 3  # failures before a file is moved to FAILED
     max_interruptions: int = 10  # watcher deaths during one file before it is moved to FAILED
     copy_failed: bool = READINESS_PRESETS["default"]["copy_failed"]  # copy failing sources instead of moving them
+    quiet_s: float = READINESS_PRESETS["default"]["quiet_s"]  # unmodified this long before a failure counts
     options: ScoreOptions = field(default_factory=ScoreOptions)
 
     @property
@@ -79,10 +86,26 @@ class Watcher:
             raise InputError(f"{settings.out}: the output folder must not be inside the watched folder")
         self.settings = replace(settings, inbox=inbox, out=out)
         self.staging = out / ".staging"
-        self.ledger = Ledger(out / ".autoscore" / "ledger.sqlite", max_failures=settings.max_attempts,
-                             max_interruptions=settings.max_interruptions)
+        self.ledger = self._open_ledger()
         self.owner = this_owner()
         self.stop = threading.Event()
+
+    def _open_ledger(self) -> Ledger:
+        return Ledger(self.settings.out / ".autoscore" / "ledger.sqlite", max_failures=self.settings.max_attempts,
+                      max_interruptions=self.settings.max_interruptions)
+
+    def _ensure_out(self) -> None:
+        """OUT (and the ledger in it) removed while watching is made again, with a new ledger: the files whose
+        outputs went with it are scored again. Where it cannot be made, one line says why the watch stops."""
+        if self.ledger.path.is_file():
+            return
+        try:
+            self.ledger = self._open_ledger()
+        except (OSError, sqlite3.Error) as exc:
+            raise ResourceError(f"{self.settings.out}: the output folder was removed and cannot be made again "
+                                f"({getattr(exc, 'strerror', None) or exc}); the watch stops") from None
+        log.warning("%s was removed while watching: made it again, with a new ledger (videos whose outputs were "
+                    "removed with it are scored again)", self.settings.out)
 
     # --- one pass -------------------------------------------------------------------------------
     def run_once(self) -> Summary:
@@ -152,6 +175,7 @@ class Watcher:
     # --- one file -----------------------------------------------------------------------------
     def handle(self, path: Path) -> str:
         """Score `path` if the ledger says it is due; returns done, failed, retrying or skipped."""
+        self._ensure_out()
         try:
             identity = identify(path)
         except OSError:
@@ -166,14 +190,21 @@ class Watcher:
             self._quarantine(path, claimed.error or "failed", claimed.attempts - 1)
             return "failed"
         log.info("scoring %s (attempt %d)", path.name, claimed.attempts)
+        before = (identity.size, identity.mtime_ns)
         try:
-            output = self._score(path, identity.key)
+            output = self._score(path, identity.key, before)
         except Exception as exc:  # any failure is recorded; nothing escapes to stop the watcher
             message = str(exc) if isinstance(exc, AutoscoreError) else f"{type(exc).__name__}: {exc}"
             shutil.rmtree(self._stage_dir(identity.key), ignore_errors=True)
             if isinstance(exc, ResourceError):  # the machine's fault (a full disk): not the file's; try later
                 self.ledger.fail(identity.key, message, counts=False)
                 log.warning("%s: %s (will retry on a later pass)", path.name, message)
+                return "deferred"
+            written = self._written_lately(path, before)
+            if written:  # maybe half-written: the failure is not the file's, and it stays where it is
+                self.ledger.fail(identity.key, message, counts=False)
+                log.warning("%s: %s (%s: not counted; tried again once it has been left alone for %g s)",
+                            path.name, message, written, self.settings.quiet_s)
                 return "deferred"
             job = self.ledger.fail(identity.key, message)
             if job.state == JobState.FAILED:
@@ -188,7 +219,18 @@ class Watcher:
     def _stage_dir(self, key: str) -> Path:
         return self.staging / key[:16]
 
-    def _score(self, path: Path, key: str) -> str:
+    def _written_lately(self, path: Path, before: tuple[int, int]) -> str | None:
+        """Why `path` may still be being written (it changed during the attempt, or was modified less than
+        quiet_s ago), or None."""
+        now = file_state(path)
+        if now != before:
+            return "it changed while it was scored"
+        age = time.time() - now[1] / 1e9
+        if age < self.settings.quiet_s:
+            return f"modified {max(age, 0):.0f} s ago"
+        return None
+
+    def _score(self, path: Path, key: str, before: tuple[int, int]) -> str:
         stage = self._stage_dir(key)
         shutil.rmtree(stage, ignore_errors=True)
         stage.mkdir(parents=True)
@@ -198,6 +240,9 @@ class Watcher:
         if abs(made.duration - result.duration) > 1.0 / made.fps + 1e-3 or not made.has_audio:
             raise InputError(f"{video.name}: verification failed (duration {made.duration:.3f} s vs "
                              f"{result.duration:.3f} s, audio {'present' if made.has_audio else 'missing'})")
+        if file_state(path) != before:
+            raise InputError(f"{path.name}: changed while it was scored (still being written?); scored again "
+                             "once it is complete")
         for item in sorted(stage.iterdir(), key=lambda p: p == video):  # the video last: its presence means done
             os.replace(item, self.settings.out / item.name)
         stage.rmdir()

@@ -4,6 +4,7 @@ A failed run leaves nothing behind: no half-written file ever carries a final na
 """
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 from pathlib import Path
@@ -17,8 +18,10 @@ class StagedOutputs:
     Used as a context manager, anything not committed when the block exits is discarded.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, scratch: Path | None = None) -> None:
+        """`scratch`: the run's temporary folder, whose filesystem filling up is named like the outputs'."""
         self._pending: list[tuple[Path, Path]] = []
+        self._scratch = scratch
 
     def path_for(self, final: Path) -> Path:
         """A writable temporary path in `final`'s folder, keeping its suffix (ffmpeg picks muxers by it)."""
@@ -62,20 +65,28 @@ class StagedOutputs:
         return self
 
     def __exit__(self, kind, error, traceback) -> None:
-        folders = {final.parent for _, final in self._pending}
+        # looked at before the partial files go: the write that failed has just filled its filesystem
+        full = self._full_folder() if isinstance(error, Exception) and not isinstance(error, ResourceError) else None
         self.discard()
-        if error is not None and not isinstance(error, ResourceError):
-            full = [folder for folder in sorted(folders) if _nearly_full(folder)]
-            if full:  # writers (libsndfile, ffmpeg) report a full disk in their own words, or as "System error"
-                raise ResourceError(f"{full[0]}: no space left on the output's filesystem "
-                                    f"({type(error).__name__}: {error})") from error
+        if full is not None:  # writers (libsndfile, ffmpeg) report a full disk in their own words, or as "System error"
+            where = (f"the temporary folder {full.parent} (TMPDIR)" if full == self._scratch
+                     else f"{full}: the output's filesystem")
+            raise ResourceError(f"{where}: no space left ({type(error).__name__}: {error})") from error
+        if isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS:
+            raise ResourceError(f"no space left on the device ({error.strerror}: {error.filename})") from error
+
+    def _full_folder(self) -> Path | None:
+        folders = sorted({final.parent for _, final in self._pending})
+        folders += [self._scratch] if self._scratch is not None else []
+        return next((folder for folder in folders if _nearly_full(folder)), None)
 
 
+DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 NEARLY_FULL_BYTES = 4 * 1024 * 1024
 
 
 def _nearly_full(folder: Path) -> bool:
-    """Whether `folder`'s filesystem has (after the partial outputs are removed) almost no room left."""
+    """Whether `folder`'s filesystem has almost no room left."""
     try:
         stats = os.statvfs(folder)
     except OSError:

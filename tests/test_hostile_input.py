@@ -247,3 +247,28 @@ def test_watch_defers_a_file_while_the_output_disk_is_full_and_scores_it_later(t
         assert result.returncode == 0, result.stderr
         assert (out / "two-seconds.scored.mp4").is_file()
         assert all_files(inbox) == before
+
+
+def test_watch_defers_a_file_while_tmpdir_is_full_and_never_blames_it(tmp_path):
+    """A full temporary folder (TMPDIR) is the machine's fault: the source stays in the inbox, the failure is
+    not counted against it, the reason names TMPDIR, and it is scored once there is room."""
+    with small_tmpfs(tmp_path / "scratch", "512k") as scratch:
+        inbox, out = tmp_path / "in", tmp_path / "out"
+        build(next(c for c in CASES if c.name == "two-seconds"), inbox)
+        before = all_files(inbox)
+        args = ["watch", str(inbox), "--out", str(out), "--once", "--json", "--hold", "0.2", "--readings", "2",
+                "--attempts", "1", "--quiet", "0"]
+        result = run_cli(*args, env={"TMPDIR": str(scratch)})
+        assert result.returncode == 3, result.stderr
+        summary = json.loads(result.stdout)
+        assert [Path(p).name for p in summary["retrying"]] == ["two-seconds.mp4"] and not summary["failed"]
+        assert not (out / "failed").exists() and all_files(inbox) == before
+        import sqlite3
+        from contextlib import closing
+        with closing(sqlite3.connect(out / ".autoscore" / "ledger.sqlite")) as db:
+            state, failures, error = db.execute("SELECT state, failures, error FROM jobs").fetchone()
+        assert state == "queued" and failures == 0 and "no space" in error, error
+        assert not list(scratch.iterdir())  # the run's temporary folder went too
+    result = run_cli(*args)  # room again
+    assert result.returncode == 0, result.stderr
+    assert (out / "two-seconds.scored.mp4").is_file() and all_files(inbox) == before

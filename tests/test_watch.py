@@ -247,6 +247,61 @@ def test_out_removed_while_watching_is_made_again(tmp_path, silent_clip):
     assert (out / "first.scored.mp4").is_file() and (out / "second.scored.mp4").is_file()
 
 
+def test_sigterm_during_a_burst_stops_the_watcher_at_once_and_loses_nothing(tmp_path, silent_clip):
+    """A service manager's stop while files wait: the file being scored is interrupted and given back (not
+    counted as a try or an interruption), the waiting ones are left alone, and the next run scores each
+    exactly once."""
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    for n in range(4):
+        shutil.copyfile(silent_clip.path, inbox / f"clip{n}.mp4")
+    command = [*autoscore_command(), "watch", str(inbox), "--out", str(out), *FAST, "--rescan", "0.5"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # until the first file is being scored
+        if (out / ".autoscore" / "ledger.sqlite").exists() and any(j["state"] == "running" for j in jobs(out)):
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)  # a hang guard: it stops long before
+    assert process.returncode == 0 and "Traceback" not in stderr, stderr
+    assert "left for the next start" in stderr
+    assert len(list(out.glob("*.scored.mp4"))) < 4
+    assert not any((out / ".staging").rglob("*")) and not list(out.glob(".*partial*"))
+    result, summary = watch_once(inbox, out)
+    assert result.returncode == 0 and not summary["failed"], result.stderr
+    rows = jobs(out)
+    assert sorted(p.name for p in out.glob("*.scored.mp4")) == [f"clip{n}.scored.mp4" for n in range(4)]
+    assert [(r["completions"], r["interruptions"], r["failures"]) for r in rows] == [(1, 0, 0)] * 4, rows
+
+
+def test_names_differing_in_case_or_extension_get_outputs_of_their_own(tmp_path, silent_clip, calm_clip,
+                                                                       energetic_clip):
+    """clip.mp4 and clip.MP4 made one clip.scored.mp4; take.mp4 and take.mov overwrote each other's plan,
+    report, stems and timeline. Each source now has its own outputs (told apart case-insensitively, as a
+    macOS or Windows OUT would), the same again on a later run."""
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    sources = {"clip.mp4": silent_clip.path, "clip.MP4": calm_clip.path, "take.mp4": energetic_clip.path,
+               "take.mov": silent_clip.path}
+    for name, clip in sources.items():
+        shutil.copyfile(clip, inbox / name)
+    result, summary = watch_once(inbox, out)
+    assert result.returncode == 0 and len(summary["done"]) == 4, result.stderr
+    outputs = {Path(j["path"]).name: Path(j["output"]) for j in jobs(out)}
+    assert len({p.name.lower() for p in outputs.values()}) == 4
+    for name, video in outputs.items():
+        assert video_stream_md5(video) == video_stream_md5(sources[name]), name
+        base = video.name.split(".scored.")[0]
+        report = json.loads((out / f"{base}.report.json").read_text())
+        assert Path(report["source"]).name == name  # its own report, not another's
+    assert len(list(out.glob("*.plan.json"))) == len(list(out.glob("*.music.wav"))) == 4
+    (inbox / "take.mov").write_bytes((inbox / "take.mov").read_bytes())  # new mtime: a new job, same name
+    _, again = watch_once(inbox, out)
+    assert [Path(p).name for p in again["done"]] == ["take.mov"]
+    assert {Path(j["output"]).name for j in jobs(out) if j["path"].endswith("take.mov")} == {outputs["take.mov"].name}
+
+
 def test_a_file_replaced_while_processing_ends_with_its_final_content_scored(tmp_path, calm_clip, energetic_clip):
     inbox, out = tmp_path / "in", tmp_path / "out"
     inbox.mkdir()

@@ -74,10 +74,11 @@ def is_scored(video: Path) -> bool:
     return _stem(video).endswith(SCORED)
 
 
-def scored_name(source: Path) -> str:
-    """`clip.scored.<ext>`: the source's container where autoscore writes it, else Matroska (takes any picture)."""
+def scored_name(source: Path, base: str | None = None) -> str:
+    """`clip.scored.<ext>`: the source's container where autoscore writes it, else Matroska (takes any picture).
+    `base` replaces the stem where another source already gave its outputs that name (the watch ledger)."""
     suffix = source.suffix.lower() if supported_suffix(source) else ".mkv"
-    return f"{source.stem}{SCORED}{suffix}"
+    return f"{base or source.stem}{SCORED}{suffix}"
 
 
 def output_paths(source: Path, output: Path | None) -> OutputPaths:

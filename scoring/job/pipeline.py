@@ -76,7 +76,7 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
     timings: dict[str, float] = {}
     total_started = time.perf_counter()
 
-    with StagedOutputs() as staged, tempfile.TemporaryDirectory(prefix="autoscore-") as work:
+    with tempfile.TemporaryDirectory(prefix="autoscore-") as work, StagedOutputs(scratch=Path(work)) as staged:
         work_dir = Path(work)
         temp = {name: staged.path_for(final) for name, final in paths.named().items()}
         features, score_plan = make_plan(video, options, progress, timings, info=info)

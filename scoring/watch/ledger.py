@@ -8,6 +8,7 @@ queued again until `max_failures`; a job left `running` by a process that died i
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import sqlite3
 import time
@@ -41,6 +42,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     updated_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS jobs_path ON jobs (path);
+CREATE TABLE IF NOT EXISTS outputs (
+    source TEXT PRIMARY KEY,
+    base TEXT NOT NULL UNIQUE COLLATE NOCASE
+);
 """
 
 
@@ -155,6 +160,29 @@ class Ledger:
             db.execute("UPDATE jobs SET state='running', attempts=attempts+1, interruptions=interruptions+?, owner=?, "
                        "updated_at=? WHERE key=?", (int(interrupted), owner, now, key))
             return self._get(db, key)
+
+    def output_base(self, source: Path) -> str:
+        """What every output of `source` is named from, the same on every run: its stem, unless another source
+        in the folder already has that name in any case (`clip.MP4` beside `clip.mp4`, `take.mov` beside
+        `take.mp4`, which a case-insensitive OUT would also merge), then `stem-ext`, `stem-ext-2`, ..."""
+        path = str(source)
+        with self._transaction() as db:
+            row = db.execute("SELECT base FROM outputs WHERE source=?", (path,)).fetchone()
+            if row:
+                return row[0]
+            extension = source.suffix.lstrip(".") or "video"
+            numbered = (f"{source.stem}-{extension}-{n}" for n in range(2, 10_000))
+            for base in itertools.chain([source.stem, f"{source.stem}-{extension}"], numbered):
+                if db.execute("SELECT 1 FROM outputs WHERE base=?", (base,)).fetchone() is None:
+                    db.execute("INSERT INTO outputs (source, base) VALUES (?, ?)", (path, base))
+                    return base
+        raise RuntimeError(f"no free output name for {source}")
+
+    def release(self, key: str) -> None:
+        """Give back a job stopped on purpose (SIGTERM, Ctrl-C): queued again, the try not counted."""
+        with self._transaction() as db:
+            db.execute("UPDATE jobs SET state='queued', attempts=MAX(attempts-1, 0), owner=NULL, updated_at=? "
+                       "WHERE key=? AND state='running'", (time.time(), key))
 
     def finish(self, key: str, output: str) -> None:
         with self._transaction() as db:

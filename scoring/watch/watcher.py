@@ -21,6 +21,7 @@ from pathlib import Path
 from autoscore_video.common.errors import AutoscoreError, InputError, ResourceError
 from autoscore_video.common.files import Settling, complete_now, file_state, is_video_file
 from autoscore_video.common.media import probe
+from autoscore_video.common.staging import DISK_FULL_ERRNOS
 from autoscore_video.scoring.job.outputs import scored_name
 from autoscore_video.scoring.job.owner import this_owner
 from autoscore_video.scoring.job.pipeline import ScoreOptions, score
@@ -28,6 +29,15 @@ from autoscore_video.scoring.job.states import JobState
 from autoscore_video.scoring.watch.ledger import Ledger, identify
 
 log = logging.getLogger(__name__)
+
+
+class StopRequested(KeyboardInterrupt):
+    """A stop signal that arrived while a file was being scored: the job is interrupted as Ctrl-C interrupts
+    `score` (its partial outputs removed), given back to the ledger uncounted, and left for the next start."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
 
 
 
@@ -89,6 +99,7 @@ class Watcher:
         self.ledger = self._open_ledger()
         self.owner = this_owner()
         self.stop = threading.Event()
+        self.scoring = False  # a file is being scored now: a stop signal interrupts it
 
     def _open_ledger(self) -> Ledger:
         return Ledger(self.settings.out / ".autoscore" / "ledger.sqlite", max_failures=self.settings.max_attempts,
@@ -116,9 +127,12 @@ class Watcher:
             if path not in ready:
                 summary.skipped.append(str(path))
         for path in sorted(ready):
-            outcome = "retrying"
-            while outcome == "retrying" and not self.stop.is_set():  # one pass retries up to the limit
-                outcome = self.handle(path)
+            outcome = "retrying" if not self.stop.is_set() else "skipped"
+            try:
+                while outcome == "retrying" and not self.stop.is_set():  # one pass retries up to the limit
+                    outcome = self.handle(path)
+            except StopRequested:
+                outcome = "skipped"  # given back: the next run scores it
             self._record(summary, path, outcome)
         return summary
 
@@ -161,6 +175,8 @@ class Watcher:
                         tracked[path] = Settling(self.settings.stable_readings)
                         tracked[path].observe(file_state(path), closed=kind == "closed")
                 for path, settling in list(tracked.items()):
+                    if self.stop.is_set():
+                        break
                     current = file_state(path)
                     if current is None:
                         del tracked[path]
@@ -168,6 +184,8 @@ class Watcher:
                         del tracked[path]
                         self.handle(path)
                 self.stop.wait(self.settings.hold_s)
+        except StopRequested:
+            pass  # the file in progress was given back; the next start scores it
         finally:
             observer.stop()
             observer.join(timeout=5)
@@ -192,10 +210,22 @@ class Watcher:
         log.info("scoring %s (attempt %d)", path.name, claimed.attempts)
         before = (identity.size, identity.mtime_ns)
         try:
+            self.scoring = True
+            if self.stop.is_set():
+                raise StopRequested(0)
             output = self._score(path, identity.key, before)
+        except StopRequested:
+            self.scoring = False
+            shutil.rmtree(self._stage_dir(identity.key), ignore_errors=True)
+            self.ledger.release(identity.key)
+            log.warning("%s: stopped while scoring; left for the next start", path.name)
+            raise
         except Exception as exc:  # any failure is recorded; nothing escapes to stop the watcher
             message = str(exc) if isinstance(exc, AutoscoreError) else f"{type(exc).__name__}: {exc}"
             shutil.rmtree(self._stage_dir(identity.key), ignore_errors=True)
+            if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS:  # a full TMPDIR before the staging
+                exc = ResourceError(f"no space left on the device ({exc.strerror}: {exc.filename})")
+                message = str(exc)
             if isinstance(exc, ResourceError):  # the machine's fault (a full disk): not the file's; try later
                 self.ledger.fail(identity.key, message, counts=False)
                 log.warning("%s: %s (will retry on a later pass)", path.name, message)
@@ -212,6 +242,8 @@ class Watcher:
                 return "failed"
             log.warning("%s: %s (will retry)", path.name, message)
             return "retrying"
+        finally:
+            self.scoring = False
         self.ledger.finish(identity.key, output)
         log.info("scored %s -> %s", path.name, output)
         return "done"
@@ -233,8 +265,11 @@ class Watcher:
     def _score(self, path: Path, key: str, before: tuple[int, int]) -> str:
         stage = self._stage_dir(key)
         shutil.rmtree(stage, ignore_errors=True)
-        stage.mkdir(parents=True)
-        video = stage / scored_name(path)
+        try:
+            stage.mkdir(parents=True)
+        except OSError as exc:  # OUT read-only, not ours, or full: the machine's fault, not the file's
+            raise ResourceError(f"{self.settings.out}: cannot write the outputs there ({exc.strerror})") from exc
+        video = stage / scored_name(path, self.ledger.output_base(path.resolve()))
         result = score(path, replace(self.settings.options, output=video, publish_dir=self.settings.out))
         made = probe(video)
         if abs(made.duration - result.duration) > 1.0 / made.fps + 1e-3 or not made.has_audio:
@@ -243,8 +278,11 @@ class Watcher:
         if file_state(path) != before:
             raise InputError(f"{path.name}: changed while it was scored (still being written?); scored again "
                              "once it is complete")
-        for item in sorted(stage.iterdir(), key=lambda p: p == video):  # the video last: its presence means done
-            os.replace(item, self.settings.out / item.name)
+        try:
+            for item in sorted(stage.iterdir(), key=lambda p: p == video):  # the video last: its presence means done
+                os.replace(item, self.settings.out / item.name)
+        except OSError as exc:
+            raise ResourceError(f"{self.settings.out}: cannot move the outputs into place ({exc.strerror})") from exc
         stage.rmdir()
         return str(self.settings.out / video.name)
 
@@ -276,5 +314,14 @@ class Watcher:
         getattr(summary, lists.get(outcome, "skipped")).append(str(path))
 
     def install_signal_handlers(self) -> None:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: self.stop.set())
+        """SIGTERM, SIGINT and SIGHUP stop the watcher within moments: between files at once, and during one by
+        interrupting it cleanly (StopRequested), so a service manager's stop never waits on a queue."""
+        def stop(signum, _frame) -> None:
+            self.stop.set()
+            if self.scoring:
+                raise StopRequested(signum)
+
+        for name in ("SIGTERM", "SIGINT", "SIGHUP"):
+            number = getattr(signal, name, None)
+            if number is not None and signal.getsignal(number) != signal.SIG_IGN:
+                signal.signal(number, stop)

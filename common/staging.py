@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 from pathlib import Path
 
 from autoscore_video.common.errors import ResourceError
+from autoscore_video.common.leftovers import partial_name
 
 
 class StagedOutputs:
@@ -26,7 +26,7 @@ class StagedOutputs:
     def path_for(self, final: Path) -> Path:
         """A writable temporary path in `final`'s folder, keeping its suffix (ffmpeg picks muxers by it)."""
         final = Path(final)
-        temp = final.with_name(f".{final.stem}.partial-{secrets.token_hex(4)}{final.suffix}")
+        temp = final.with_name(partial_name(final))
         try:
             final.parent.mkdir(parents=True, exist_ok=True)
             with temp.open("xb"):

@@ -302,6 +302,30 @@ def test_names_differing_in_case_or_extension_get_outputs_of_their_own(tmp_path,
     assert {Path(j["output"]).name for j in jobs(out) if j["path"].endswith("take.mov")} == {outputs["take.mov"].name}
 
 
+def test_leftovers_of_a_killed_watcher_are_swept_at_the_next_start(tmp_path, calm_clip):
+    """kill -9 mid-file leaves a work folder in TMPDIR and partial outputs in OUT's staging; the next watcher
+    removes them (their owner is gone) and scores the file once."""
+    inbox, out, scratch = tmp_path / "in", tmp_path / "out", tmp_path / "scratch"
+    inbox.mkdir()
+    scratch.mkdir()
+    shutil.copyfile(calm_clip.path, inbox / "clip.mp4")
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    command = [*autoscore_command(), "watch", str(inbox), "--out", str(out), *FAST]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                               start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (list(scratch.glob("autoscore-*/*"))
+                                               and list((out / ".staging").glob("*/.*partial*"))):
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)  # the watcher and its ffmpeg, as when a machine dies
+    process.wait()
+    assert list(scratch.glob("autoscore-*")) and list((out / ".staging").glob("*/.*partial*"))
+    result = run_cli("watch", str(inbox), "--out", str(out), "--once", "--json", *FAST, env={"TMPDIR": str(scratch)})
+    assert result.returncode == 0 and "leftover" in result.stderr, result.stderr
+    assert not list(scratch.iterdir()) and not list(out.rglob("*partial*"))
+    assert [(j["completions"], j["state"]) for j in jobs(out)] == [(1, "done")]
+
+
 def test_a_file_replaced_while_processing_ends_with_its_final_content_scored(tmp_path, calm_clip, energetic_clip):
     inbox, out = tmp_path / "in", tmp_path / "out"
     inbox.mkdir()
@@ -368,3 +392,23 @@ def test_a_file_is_complete_after_equal_readings_or_a_close_and_one_more():
     assert not closed.observe((10, 1), closed=True) and closed.observe((10, 1))
     not_empty = Settling(1, allow_empty=False)
     assert not not_empty.observe((0, 1)) and not_empty.observe((5, 1))
+
+
+def test_only_leftovers_whose_owner_is_gone_are_swept(tmp_path):
+    """A live process's partial output, and one another machine writes on shared storage, stay."""
+    from autoscore_video.common.leftovers import _host_hash, partial_name, sweep_partials, sweep_work_dirs
+    from autoscore_video.common.owner import start_ticks
+
+    child = subprocess.Popen(["sleep", "30"])
+    dead_tag = f"{_host_hash()}-{child.pid}-{start_ticks(child.pid)}"
+    child.kill()
+    child.wait()
+    live = tmp_path / partial_name(tmp_path / "clip.scored.mp4")
+    dead = tmp_path / f".clip.music.partial-{dead_tag}-0123abcd.wav"
+    elsewhere = tmp_path / f".clip.plan.partial-{_host_hash('another-host')}-{child.pid}-1-0123abcd.json"
+    dead_work = tmp_path / f"autoscore-{dead_tag}-x1y2"
+    for path in (live, dead, elsewhere):
+        path.write_bytes(b"")
+    dead_work.mkdir()
+    assert sweep_partials(tmp_path) == [dead] and sweep_work_dirs(tmp_path) == [dead_work]
+    assert live.exists() and elsewhere.exists() and not dead.exists() and not dead_work.exists()

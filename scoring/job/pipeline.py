@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Callable
 from autoscore_video import analysis, generation, mixing
 from autoscore_video.common import jsonio
 from autoscore_video.common.errors import InputError
+from autoscore_video.common.leftovers import sweep_partials, temporary_work_dir
 from autoscore_video.common.media import MediaInfo, check_readable_file, probe
 from autoscore_video.common.staging import StagedOutputs
 from autoscore_video.mixing.mux import check_copyable
@@ -76,7 +76,8 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
     timings: dict[str, float] = {}
     total_started = time.perf_counter()
 
-    with tempfile.TemporaryDirectory(prefix="autoscore-") as work, StagedOutputs(scratch=Path(work)) as staged:
+    sweep_partials(paths.video.parent)  # what a run killed outright left beside these outputs
+    with temporary_work_dir() as work, StagedOutputs(scratch=Path(work)) as staged:
         work_dir = Path(work)
         temp = {name: staged.path_for(final) for name, final in paths.named().items()}
         features, score_plan = make_plan(video, options, progress, timings, info=info)

@@ -29,7 +29,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from autoscore_video.common.errors import AutoscoreError, InputError
 from autoscore_video.scoring.job.states import JobState
 from autoscore_video.scoring.service.intake import allowed_model, allowed_source, hold, source_name
-from autoscore_video.scoring.service.jobs import ServerSettings, execute
+from autoscore_video.scoring.service.jobs import ServerSettings, execute, sweep_leftovers
 from autoscore_video.scoring.service.schema import (
     JOB_ID_PATTERN,
     Accepted,
@@ -219,6 +219,7 @@ def create_app(settings: ServerSettings):
 
     @app.on_event("startup")
     def _start() -> None:
+        sweep_leftovers(settings)
         runner.start()
 
     @app.on_event("shutdown")

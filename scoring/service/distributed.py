@@ -71,7 +71,7 @@ def runner_gone(runner: str | None) -> bool:
     came back only after the visibility timeout (longer than any job)."""
     import socket
 
-    from autoscore_video.scoring.job.owner import owner_alive
+    from autoscore_video.common.owner import owner_alive
 
     if not runner:
         return True
@@ -105,7 +105,10 @@ def _after_fork(**_) -> None:
 
 
 def run_worker(settings, concurrency: int, loglevel: str = "WARNING") -> None:
+    from autoscore_video.scoring.service.jobs import sweep_leftovers
+
     _WORKER_SETTINGS["settings"] = settings
+    sweep_leftovers(settings)
     app = _app_for(settings.broker_url, settings.visibility_timeout_s)
     app.worker_main(["worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}", "--pool=prefork",
                      "--without-gossip", "--without-mingle", "--without-heartbeat"])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autoscore_video.common.errors import AutoscoreError
-from autoscore_video.scoring.job.owner import this_owner
+from autoscore_video.common.owner import this_owner
 from autoscore_video.scoring.job.states import JobState
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,18 @@ class ServerSettings:
     models_roots: list[Path] = field(default_factory=list)  # folders whose checkpoints a job's `model` may name
     broker_url: str | None = None  # set: jobs go to Celery workers (`autoscore worker`) instead of this process
     visibility_timeout_s: int = 6 * 3600  # above the longest job: a message unacked this long is redelivered
+
+
+def sweep_leftovers(settings: ServerSettings) -> None:
+    """What servers and workers killed outright left: partial outputs in the job folders, work folders in
+    TMPDIR (each only where the process that made it is gone)."""
+    from autoscore_video.common.leftovers import sweep_partials, sweep_work_dirs
+
+    removed = sweep_work_dirs()
+    for out in (settings.data_dir / "jobs").glob("*/out"):
+        removed += sweep_partials(out)
+    if removed:
+        log.warning("removed %d leftover(s) of killed runs", len(removed))
 
 
 def sign(secret: str, body: bytes) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from autoscore_video.scoring.job.owner import owner_alive
+from autoscore_video.common.owner import owner_alive
 from autoscore_video.scoring.job.states import JobState
 
 HEAD_TAIL_BYTES = 1 << 20

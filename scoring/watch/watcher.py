@@ -20,10 +20,11 @@ from pathlib import Path
 
 from autoscore_video.common.errors import AutoscoreError, InputError, ResourceError
 from autoscore_video.common.files import Settling, complete_now, file_state, is_video_file
+from autoscore_video.common.leftovers import sweep_partials, sweep_work_dirs
 from autoscore_video.common.media import probe
+from autoscore_video.common.owner import this_owner
 from autoscore_video.common.staging import DISK_FULL_ERRNOS
 from autoscore_video.scoring.job.outputs import scored_name
-from autoscore_video.scoring.job.owner import this_owner
 from autoscore_video.scoring.job.pipeline import ScoreOptions, score
 from autoscore_video.scoring.job.states import JobState
 from autoscore_video.scoring.watch.ledger import Ledger, identify
@@ -100,6 +101,18 @@ class Watcher:
         self.owner = this_owner()
         self.stop = threading.Event()
         self.scoring = False  # a file is being scored now: a stop signal interrupts it
+        self._sweep()
+
+    def _sweep(self) -> None:
+        """Remove what watchers killed outright left: partial outputs and staging folders in OUT, work folders
+        in TMPDIR (each only where the process that made it is gone)."""
+        removed = sweep_partials(self.settings.out) + sweep_work_dirs()
+        for stage in self.staging.glob("*/"):
+            removed += sweep_partials(stage)
+            if not any(stage.iterdir()):
+                stage.rmdir()
+        if removed:
+            log.warning("removed %d leftover(s) of killed runs", len(removed))
 
     def _open_ledger(self) -> Ledger:
         return Ledger(self.settings.out / ".autoscore" / "ledger.sqlite", max_failures=self.settings.max_attempts,

@@ -11,10 +11,10 @@ from pathlib import Path
 
 
 def this_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{_start_ticks(os.getpid())}"
+    return f"{socket.gethostname()}:{os.getpid()}:{start_ticks(os.getpid())}"
 
 
-def _start_ticks(pid: int) -> str:
+def start_ticks(pid: int) -> str:
     """The process's start time in clock ticks (Linux), so a reused pid is not taken for the dead owner."""
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
@@ -35,4 +35,4 @@ def owner_alive(owner: str | None) -> bool:
         return False
     except PermissionError:
         return True
-    return ticks == "?" or _start_ticks(pid) == ticks
+    return ticks == "?" or start_ticks(pid) == ticks

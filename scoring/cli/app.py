@@ -33,8 +33,12 @@ VerboseOpt = typer.Option(False, "--verbose", "-v", help="Log what each stage de
 VisibilityTimeoutOpt = typer.Option(6 * 3600, "--visibility-timeout",
                                     help="Seconds before an unacknowledged job is redelivered; keep it above the "
                                          "longest job.")
+HeartbeatTimeoutOpt = typer.Option(60.0, "--heartbeat-timeout",
+                                   help="Seconds a running job's runner may go unheard (it beats every sixth of "
+                                        "this) before the job is queued again; the same for serve and workers.")
 WebhookSecretOpt = typer.Option(None, "--webhook-secret", envvar="AUTOSCORE_WEBHOOK_SECRET",
-                                help="HMAC-SHA256 key for the X-Autoscore-Signature header.")
+                                help="Key for the webhooks' Standard Webhooks signature (a whsec_ secret, or any "
+                                     "text) and the old X-Autoscore-Signature header.")
 
 
 def setup_logging(verbose: bool) -> None:

@@ -9,6 +9,7 @@ import typer
 
 from autoscore_video.common.errors import UsageError
 from autoscore_video.scoring.cli.app import (
+    HeartbeatTimeoutOpt,
     VerboseOpt,
     VisibilityTimeoutOpt,
     WebhookSecretOpt,
@@ -47,6 +48,9 @@ def serve(
     broker: Optional[str] = typer.Option(None, "--broker", help="Celery broker URL (redis://...): jobs go to "
                                                                 "`autoscore worker` processes."),
     visibility_timeout: int = VisibilityTimeoutOpt,
+    heartbeat_timeout: float = HeartbeatTimeoutOpt,
+    reconcile_every: float = typer.Option(10.0, "--reconcile-every", help="Seconds between comparing the job "
+                                          "store with the broker (--broker): lost jobs are sent again."),
     verbose: bool = VerboseOpt,
 ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs)."""
@@ -60,6 +64,8 @@ def serve(
         tokens = set(token) | {t.strip() for t in os.environ.get("AUTOSCORE_TOKENS", "").split(",") if t.strip()}
         if not tokens:
             raise UsageError("give at least one --token (or AUTOSCORE_TOKENS): the API accepts no anonymous jobs")
+        if reconcile_every <= 0 or heartbeat_timeout <= 0:
+            raise UsageError("--reconcile-every and --heartbeat-timeout must be above 0")
         if queue_limit < 1 or workers < 1 or max_upload_mb <= 0 or upload_timeout <= 0 or upload_deadline <= 0:
             raise UsageError("--queue-limit and --workers must be at least 1, --max-upload-mb, "
                              "--upload-timeout and --upload-deadline above 0")
@@ -74,7 +80,8 @@ def serve(
             database_url=db, webhook_hosts=set(webhook_host), token_webhooks=registered,
             webhook_secret=webhook_secret, broker_url=broker,
             visibility_timeout_s=visibility_timeout, upload_idle_timeout_s=upload_timeout,
-            upload_deadline_s=upload_deadline, models_roots=[p.resolve() for p in models_root]))
+            upload_deadline_s=upload_deadline, models_roots=[p.resolve() for p in models_root],
+            heartbeat_timeout_s=heartbeat_timeout, reconcile_every_s=reconcile_every))
         uvicorn.run(asgi, host=host, port=port, log_level="info" if verbose else "warning")
 
 
@@ -90,6 +97,7 @@ def worker(
                                                                               "process after fork."),
     device: str = typer.Option("auto", "--device"),
     visibility_timeout: int = VisibilityTimeoutOpt,
+    heartbeat_timeout: float = HeartbeatTimeoutOpt,
     webhook_secret: Optional[str] = WebhookSecretOpt,
     verbose: bool = VerboseOpt,
 ) -> None:
@@ -108,5 +116,5 @@ def worker(
         data = data.resolve()
         settings = ServerSettings(data_dir=data, tokens=set(), database_url=db or f"sqlite:///{data / 'jobs.sqlite'}",
                                   broker_url=broker, visibility_timeout_s=visibility_timeout,
-                                  webhook_secret=webhook_secret)
+                                  webhook_secret=webhook_secret, heartbeat_timeout_s=heartbeat_timeout)
         run_worker(settings, concurrency, "INFO" if verbose else "WARNING")

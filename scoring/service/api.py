@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import logging
 import queue
 import secrets
 import shutil
@@ -40,6 +41,8 @@ from autoscore_video.scoring.service.schema import (
     parse_path_submission,
 )
 
+log = logging.getLogger(__name__)
+
 
 def token_owner(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()[:32]
@@ -56,8 +59,9 @@ class Runner:
                         for i in range(settings.workers)]
 
     def start(self) -> None:
-        if self.settings.broker_url:
-            return  # Celery workers run the jobs; the broker keeps what was accepted
+        if self.settings.broker_url:  # Celery workers run the jobs; the store says what must still run
+            threading.Thread(target=self._reconcile_forever, daemon=True, name="autoscore-reconciler").start()
+            return
         for record in self.store.unfinished():  # jobs accepted before a restart are not lost
             self.store.transition(record.id, (JobState.RUNNING,), JobState.QUEUED)
             self.queue.put(record.id)
@@ -71,6 +75,31 @@ class Runner:
             enqueue(self.settings, job_id)
         else:
             self.queue.put(job_id)
+
+    def _reconcile_forever(self) -> None:
+        while True:
+            try:
+                self.reconcile()
+            except Exception as exc:  # the broker or the database away for a while: the next round tries again
+                log.warning("reconciling the job store with the broker: %s", exc)
+            if self.stopping.wait(self.settings.reconcile_every_s):
+                return
+
+    def reconcile(self) -> None:
+        """The store is the truth, the broker only delivers: a running job whose runner went silent is queued
+        again, and a queued job the broker no longer holds (a Redis restart without persistence) is sent
+        again. Once-only execution stays with the store's guarded transitions."""
+        from autoscore_video.scoring.service.distributed import broker_job_ids, enqueue
+
+        for job_id in self.store.recover_stale():
+            log.warning("job %s: its runner was lost; queued again", job_id)
+            enqueue(self.settings, job_id)
+        held = broker_job_ids(self.settings)
+        for job_id in self.store.queued_before(time.time() - self.settings.reconcile_every_s):
+            if job_id not in held:
+                self.store.note_recovery(job_id, "the broker no longer held it (restarted without persistence?)")
+                log.warning("job %s: not in the broker; sent again", job_id)
+                enqueue(self.settings, job_id)
 
     def _work(self) -> None:
         while not self.stopping.is_set():
@@ -171,7 +200,7 @@ ERRORS = {
     409: "the job is not in a state that allows this", 410: "the result file is no longer on the server",
     413: "an upload over the size limit", 415: "a body that is neither JSON nor multipart/form-data",
     422: "a field that is missing, of the wrong type or out of range (the reason names it)",
-    503: "the queue is full (see Retry-After)",
+    503: "the queue is full, or the job queue cannot be reached (see Retry-After)",
 }
 
 
@@ -195,7 +224,8 @@ def create_app(settings: ServerSettings):
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     registered = {token_owner(token): check_callback(url, settings) for token, url in settings.token_webhooks.items()}
-    store = JobStore(settings.database_url or f"sqlite:///{settings.data_dir / 'jobs.sqlite'}")
+    store = JobStore(settings.database_url or f"sqlite:///{settings.data_dir / 'jobs.sqlite'}",
+                     settings.heartbeat_timeout_s)
     runner = Runner(settings, store)
     bearer = HTTPBearer(auto_error=False)
     app = FastAPI(title="autoscore", version="0.1.0",
@@ -274,7 +304,7 @@ def create_app(settings: ServerSettings):
 
     @app.get("/healthz")
     def healthz() -> dict:
-        return {"status": "ok", "queued_or_running": len(store.unfinished())}
+        return {"status": "ok", "queued_or_running": store.live_count()}
 
     @app.post("/v1/jobs", status_code=202, response_model=Accepted, openapi_extra=SUBMISSION_BODY,
               responses=documented(400, 401, 403, 408, 413, 415, 422, 503))
@@ -304,7 +334,14 @@ def create_app(settings: ServerSettings):
         except BaseException:
             shutil.rmtree(source_dir, ignore_errors=True)
             raise
-        runner.submit(record.id)
+        try:
+            runner.submit(record.id)
+        except Exception as exc:  # the broker is down: nothing is accepted, so nothing is left to haunt the queue
+            store.delete(record.id)
+            shutil.rmtree(source_dir, ignore_errors=True)
+            log.warning("job queue unreachable: %s", exc)
+            return JSONResponse({"detail": "the job queue cannot be reached; nothing was accepted, try again later"},
+                                status_code=503, headers={"Retry-After": str(settings.retry_after_s)})
         return {"id": record.id, "status": record.status}
 
     JobId = FastApiPath(pattern=JOB_ID_PATTERN, description="The id a submission answered with.")

@@ -43,8 +43,38 @@ def _app_for(broker_url: str, visibility_timeout_s: int) -> Celery:
     return make_celery(broker_url, visibility_timeout_s)
 
 
+# A broker that cannot be reached is reported within seconds (the API answers 503), not retried for long.
+PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 1.0}
+
+
 def enqueue(settings, job_id: str) -> None:
-    _app_for(settings.broker_url, settings.visibility_timeout_s).send_task(TASK, args=[job_id])
+    _app_for(settings.broker_url, settings.visibility_timeout_s).send_task(TASK, args=[job_id], retry=True,
+                                                                           retry_policy=PUBLISH_RETRY)
+
+
+def broker_job_ids(settings) -> set[str]:
+    """The ids of the jobs the Redis broker holds: waiting in the queue, or delivered and not yet acknowledged
+    (kombu's `unacked` hash). What the store says is queued and is not among them was lost."""
+    import base64
+    import json
+
+    import redis
+
+    client = redis.Redis.from_url(settings.broker_url, socket_timeout=5, socket_connect_timeout=5)
+    messages = [json.loads(raw) for raw in client.lrange(QUEUE, 0, -1)]
+    messages += [json.loads(raw)[0] for raw in client.hvals(UNACKED)]
+    ids = set()
+    for message in messages:
+        body = message.get("body", "")
+        if message.get("properties", {}).get("body_encoding") == "base64":
+            body = base64.b64decode(body)
+        args = json.loads(body)[0]  # task protocol 2: [args, kwargs, embed]
+        if args:
+            ids.add(args[0])
+    return ids
+
+
+QUEUE, UNACKED = "celery", "unacked"  # kombu's Redis names for the default queue and the delivered messages
 
 
 # The worker's view of the server settings (database, data folder), set by `autoscore worker`.
@@ -55,36 +85,34 @@ def _score_job(task, job_id: str) -> None:
     from autoscore_video.scoring.service.jobs import execute
 
     settings = _WORKER_SETTINGS["settings"]
-    store = _store(settings.database_url)
+    store = _store(settings.database_url, settings.heartbeat_timeout_s)
     record = store.get(job_id)
     if record is None:
         log.warning("job %s is not in the job store; dropped", job_id)
         return
-    # A redelivered message finds its job `running`: take it again when that runner is gone.
-    retake = record.status == JobState.RUNNING and runner_gone(record.runner)
-    status = execute(job_id, store, settings, retake_running=retake, background_webhook=False)
+    # A redelivered message finds its job `running`: take it again when that runner is gone (its process
+    # on this host has ended, or it has not been heard from within the heartbeat timeout).
+    take_from = None
+    if record.status == JobState.RUNNING and (runner_gone(record.runner) or store.stale(record)):
+        take_from = record.runner
+    status = execute(job_id, store, settings, take_from=take_from, background_webhook=False)
+    if take_from is not None and status is not None:
+        store.note_recovery(job_id, f"redelivered; runner {take_from} was gone")
     log.info("job %s: %s", job_id, status or "not ours to run")
 
 
 def runner_gone(runner: str | None) -> bool:
-    """A runner on this host is gone when its process is; one elsewhere is presumed gone, since its message
-    came back only after the visibility timeout (longer than any job)."""
-    import socket
-
+    """A runner on this host is gone when its process is; one elsewhere is judged by its heartbeats."""
     from autoscore_video.common.owner import owner_alive
 
-    if not runner:
-        return True
-    if runner.split(":", 1)[0] != socket.gethostname():
-        return True
-    return not owner_alive(runner)
+    return not runner or not owner_alive(runner)
 
 
 @lru_cache(maxsize=2)
-def _store(url: str):
+def _store(url: str, heartbeat_timeout_s: float):
     from autoscore_video.scoring.service.jobstore import JobStore
 
-    return JobStore(url)
+    return JobStore(url, heartbeat_timeout_s)
 
 
 @worker_process_init.connect

@@ -38,6 +38,8 @@ class ServerSettings:
     models_roots: list[Path] = field(default_factory=list)  # folders whose checkpoints a job's `model` may name
     broker_url: str | None = None  # set: jobs go to Celery workers (`autoscore worker`) instead of this process
     visibility_timeout_s: int = 6 * 3600  # above the longest job: a message unacked this long is redelivered
+    heartbeat_timeout_s: float = 60.0  # a running job whose runner is silent this long is queued again
+    reconcile_every_s: float = 10.0  # how often the API (broker mode) compares the store with the broker
 
 
 def sweep_leftovers(settings: ServerSettings) -> None:
@@ -76,20 +78,25 @@ def signed_headers(secret: str, message_id: str, body: bytes, now: float | None 
             "webhook-signature": webhook_key(secret).sign(message_id, stamp, body.decode())}
 
 
-def execute(job_id: str, store, settings: ServerSettings, *, retake_running: bool = False,
+def execute(job_id: str, store, settings: ServerSettings, *, take_from: str | None = None,
             background_webhook: bool = True) -> str | None:
     """Run one job end to end and record the outcome: the one job function of the in-process runner and
-    of the Celery workers. Returns the final status, or None when the job was not ours to run."""
-    if not store.start(job_id, this_owner(), retake_running=retake_running):
+    of the Celery workers. `take_from`: the lost runner a job still marked running may be taken from.
+    Returns the final status, or None when the job was not ours to run (or was taken over meanwhile)."""
+    me = this_owner()
+    if not store.start(job_id, me, take_from=take_from):
         return None  # cancelled, finished, or taken by another runner
     record = store.get(job_id)
-    try:
-        result = run_job(record, settings)
-    except Exception as exc:  # every failure becomes the job's error; the worker goes on
-        message = str(exc) if isinstance(exc, AutoscoreError) else f"{type(exc).__name__}: {exc}"
-        store.transition(job_id, (JobState.RUNNING,), JobState.FAILED, error=message)
-    else:
-        store.transition(job_id, (JobState.RUNNING,), JobState.DONE, result=result)
+    with Heartbeat(store, job_id, me, settings.heartbeat_timeout_s / 6):
+        try:
+            outcome = JobState.DONE, {"result": run_job(record, settings)}
+        except Exception as exc:  # every failure becomes the job's error; the worker goes on
+            message = str(exc) if isinstance(exc, AutoscoreError) else f"{type(exc).__name__}: {exc}"
+            outcome = JobState.FAILED, {"error": message}
+    if not store.transition(job_id, (JobState.RUNNING,), outcome[0], runner=me, **outcome[1]):
+        log.warning("job %s was given to another runner while this one was presumed lost: its %s outcome is "
+                    "dropped", job_id, outcome[0])
+        return None
     final = store.get(job_id)
     if final.callback_url and settings.webhook_secret:
         if background_webhook:
@@ -97,6 +104,33 @@ def execute(job_id: str, store, settings: ServerSettings, *, retake_running: boo
         else:
             deliver_webhook(final, settings)
     return final.status
+
+
+class Heartbeat:
+    """Stamps the job's record every `interval_s` while its runner works, from a thread of its own."""
+
+    def __init__(self, store, job_id: str, runner: str, interval_s: float):
+        self.store, self.job_id, self.runner, self.interval_s = store, job_id, runner, interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True, name=f"heartbeat-{job_id[:8]}")
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                if not self.store.heartbeat(self.job_id, self.runner):
+                    log.warning("job %s is no longer this runner's (presumed lost and given to another)",
+                                self.job_id)
+                    return
+            except Exception as exc:  # the database away for a moment: the next beat tries again
+                log.warning("heartbeat for job %s: %s", self.job_id, exc)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
 
 
 def run_job(record, settings: ServerSettings) -> dict:

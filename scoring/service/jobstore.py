@@ -1,12 +1,34 @@
-"""Job records for the HTTP API, persisted through SQLAlchemy (SQLite by default, any URL it takes)."""
+"""Job records for the HTTP API, persisted through SQLAlchemy (SQLite by default, any URL it takes).
+
+The store is the source of truth; a broker only delivers. A runner stamps `heartbeat_at` on the job it runs
+every few seconds: a running job not heard from within the heartbeat timeout is presumed lost and queued
+again (`recoveries` says when and why), and a runner that comes back after that cannot finish it, since
+every change a runner makes is guarded by its own name on the record."""
 from __future__ import annotations
 
 import json
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, func, select, update
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    create_engine,
+    delete,
+    func,
+    inspect,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from autoscore_video.scoring.job.states import ACTIVE, JobState
 
@@ -24,6 +46,8 @@ jobs = Table(
     Column("attempts", Integer, nullable=False, default=0),  # times a runner started it
     Column("completions", Integer, nullable=False, default=0),  # times it finished (exactly once, we hope)
     Column("runner", String(128)),  # host:pid of the process running it
+    Column("heartbeat_at", Float),  # when its runner was last heard from
+    Column("recoveries", Text),  # JSON list of {"at", "reason"}: each time it was taken back from a lost runner
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
@@ -44,25 +68,43 @@ class JobRecord:
     attempts: int = 0
     completions: int = 0
     runner: str | None = None
+    heartbeat_at: float | None = None
+    recoveries: list = field(default_factory=list)
 
     def public(self) -> dict:
         return {"id": self.id, "status": self.status, "source": self.source, "options": self.options,
                 "result": self.result, "error": self.error, "attempts": self.attempts,
-                "created_at": self.created_at, "updated_at": self.updated_at}
+                "created_at": self.created_at, "updated_at": self.updated_at, "recoveries": self.recoveries}
 
 
 class JobStore:
-    def __init__(self, url: str):
+    def __init__(self, url: str, heartbeat_timeout_s: float = 60.0):
         self.engine = create_engine(url, future=True)
+        self.heartbeat_timeout_s = heartbeat_timeout_s
         metadata.create_all(self.engine)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """A store made by an older autoscore gets the columns added since (create_all adds tables only)."""
+        present = {column["name"] for column in inspect(self.engine).get_columns("jobs")}
+        with self.engine.begin() as db:
+            for column in jobs.columns:
+                if column.name not in present:
+                    kind = column.type.compile(dialect=self.engine.dialect)
+                    db.execute(text(f"ALTER TABLE jobs ADD COLUMN {column.name} {kind}"))
+
+    def _live(self, now: float):
+        """Queued, or running with a runner heard from lately: what holds a queue slot."""
+        fresh = or_(jobs.c.heartbeat_at.is_(None), jobs.c.heartbeat_at >= now - self.heartbeat_timeout_s)
+        return or_(jobs.c.status == JobState.QUEUED, and_(jobs.c.status == JobState.RUNNING, fresh))
 
     def create(self, owner: str, source: str, options: dict, callback_url: str | None, limit: int) -> JobRecord | None:
-        """A new queued job, or None when `limit` jobs are already queued or running."""
+        """A new queued job, or None when `limit` live jobs are already queued or running."""
         now = time.time()
         record = JobRecord(str(uuid.uuid4()), owner, JobState.QUEUED, source, options, callback_url, None, None,
                            now, now)
         with self.engine.begin() as db:
-            active = db.execute(select(func.count()).select_from(jobs).where(jobs.c.status.in_(ACTIVE))).scalar()
+            active = db.execute(select(func.count()).select_from(jobs).where(self._live(now))).scalar()
             if active >= limit:
                 return None
             db.execute(jobs.insert().values(id=record.id, owner=owner, status=JobState.QUEUED, source=source,
@@ -70,21 +112,79 @@ class JobStore:
                                             attempts=0, completions=0, created_at=now, updated_at=now))
         return record
 
+    def delete(self, job_id: str) -> None:
+        """Forget a job that was never handed to a runner (its broker could not be reached)."""
+        with self.engine.begin() as db:
+            db.execute(delete(jobs).where(jobs.c.id == job_id, jobs.c.status == JobState.QUEUED))
+
     def get(self, job_id: str) -> JobRecord | None:
         with self.engine.connect() as db:
             row = db.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
         return _record(row) if row else None
 
-    def start(self, job_id: str, runner: str, *, retake_running: bool = False) -> bool:
-        """Mark a job running (a queued one; with `retake_running`, also one whose runner was lost)."""
-        states = ACTIVE if retake_running else (JobState.QUEUED,)
+    def start(self, job_id: str, runner: str, *, take_from: str | None = None) -> bool:
+        """Mark a job running for `runner`: a queued one, or (`take_from`) one still marked running for a runner
+        known to be gone, and only while that runner still holds it."""
+        now = time.time()
+        taking = jobs.c.status == JobState.QUEUED
+        if take_from is not None:
+            taking = or_(taking, and_(jobs.c.status == JobState.RUNNING, jobs.c.runner == take_from))
         with self.engine.begin() as db:
-            changed = db.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.status.in_(states))
+            changed = db.execute(update(jobs).where(jobs.c.id == job_id, taking)
                                  .values(status=JobState.RUNNING, runner=runner, attempts=jobs.c.attempts + 1,
-                                         updated_at=time.time())).rowcount
+                                         heartbeat_at=now, updated_at=now)).rowcount
         return changed == 1
 
-    def transition(self, job_id: str, from_states: tuple[str, ...], to: str, **fields) -> bool:
+    def heartbeat(self, job_id: str, runner: str) -> bool:
+        """`runner` is alive and still on `job_id`; False when the job is no longer its own."""
+        with self.engine.begin() as db:
+            changed = db.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.runner == runner,
+                                                    jobs.c.status == JobState.RUNNING)
+                                 .values(heartbeat_at=time.time())).rowcount
+        return changed == 1
+
+    def stale(self, record: JobRecord, now: float | None = None) -> bool:
+        """A running job whose runner has not been heard from within the heartbeat timeout."""
+        now = time.time() if now is None else now
+        return (record.status == JobState.RUNNING and record.heartbeat_at is not None
+                and record.heartbeat_at < now - self.heartbeat_timeout_s)
+
+    def recover_stale(self) -> list[str]:
+        """Queue again every running job whose runner is lost, saying so on the record; returns their ids."""
+        now = time.time()
+        recovered = []
+        with self.engine.begin() as db:
+            rows = db.execute(select(jobs).where(jobs.c.status == JobState.RUNNING,
+                                                 jobs.c.heartbeat_at < now - self.heartbeat_timeout_s)).mappings()
+            for row in list(rows):
+                silent = now - row["heartbeat_at"]
+                note = {"at": now, "reason": f"runner {row['runner']} not heard from for {silent:.0f} s"}
+                history = [*json.loads(row["recoveries"] or "[]"), note]
+                changed = db.execute(update(jobs).where(jobs.c.id == row["id"], jobs.c.status == JobState.RUNNING,
+                                                        jobs.c.runner == row["runner"])
+                                     .values(status=JobState.QUEUED, runner=None, heartbeat_at=None,
+                                             recoveries=json.dumps(history), updated_at=now)).rowcount
+                if changed:
+                    recovered.append(row["id"])
+        return recovered
+
+    def note_recovery(self, job_id: str, reason: str) -> None:
+        with self.engine.begin() as db:
+            row = db.execute(select(jobs.c.recoveries).where(jobs.c.id == job_id)).first()
+            if row is not None:
+                history = [*json.loads(row[0] or "[]"), {"at": time.time(), "reason": reason}]
+                db.execute(update(jobs).where(jobs.c.id == job_id).values(recoveries=json.dumps(history)))
+
+    def queued_before(self, moment: float) -> list[str]:
+        with self.engine.connect() as db:
+            rows = db.execute(select(jobs.c.id).where(jobs.c.status == JobState.QUEUED, jobs.c.updated_at < moment)
+                              .order_by(jobs.c.created_at))
+            return [row[0] for row in rows]
+
+    def transition(self, job_id: str, from_states: tuple[str, ...], to: str, *, runner: str | None = None,
+                   **fields) -> bool:
+        """Move a job between states; with `runner`, only while that runner holds it (a runner presumed lost
+        and replaced cannot finish a job a second time)."""
         values = {"status": to, "updated_at": time.time()}
         if to == JobState.DONE:
             values["completions"] = jobs.c.completions + 1
@@ -93,9 +193,11 @@ class JobStore:
                 values[key] = json.dumps(fields[key])
         if "error" in fields:
             values["error"] = fields["error"]
+        guard = [jobs.c.id == job_id, jobs.c.status.in_(from_states)]
+        if runner is not None:
+            guard.append(jobs.c.runner == runner)
         with self.engine.begin() as db:
-            changed = db.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.status.in_(from_states))
-                                 .values(**values)).rowcount
+            changed = db.execute(update(jobs).where(*guard).values(**values)).rowcount
         return changed == 1
 
     def unfinished(self) -> list[JobRecord]:
@@ -103,8 +205,13 @@ class JobStore:
             rows = db.execute(select(jobs).where(jobs.c.status.in_(ACTIVE)).order_by(jobs.c.created_at)).mappings()
             return [_record(r) for r in rows]
 
+    def live_count(self) -> int:
+        with self.engine.connect() as db:
+            return db.execute(select(func.count()).select_from(jobs).where(self._live(time.time()))).scalar()
+
 
 def _record(row) -> JobRecord:
     return JobRecord(row["id"], row["owner"], row["status"], row["source"], json.loads(row["options"]),
                      row["callback_url"], json.loads(row["result"]) if row["result"] else None, row["error"],
-                     row["created_at"], row["updated_at"], row["attempts"], row["completions"], row["runner"])
+                     row["created_at"], row["updated_at"], row["attempts"], row["completions"], row["runner"],
+                     row["heartbeat_at"], json.loads(row["recoveries"] or "[]"))

@@ -439,3 +439,24 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(served):
             "DELETE /v1/jobs/{job_id}"} <= set(answered)
     assert not [code for codes in answered.values() for code in codes if code >= 500]
     assert any(code == 422 for code in answered["POST /v1/jobs"])  # the negative cases were refused
+
+
+def test_a_runner_presumed_lost_cannot_finish_its_job_a_second_time(tmp_path):
+    """Runner A goes silent past the heartbeat timeout; the job is recovered and B takes it. When A comes back,
+    neither its heartbeat nor its result lands: one completion, B's."""
+    from autoscore_video.scoring.service.jobstore import JobStore
+
+    store = JobStore(f"sqlite:///{tmp_path / 'jobs.sqlite'}", heartbeat_timeout_s=0.2)
+    job = store.create("owner", "/clip.mp4", {}, None, limit=10).id
+    assert store.start(job, "host:1:1") and store.live_count() == 1
+    time.sleep(0.3)
+    assert store.live_count() == 0  # silent: it no longer holds a queue slot
+    assert store.recover_stale() == [job]
+    recovered = store.get(job)
+    assert recovered.status == "queued" and "host:1:1 not heard from" in recovered.recoveries[0]["reason"]
+    assert store.start(job, "host:2:2")
+    assert not store.heartbeat(job, "host:1:1")
+    assert not store.transition(job, ("running",), "done", runner="host:1:1", result={"by": "A"})
+    assert store.transition(job, ("running",), "done", runner="host:2:2", result={"by": "B"})
+    final = store.get(job)
+    assert final.completions == 1 and final.result == {"by": "B"} and final.attempts == 2

@@ -50,14 +50,17 @@ def _owner_gone(match: re.Match) -> bool:
     return not owner_alive(f"{socket.gethostname()}:{match['pid']}:{ticks}")
 
 
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError:  # gone, or not readable: nothing to sweep there
+        return []
+
+
 def sweep_partials(folder: Path) -> list[Path]:
     """Remove the partial outputs in `folder` whose owner is gone; returns them."""
     removed = []
-    try:
-        entries = list(folder.iterdir())
-    except OSError:
-        return removed
-    for path in entries:
+    for path in _entries(folder):
         match = PARTIAL.match(path.name)
         if match and _owner_gone(match):
             try:
@@ -70,13 +73,8 @@ def sweep_partials(folder: Path) -> list[Path]:
 
 def sweep_work_dirs(folder: Path | None = None) -> list[Path]:
     """Remove the work folders in TMPDIR (or `folder`) whose owner is gone; returns them."""
-    folder = Path(folder or tempfile.gettempdir())
     removed = []
-    try:
-        entries = list(folder.iterdir())
-    except OSError:
-        return removed
-    for path in entries:
+    for path in _entries(Path(folder or tempfile.gettempdir())):
         match = WORK_DIR.match(path.name)
         if match and path.is_dir() and not path.is_symlink() and _owner_gone(match):
             shutil.rmtree(path, ignore_errors=True)

@@ -1,8 +1,10 @@
 """`analyze(path)`: every feature of a video, from one video decode and one audio decode, both streamed."""
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable
@@ -37,14 +39,21 @@ def analyze(path: str | Path, settings: AnalysisSettings | None = None, *, subti
 
     # The audio is read and analysed on a thread of its own while the video decodes (FFmpeg, ONNX
     # Runtime and NumPy release the GIL), so it costs little wall time.
+    # A stop (Ctrl-C, SIGTERM, a failed video decode) ends the audio thread at its next block: leaving the
+    # pool waits for it, which for a long clip was minutes of audio still to read.
+    stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="autoscore-audio") as pool:
-        audio_job = pool.submit(_audio_features, path, info, settings)
-        started = time.perf_counter()
-        visual = detect_visual(str(path), info.duration, settings, progress=lambda f: report("video", f),
-                               video_stream=info.video_stream)
-        timings["video"] = time.perf_counter() - started
-        started = time.perf_counter()
-        heard, speech, audio_seconds = audio_job.result()
+        audio_job = pool.submit(_audio_features, path, info, settings, stop)
+        try:
+            started = time.perf_counter()
+            visual = detect_visual(str(path), info.duration, settings, progress=lambda f: report("video", f),
+                                   video_stream=info.video_stream)
+            timings["video"] = time.perf_counter() - started
+            started = time.perf_counter()
+            heard, speech, audio_seconds = audio_job.result()
+        except BaseException:
+            stop.set()
+            raise
         timings["audio"] = audio_seconds
         timings["audio_wait"] = time.perf_counter() - started
     report("audio", 1.0)
@@ -65,14 +74,19 @@ def analyze(path: str | Path, settings: AnalysisSettings | None = None, *, subti
     )
 
 
-def _audio_features(path: Path, info, settings: AnalysisSettings) -> tuple[bool, SpeechFeatures, float]:
-    """(any sound at all, speech features, seconds taken), the audio streamed through the meter."""
+def _audio_features(path: Path, info, settings: AnalysisSettings,
+                    stop: threading.Event | None = None) -> tuple[bool, SpeechFeatures, float]:
+    """(any sound at all, speech features, seconds taken), the audio streamed through the meter; `stop` set
+    ends the reading at the next block (the result is then of no use, and unused)."""
     started = time.perf_counter()
     meter = SpeechMeter(settings)
     if info.has_audio:
-        for block in stream_audio(path, sample_rate=settings.analysis_sample_rate, channels=1,
-                                  what=f"decoding the audio of {path}"):
-            meter.feed(block[:, 0])
+        with closing(stream_audio(path, sample_rate=settings.analysis_sample_rate, channels=1,
+                                  what=f"decoding the audio of {path}")) as blocks:
+            for block in blocks:
+                if stop is not None and stop.is_set():
+                    break
+                meter.feed(block[:, 0])
     return meter.heard, meter.finish(info.duration), time.perf_counter() - started
 
 

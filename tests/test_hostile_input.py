@@ -194,12 +194,13 @@ def test_api_over_the_corpus(inbox, tmp_path):
 
 
 @contextmanager
-def small_tmpfs(mountpoint: Path, size: str):
-    """A tmpfs of `size` mounted at `mountpoint` for the block (skips the test where it cannot be mounted)."""
+def small_tmpfs(mountpoint: Path, size: str, read_only: bool = False):
+    """A tmpfs of `size` mounted at `mountpoint` for the block (skips the test where it cannot be mounted);
+    read-only refuses writes even to root."""
     if os.geteuid() != 0 or shutil.which("mount") is None:
         pytest.skip("mounting a small tmpfs needs root")
     mountpoint.mkdir(exist_ok=True)
-    if os.system(f"mount -t tmpfs -o size={size} tmpfs '{mountpoint}' 2>/dev/null") != 0:
+    if os.system(f"mount -t tmpfs -o size={size}{',ro' if read_only else ''} tmpfs '{mountpoint}' 2>/dev/null") != 0:
         pytest.skip("this machine refuses a tmpfs mount (a container without CAP_SYS_ADMIN)")
     try:
         yield mountpoint
@@ -272,3 +273,16 @@ def test_watch_defers_a_file_while_tmpdir_is_full_and_never_blames_it(tmp_path):
     result = run_cli(*args)  # room again
     assert result.returncode == 0, result.stderr
     assert (out / "two-seconds.scored.mp4").is_file() and all_files(inbox) == before
+
+
+def test_an_unwritable_out_is_named_in_one_line_and_blames_no_file(tmp_path):
+    """OUT read-only (a mount gone read-only, a share without write access): the watch says so in one line
+    and stops; no source is moved or counted as failed."""
+    inbox = tmp_path / "in"
+    build(next(c for c in CASES if c.name == "two-seconds"), inbox)
+    before = all_files(inbox)
+    with small_tmpfs(tmp_path / "out", "1m", read_only=True) as out:
+        result = run_cli("watch", str(inbox), "--out", str(out), "--once", "--hold", "0.2", "--quiet", "0")
+    assert result.returncode == 1 and "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert "cannot keep the watch ledger there (Read-only file system)" in " ".join(result.stderr.split())
+    assert all_files(inbox) == before

@@ -115,8 +115,14 @@ class Watcher:
             log.warning("removed %d leftover(s) of killed runs", len(removed))
 
     def _open_ledger(self) -> Ledger:
-        return Ledger(self.settings.out / ".autoscore" / "ledger.sqlite", max_failures=self.settings.max_attempts,
-                      max_interruptions=self.settings.max_interruptions)
+        """The ledger in OUT; an OUT that cannot hold it (read-only, not ours, full) is the machine's problem,
+        said in one line."""
+        try:
+            return Ledger(self.settings.out / ".autoscore" / "ledger.sqlite", max_failures=self.settings.max_attempts,
+                          max_interruptions=self.settings.max_interruptions)
+        except (OSError, sqlite3.Error) as exc:
+            raise ResourceError(f"{self.settings.out}: cannot keep the watch ledger there "
+                                f"({getattr(exc, 'strerror', None) or exc})") from None
 
     def _ensure_out(self) -> None:
         """OUT (and the ledger in it) removed while watching is made again, with a new ledger: the files whose
@@ -125,9 +131,9 @@ class Watcher:
             return
         try:
             self.ledger = self._open_ledger()
-        except (OSError, sqlite3.Error) as exc:
-            raise ResourceError(f"{self.settings.out}: the output folder was removed and cannot be made again "
-                                f"({getattr(exc, 'strerror', None) or exc}); the watch stops") from None
+        except ResourceError as exc:
+            raise ResourceError(f"the output folder was removed and cannot be made again: {exc}; the watch "
+                                "stops") from None
         log.warning("%s was removed while watching: made it again, with a new ledger (videos whose outputs were "
                     "removed with it are scored again)", self.settings.out)
 

@@ -57,7 +57,10 @@ def hold(root: Path, resolved: Path, job_dir: Path) -> Path:
     held = _hold_one(root, resolved, job_dir)
     sidecar = find_sidecar(resolved)
     if sidecar is not None:
-        _hold_one(root, sidecar, job_dir)
+        try:
+            _hold_one(root, sidecar, job_dir)
+        except InputError as exc:
+            raise InputError(f"its subtitles {sidecar.name}: {exc}") from None
     return held
 
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import OperationalError
 
 from autoscore_video.scoring.job.states import ACTIVE, JobState
 
@@ -87,11 +88,16 @@ class JobStore:
     def _add_missing_columns(self) -> None:
         """A store made by an older autoscore gets the columns added since (create_all adds tables only)."""
         present = {column["name"] for column in inspect(self.engine).get_columns("jobs")}
-        with self.engine.begin() as db:
-            for column in jobs.columns:
-                if column.name not in present:
-                    kind = column.type.compile(dialect=self.engine.dialect)
+        for column in jobs.columns:
+            if column.name in present:
+                continue
+            kind = column.type.compile(dialect=self.engine.dialect)
+            try:
+                with self.engine.begin() as db:
                     db.execute(text(f"ALTER TABLE jobs ADD COLUMN {column.name} {kind}"))
+            except OperationalError:  # a server and its workers starting together: another added it first
+                if column.name not in {c["name"] for c in inspect(self.engine).get_columns("jobs")}:
+                    raise
 
     def _live(self, now: float):
         """Queued, or running with a runner heard from lately: what holds a queue slot."""

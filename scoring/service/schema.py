@@ -15,7 +15,6 @@ from autoscore_video.scoring.planning.preferences import Preferences
 # Options that name a file on the server's disk: a caller may not choose them.
 SERVER_ONLY = {"soundfont": "the server plays the bank AUTOSCORE_SOUNDFONT names, or the one it finds"}
 ResultFile = Literal["video", "music_wav", "music_mp3", "plan", "report", "timeline"]
-RESULT_FILES = typing.get_args(ResultFile)
 TEXT_LIMIT = 2000  # a prompt is a sentence or two; nothing an option holds is longer
 PATH_LIMIT = 4096  # PATH_MAX on Linux
 JOB_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"

@@ -83,6 +83,7 @@ def test_upload_wait_download(server, silent_clip, tmp_path):
     job = client.submit(silent_clip.path, options={"seed": 5, "genre": "lofi"})
     state = client.wait(job, timeout=120)
     assert state["status"] == "done", state
+    assert not Path(state["source"]).parent.exists()  # the upload goes once the job is done; outputs stay
     video = client.download(job, tmp_path / "scored.mp4")
     assert video_stream_md5(video) == video_stream_md5(silent_clip.path)
     report = json.loads(client.download(job, tmp_path / "report.json", file="report").read_text())
@@ -288,6 +289,7 @@ def test_queue_limit_gives_503_and_loses_no_accepted_job(tmp_path, root):
         assert len(accepted) == 2 and len(refused) == 4
         cancelled = client.cancel(accepted[1])
         assert cancelled["status"] == "cancelled"
+        assert not Path(client.status(accepted[1])["source"]).parent.exists()  # its held source is let go
         assert client.wait(accepted[0], timeout=120)["status"] == "done"
         with pytest.raises(ApiError) as late:
             client.cancel(accepted[0])

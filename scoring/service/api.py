@@ -30,7 +30,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from autoscore_video.common.errors import AutoscoreError, InputError
 from autoscore_video.scoring.job.states import JobState
 from autoscore_video.scoring.service.intake import allowed_model, allowed_source, hold, source_name
-from autoscore_video.scoring.service.jobs import ServerSettings, execute, sweep_leftovers
+from autoscore_video.scoring.service.jobs import ServerSettings, execute, release_source, sweep_leftovers
 from autoscore_video.scoring.service.schema import (
     JOB_ID_PATTERN,
     Accepted,
@@ -365,6 +365,7 @@ def create_app(settings: ServerSettings):
     def cancel(job_id: str = JobId, who: str = Depends(owner)) -> dict:
         record = own_job(job_id, who)
         if store.transition(job_id, (JobState.QUEUED,), JobState.CANCELLED):
+            release_source(Path(record.source), settings)
             return {"id": job_id, "status": JobState.CANCELLED}
         raise HTTPException(409, f"job {job_id} is {record.status} and can no longer be cancelled")
 

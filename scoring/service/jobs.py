@@ -97,6 +97,7 @@ def execute(job_id: str, store, settings: ServerSettings, *, take_from: str | No
         log.warning("job %s was given to another runner while this one was presumed lost: its %s outcome is "
                     "dropped", job_id, outcome[0])
         return None
+    release_source(Path(record.source), settings)
     final = store.get(job_id)
     if final.callback_url and settings.webhook_secret:
         if background_webhook:
@@ -104,6 +105,16 @@ def execute(job_id: str, store, settings: ServerSettings, *, take_from: str | No
         else:
             deliver_webhook(final, settings)
     return final.status
+
+
+def release_source(source: Path, settings: ServerSettings) -> None:
+    """The server's own link to (or copy of, or upload of) a finished job's source, removed: the outputs are
+    what is kept. A source outside `--data/sources` (a job from an older server) is left alone."""
+    import shutil
+
+    held = settings.data_dir / "sources"
+    if held in source.parents:
+        shutil.rmtree(held / source.relative_to(held).parts[0], ignore_errors=True)
 
 
 class Heartbeat:

@@ -94,8 +94,9 @@ class Runner:
         for job_id in self.store.recover_stale():
             log.warning("job %s: its runner was lost; queued again", job_id)
             enqueue(self.settings, job_id)
-        held = broker_job_ids(self.settings)
-        for job_id in self.store.queued_before(time.time() - self.settings.reconcile_every_s):
+        waiting = self.store.queued_before(time.time() - self.settings.reconcile_every_s)
+        held = broker_job_ids(self.settings) if waiting else set()  # the broker's queue is read only when needed
+        for job_id in waiting:
             if job_id not in held:
                 self.store.note_recovery(job_id, "the broker no longer held it (restarted without persistence?)")
                 log.warning("job %s: not in the broker; sent again", job_id)

@@ -72,8 +72,9 @@ class StagedOutputs:
             where = (f"the temporary folder {full.parent} (TMPDIR)" if full == self._scratch
                      else f"{full}: the output's filesystem")
             raise ResourceError(f"{where}: no space left ({type(error).__name__}: {error})") from error
-        if isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS:
-            raise ResourceError(f"no space left on the device ({error.strerror}: {error.filename})") from error
+        full_disk = disk_full(error)
+        if full_disk is not None:
+            raise full_disk from error
 
     def _full_folder(self) -> Path | None:
         folders = sorted({final.parent for _, final in self._pending})
@@ -82,6 +83,13 @@ class StagedOutputs:
 
 
 DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+
+
+def disk_full(error: BaseException | None) -> ResourceError | None:
+    """`error` as the machine's full disk (or quota) when it says so (ENOSPC, EDQUOT), else None."""
+    if isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS:
+        return ResourceError(f"no space left on the device ({error.strerror}: {error.filename})")
+    return None
 NEARLY_FULL_BYTES = 4 * 1024 * 1024
 
 

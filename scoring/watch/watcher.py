@@ -23,7 +23,7 @@ from autoscore_video.common.files import Settling, complete_now, file_state, is_
 from autoscore_video.common.leftovers import sweep_partials, sweep_work_dirs
 from autoscore_video.common.media import probe
 from autoscore_video.common.owner import this_owner
-from autoscore_video.common.staging import DISK_FULL_ERRNOS
+from autoscore_video.common.staging import disk_full
 from autoscore_video.scoring.job.outputs import scored_name
 from autoscore_video.scoring.job.pipeline import ScoreOptions, score
 from autoscore_video.scoring.job.states import JobState
@@ -35,10 +35,6 @@ log = logging.getLogger(__name__)
 class StopRequested(KeyboardInterrupt):
     """A stop signal that arrived while a file was being scored: the job is interrupted as Ctrl-C interrupts
     `score` (its partial outputs removed), given back to the ledger uncounted, and left for the next start."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
 
 
 
@@ -242,8 +238,8 @@ class Watcher:
         except Exception as exc:  # any failure is recorded; nothing escapes to stop the watcher
             message = str(exc) if isinstance(exc, AutoscoreError) else f"{type(exc).__name__}: {exc}"
             shutil.rmtree(self._stage_dir(identity.key), ignore_errors=True)
-            if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS:  # a full TMPDIR before the staging
-                exc = ResourceError(f"no space left on the device ({exc.strerror}: {exc.filename})")
+            if disk_full(exc) is not None:  # a full TMPDIR before the staging
+                exc = disk_full(exc)
                 message = str(exc)
             if isinstance(exc, ResourceError):  # the machine's fault (a full disk): not the file's; try later
                 self.ledger.fail(identity.key, message, counts=False)

@@ -13,24 +13,27 @@ from autoscore_video.analysis.features import SpeechFeatures, VideoFeatures
 from autoscore_video.analysis.settings import AnalysisSettings
 from autoscore_video.analysis.speech import SpeechMeter
 from autoscore_video.analysis.subtitles import load_subtitles
+from autoscore_video.analysis.tracks import choose_track
 from autoscore_video.analysis.visual import detect_visual
-from autoscore_video.common.media import MediaInfo, probe, stream_audio
+from autoscore_video.common.media import MediaInfo, Placement, probe, stream_audio
 
 Progress = Callable[[str, float], None]
 
 
 def analyze(path: str | Path, settings: AnalysisSettings | None = None, *, subtitles: Path | None = None,
             use_sidecar: bool = True, progress: Progress | None = None,
-            info: MediaInfo | None = None) -> VideoFeatures:
+            info: MediaInfo | None = None, audio_track: int | None = None) -> VideoFeatures:
     """Read `path` and return its VideoFeatures. A clip without audio, subtitles or cuts is normal input.
-    `info`: the file's probe where the caller already has it (it is probed otherwise)."""
+    `info`: the file's probe where the caller already has it (it is probed otherwise); `audio_track`: the
+    1-based audio track to mix on (analysis.tracks chooses otherwise). Every time is on the picture's
+    timeline: 0 is its first frame, whenever the audio starts."""
     settings = settings or AnalysisSettings()
     path = Path(path)
     report = progress or (lambda stage, fraction: None)
     timings: dict[str, float] = {}
 
     started = time.perf_counter()
-    info = info or probe(path)
+    info, track = choose_track(path, info or probe(path), audio_track)
     timings["probe"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -71,6 +74,7 @@ def analyze(path: str | Path, settings: AnalysisSettings | None = None, *, subti
         subtitles=subtitle_features,
         settings=settings,
         timings={k: round(v, 3) for k, v in timings.items()},
+        audio_track=track,
     )
 
 
@@ -82,7 +86,7 @@ def _audio_features(path: Path, info, settings: AnalysisSettings,
     meter = SpeechMeter(settings)
     if info.has_audio:
         with closing(stream_audio(path, sample_rate=settings.analysis_sample_rate, channels=1,
-                                  what=f"decoding the audio of {path}")) as blocks:
+                                  placement=Placement.of(info), what=f"decoding the audio of {path}")) as blocks:
             for block in blocks:
                 if stop is not None and stop.is_set():
                     break
@@ -93,4 +97,5 @@ def _audio_features(path: Path, info, settings: AnalysisSettings,
 def analyze_audio_speech(path: str | Path, settings: AnalysisSettings | None = None) -> SpeechFeatures:
     """Speech regions and levels of a file's audio alone (no video decode)."""
     path = Path(path)
-    return _audio_features(path, probe(path), settings or AnalysisSettings())[1]
+    info, _ = choose_track(path, probe(path))
+    return _audio_features(path, info, settings or AnalysisSettings())[1]

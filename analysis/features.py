@@ -24,6 +24,16 @@ class TimeSeries:
         return sum(chunk) / len(chunk) if chunk else None
 
 
+@dataclass
+class AudioTrackChoice:
+    track: int | None  # 1-based among the clip's audio tracks; None: the clip has none
+    stream: int | None  # the container's index of that track
+    why: str
+    offset_s: float = 0.0  # where its first sample sits on the picture's timeline (positive: after the first frame)
+    others: list[int] = field(default_factory=list)  # the other tracks' numbers, kept in the output as they are
+    notes: list[str] = field(default_factory=list)  # what placing it on the picture did
+
+
 VideoInfo = MediaInfo  # the probe's record, one for the whole package (the name older code imported)
 
 
@@ -95,6 +105,7 @@ class VideoFeatures:
     brightness: ColourFeatures | None = None  # None in features saved before it was measured
     warmth: ColourFeatures | None = None  # colour temperature, -1 (blue) .. 1 (orange); None where not measured
     timings: dict[str, float] = field(default_factory=dict)
+    audio_track: AudioTrackChoice | None = None  # which track the mix is made on, and how it sits on the picture
 
     @property
     def duration(self) -> float:

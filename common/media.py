@@ -87,6 +87,19 @@ class SubtitleStream:
 
 
 @dataclass(frozen=True)
+class AudioStream:
+    index: int  # absolute stream index in the container
+    codec: str
+    sample_rate: int
+    channels: int
+    start: float  # its first timestamp, seconds on the container's clock (the picture's `MediaInfo.start` too)
+    default: bool  # marked default (Matroska marks every track so unless told otherwise)
+    duration: float | None = None  # seconds, where the container says
+    language: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
 class MediaInfo:
     path: str
     container: str
@@ -100,6 +113,11 @@ class MediaInfo:
     audio_channels: int | None = None
     subtitle_streams: tuple[SubtitleStream, ...] = field(default_factory=tuple)
     video_stream: int = 0  # the container's index of the picture: not cover art, the longest (as players choose)
+    start: float = 0.0  # the picture's first timestamp, seconds on the container's clock: time 0 of every stage
+    audio_streams: tuple[AudioStream, ...] = field(default_factory=tuple)  # every decodable audio stream
+    # the container's index of the track the mix is made on (`audio_sample_rate` and `audio_channels` are its);
+    # the first audio stream until analysis chooses (analysis.tracks)
+    audio_stream: int | None = None
     has_audio: bool = field(init=False)  # an audio stream there is a rate for (kept in the JSON for readers)
 
     def __post_init__(self) -> None:
@@ -149,7 +167,8 @@ def probe(path: Path) -> MediaInfo:
             raise InputError(f"{path}: video stream has no frames")
         if duration < MIN_DURATION_S:
             raise InputError(f"{path}: {duration:.2f} s of video is too short to score (at least {MIN_DURATION_S} s)")
-        audio = container.streams.audio[0] if container.streams.audio else None
+        audio_streams = _audio_streams(container)
+        audio = audio_streams[0] if audio_streams else None
         subtitles = tuple(
             SubtitleStream(
                 index=s.index,
@@ -168,11 +187,39 @@ def probe(path: Path) -> MediaInfo:
             height=height,
             video_codec=video.codec_context.name,
             rotation=rotation,
-            audio_sample_rate=audio.codec_context.sample_rate if audio else None,
-            audio_channels=audio.codec_context.channels if audio else None,
+            audio_sample_rate=audio.sample_rate if audio else None,
+            audio_channels=audio.channels if audio else None,
             subtitle_streams=subtitles,
             video_stream=video.index,
+            start=_stream_start(video),
+            audio_streams=audio_streams,
+            audio_stream=audio.index if audio else None,
         )
+
+
+def _stream_start(stream) -> float:
+    """A stream's first timestamp in seconds (0 where the container gives none)."""
+    if stream.start_time is None or stream.time_base is None:
+        return 0.0
+    return float(stream.start_time * stream.time_base)
+
+
+def _audio_streams(container) -> tuple[AudioStream, ...]:
+    """The audio streams a decoder can read (those with a rate), in the container's order."""
+    import av
+
+    found = []
+    for s in container.streams.audio:
+        context = s.codec_context
+        if context is None or not context.sample_rate:
+            continue
+        found.append(AudioStream(index=s.index, codec=context.name, sample_rate=context.sample_rate,
+                                 channels=context.channels or 2, start=_stream_start(s),
+                                 default=bool(s.disposition & av.stream.Disposition.default),
+                                 duration=(float(s.duration * s.time_base) if s.duration is not None
+                                           and s.time_base is not None else None),
+                                 language=s.metadata.get("language"), title=s.metadata.get("title")))
+    return tuple(found)
 
 
 def _av_reason(exc: Exception) -> str:
@@ -222,20 +269,47 @@ def _first_frame_rotation(container, video) -> int:
     raise InputError(f"{container.name}: no video frame could be decoded")
 
 
-def read_audio(path: Path, *, sample_rate: int, channels: int, what: str) -> np.ndarray:
-    """Decode the first audio stream of `path` to float32 PCM, shape (samples, channels)."""
-    blocks = list(stream_audio(path, sample_rate=sample_rate, channels=channels, what=what))
+@dataclass(frozen=True)
+class Placement:
+    """Where one audio stream of a file goes on the picture's timeline: decoded from `stream` (the container's
+    index), its timestamps taken from the picture's first one (`start`), silence where it has none (before its
+    first packet, in gaps), what lies before the first frame or past `duration` cut."""
+    stream: int
+    start: float
+    duration: float
+
+    @classmethod
+    def of(cls, info: MediaInfo, stream: int | None = None) -> Placement | None:
+        """The mix's track of `info` (or its `stream`) on its picture; None without audio."""
+        chosen = info.audio_stream if stream is None else stream
+        return None if chosen is None else cls(chosen, info.start, info.duration)
+
+    def ffmpeg_input(self, path: Path) -> list[str]:
+        """ffmpeg's input options and input, stream map and filter that decode `path` so placed."""
+        # -copyts keeps the streams' own timestamps, so both are on the container's clock; aresample's async
+        # mode then honours them: silence before the first sample and in gaps, samples before 0 dropped.
+        return ["-copyts", "-i", str(path), "-map", f"0:{self.stream}", "-vn", "-sn", "-dn",
+                "-af", f"asetpts=PTS-({self.start:.6f})/TB,aresample=async=1:first_pts=0,atrim=end={self.duration:.6f}"]
+
+
+def read_audio(path: Path, *, sample_rate: int, channels: int, what: str,
+               placement: Placement | None = None) -> np.ndarray:
+    """Decode the audio of `path` to float32 PCM, shape (samples, channels): as `stream_audio`."""
+    blocks = list(stream_audio(path, sample_rate=sample_rate, channels=channels, what=what, placement=placement))
     return np.concatenate(blocks) if blocks else np.zeros((0, channels), dtype=np.float32)
 
 
 def stream_audio(path: Path, *, sample_rate: int, channels: int, what: str,
-                 block_seconds: float = 4.0) -> Iterator[np.ndarray]:
-    """The first audio stream of `path` as float32 PCM blocks of shape (samples, channels), decoded by
-    ffmpeg as they are consumed, so a long file never sits in memory whole. Errors as `run_ffmpeg`."""
+                 block_seconds: float = 4.0, placement: Placement | None = None) -> Iterator[np.ndarray]:
+    """The audio of `path` as float32 PCM blocks of shape (samples, channels), decoded by ffmpeg as they are
+    consumed, so a long file never sits in memory whole: its first audio stream as it comes, or with
+    `placement`, one stream placed on the picture's timeline. Errors as `run_ffmpeg`."""
     frame_bytes = 4 * channels
     block_bytes = max(1, int(block_seconds * sample_rate)) * frame_bytes
-    with FfmpegPipe(["-i", str(path), "-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", str(channels),
-                     "-ar", str(sample_rate), "-f", "f32le", "-"], what=what) as ffmpeg:
+    source = (placement.ffmpeg_input(path) if placement is not None
+              else ["-i", str(path), "-map", "0:a:0", "-vn", "-sn", "-dn"])
+    with FfmpegPipe([*source, "-ac", str(channels), "-ar", str(sample_rate), "-f", "f32le", "-"],
+                    what=what) as ffmpeg:
         while chunk := ffmpeg.stdout.read(block_bytes):
             usable = len(chunk) - len(chunk) % frame_bytes  # only the very last read can be ragged
             if usable:

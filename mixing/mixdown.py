@@ -22,7 +22,7 @@ import numpy as np
 
 from autoscore_video.common.audio import load_audio
 from autoscore_video.common.errors import InputError
-from autoscore_video.common.media import FfmpegPipe, FfmpegSink, stream_audio
+from autoscore_video.common.media import AudioStream, FfmpegPipe, FfmpegSink, MediaInfo, Placement, stream_audio
 from autoscore_video.mixing.align import Warp, apply_warp, plan_warp
 from autoscore_video.mixing.blocks import block_samples, fixed_blocks, with_context
 from autoscore_video.mixing.duck import LevelInsideOutside, gain_from_amount, held_regions, region_amount
@@ -47,6 +47,7 @@ from autoscore_video.mixing.loudness import (
 from autoscore_video.mixing.meter import KWeighting, LoudnessMeter, StepSums
 from autoscore_video.mixing.mux import audio_encoder, mp3_encoder_args, mux, tag_mp3
 from autoscore_video.mixing.settings import MixSettings
+from autoscore_video.mixing.tracks import KeptTrack, encode_kept_tracks
 
 CHANNELS = 2
 ENCODE_ATTEMPTS = 2  # the second lowers the ceiling by what the first overshot, and more where it did
@@ -89,6 +90,7 @@ class MixReport:
     notes: list[str] = field(default_factory=list)
     warp: Warp | None = None  # how measured-beat music was bent onto the cuts, with its beats afterwards
     encodes: int = 1  # times the mix was encoded (2: the first overshot the peak ceiling)
+    kept_tracks: list[KeptTrack] = field(default_factory=list)  # the source's other audio tracks, in the output
 
 
 class _Music:
@@ -149,7 +151,7 @@ class _Mix:
     keep_original: bool
     settings: MixSettings
     work_dir: Path
-    video_stream: int = 0  # the container's index of the picture the mix goes under
+    source: MediaInfo | None = None  # the picture and the original's track on it (None: stream 0, audio as it comes)
     original_cached: bool = False  # the first pass decoded the original into work_dir: later ones read that
 
     @property
@@ -184,7 +186,8 @@ class _Mix:
         back on the others (decoding costs more than reading)."""
         if self.original_cached:
             return _raw_blocks(self.original_path, self.samples, size)
-        decoded = stream_audio(self.video, sample_rate=self.rate, channels=CHANNELS,
+        placement = Placement.of(self.source) if self.source is not None else None
+        decoded = stream_audio(self.video, sample_rate=self.rate, channels=CHANNELS, placement=placement,
                                what=f"decoding the audio of {self.video}")
         return _cached(fixed_blocks(decoded, self.samples, size, CHANNELS), self)
 
@@ -233,9 +236,12 @@ def _raw_blocks(path: Path, samples: int, size: int) -> Iterator[np.ndarray]:
 def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: list[float],
                 speech_regions: list[tuple[float, float]], has_original_audio: bool, outputs: MixOutputs,
                 tags: StemTags, settings: MixSettings, beats: list[float] | None = None,
-                align_to_cuts: list[float] | None = None, video_stream: int = 0) -> MixReport:
+                align_to_cuts: list[float] | None = None, source: MediaInfo | None = None,
+                keep_tracks: tuple[AudioStream, ...] = ()) -> MixReport:
     """`align_to_cuts`: cuts to bend the music onto (music whose `beats` were measured, not planned);
-    `video_stream`: the picture's stream in `video` (MediaInfo.video_stream)."""
+    `source`: `video`'s probe with the mix's track chosen (its picture, where the picture starts, the original's
+    track), without which the first streams are taken as they come; `keep_tracks`: the source's other audio
+    tracks, placed on the picture and carried into the output after the mix."""
     rate = settings.sample_rate
     music = _Music(Path(music_wav), rate)
     try:
@@ -249,16 +255,17 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
         held = held_regions(speech_regions, settings.duck_hold_ms / 1000.0)
         mix = _Mix(video=video, music=music, fit=fit, rate=rate, regions=speech_regions, held=held,
                    keep_original=has_original_audio and not settings.replace_audio, settings=settings,
-                   work_dir=outputs.work_dir, video_stream=video_stream)
-        return _mix(mix, downbeats, duration, has_original_audio, outputs, tags, warp)
+                   work_dir=outputs.work_dir, source=source)
+        return _mix(mix, downbeats, duration, has_original_audio, outputs, tags, warp, keep_tracks)
     finally:
         music.close()
 
 
 def _mix(mix: _Mix, downbeats: list[float], duration: float, has_original_audio: bool, outputs: MixOutputs,
-         tags: StemTags, warp: Warp | None) -> MixReport:
+         tags: StemTags, warp: Warp | None, keep_tracks: tuple[AudioStream, ...]) -> MixReport:
     settings, rate = mix.settings, mix.rate
     notes: list[str] = []
+    kept = encode_kept_tracks(mix.video, mix.source, keep_tracks, outputs.video, settings, mix.work_dir, notes)
     sums = _measure(mix)
     music_db = music_gain_db(sums, settings, notes)
     has_speech = bool(mix.regions)
@@ -282,7 +289,8 @@ def _mix(mix: _Mix, downbeats: list[float], duration: float, has_original_audio:
             overshoot = delivered_peak - settings.true_peak_db
             missed = delivered_lufs - settings.target_lufs
             if (overshoot <= 0.0 and abs(missed) <= RETRY_MISS_LU) or attempt == ENCODE_ATTEMPTS:
-                mux(mix.video, encoded, outputs.video, mix.video_stream)
+                mux(mix.video, [encoded, *(path for _, path in kept)], outputs.video, mix.source,
+                    [track for track, _ in kept])
                 mp3.wait()
                 break
         if overshoot > 0.0:
@@ -300,22 +308,23 @@ def _mix(mix: _Mix, downbeats: list[float], duration: float, has_original_audio:
     tag_mp3(outputs.stem_mp3, title=tags.title, artist=tags.artist, comment=tags.comment)
 
     inside, outside = level.result()
-    kept = mix.keep_original
     return MixReport(
         target_lufs=settings.target_lufs,
         integrated_lufs=round(delivered_lufs, 3),
         true_peak_db=round(delivered_peak, 3),
         limiter_reduction_db=round(reduction, 3),
         music_gain_db=round(levels.music_gain_db + levels.static_db, 3),
-        original_gain_db=round(levels.trim_db + levels.static_db, 3) if kept else None,
-        dialogue_gain_db=round(levels.static_db, 3) if kept and has_speech else None,
-        original_audio="replaced" if has_original_audio and settings.replace_audio else ("kept" if kept else "none"),
+        original_gain_db=round(levels.trim_db + levels.static_db, 3) if mix.keep_original else None,
+        dialogue_gain_db=round(levels.static_db, 3) if mix.keep_original and has_speech else None,
+        original_audio=("replaced" if has_original_audio and settings.replace_audio
+                        else ("kept" if mix.keep_original else "none")),
         duck_depth_db=round(outside - inside, 2) if inside is not None and outside is not None else None,
         music_in_speech_db=None if inside is None else round(inside, 2),
         music_outside_speech_db=None if outside is None else round(outside, 2),
         notes=notes,
         warp=warp,
         encodes=attempt,
+        kept_tracks=[track for track, _ in kept],
     )
 
 

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autoscore_video.common.errors import InputError
-from autoscore_video.common.media import run_ffmpeg
+from autoscore_video.common.media import MediaInfo, run_ffmpeg
+
+if TYPE_CHECKING:
+    from autoscore_video.mixing.tracks import KeptTrack
 
 AUDIO_CODEC_BY_SUFFIX = {".mp4": "aac", ".m4v": "aac", ".mov": "aac", ".mkv": "aac", ".webm": "libopus"}
 SUBTITLE_COPY_SUFFIXES = {".mkv"}  # containers that take any subtitle stream as it is
@@ -45,14 +49,29 @@ def audio_encoder(out: Path, *, bitrate: str) -> tuple[list[str], str]:
     return ["-c:a", codec, "-b:a", bitrate], ENCODED_AUDIO_SUFFIX[codec]
 
 
-def mux(video: Path, encoded_audio: Path, out: Path, video_stream: int = 0) -> None:
-    """`out`: the picture of `video` (its stream `video_stream`) and the already encoded audio, both copied
-    as they are."""
+def mux(video: Path, audio: list[Path], out: Path, source: MediaInfo | None = None,
+        kept: list[KeptTrack] | None = None) -> None:
+    """`out`: the picture of `video` and the already encoded `audio` tracks (the mix first, then the source's
+    `kept` tracks), all copied as they are. The audio was placed on the picture's timeline, so the picture is
+    moved to start at 0 with it (`source.start`: where the picture starts on `video`'s clock)."""
     suffix = out.suffix.lower()
-    args = ["-y", "-i", str(video), "-i", str(encoded_audio), "-map", f"0:{video_stream}", "-map", "1:a:0"]
+    video_stream, start = (source.video_stream, source.start) if source is not None else (0, 0.0)
+    # -copyts: the picture's own timestamps, shifted by exactly its start (not by the earliest of all streams)
+    args = ["-y", "-copyts", "-itsoffset", f"{-start:.6f}", "-i", str(video)]
+    for track in audio:
+        args += ["-i", str(track)]
+    args += ["-map", f"0:{video_stream}"]
+    for i in range(len(audio)):
+        args += ["-map", f"{i + 1}:a:0"]
     if suffix in SUBTITLE_COPY_SUFFIXES:
         args += ["-map", "0:s?", "-c:s", "copy"]
     args += ["-c:v", "copy", "-c:a", "copy", "-map_metadata", "0", "-map_chapters", "0"]
+    args += ["-disposition:a:0", "default"]
+    for i, track in enumerate(kept or [], start=1):
+        args += [f"-disposition:a:{i}", "0"]
+        for key in ("language", "title"):
+            if getattr(track, key):
+                args += [f"-metadata:s:a:{i}", f"{key}={getattr(track, key)}"]
     if suffix in {".mp4", ".m4v", ".mov"}:
         args += ["-movflags", "+faststart"]
     run_ffmpeg([*args, str(out)], what=f"writing {out}")

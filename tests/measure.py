@@ -81,3 +81,47 @@ def pause_rises_db(audio: np.ndarray, rate: int, lines: list[tuple[float, float]
         if before.size and gap.size:
             rises.append(rms_db(gap) - rms_db(before))
     return rises
+
+
+def flash_time(path: Path) -> float:
+    """Presentation time (s, on the file's clock) of the first frame of the picture that is mostly white."""
+    with av.open(str(path)) as container:
+        for frame in container.decode(container.streams.video[0]):
+            if frame.to_ndarray(format="gray").mean() > 128:
+                return float(frame.pts * frame.time_base)
+    raise AssertionError(f"{path}: no white frame")
+
+
+def tone_onsets(path: Path, frequency: float = 3000.0) -> list[float]:
+    """For each audio stream of `path`, the presentation time (s, on the file's clock) where a tone at
+    `frequency` starts: the first 2.5 ms hop, going back from its loudest moment, within 6 dB of that moment's
+    level; None where the stream carries no such tone. Read from the decoded frames' own timestamps."""
+    onsets = []
+    with av.open(str(path)) as container:
+        indices = [s.index for s in container.streams.audio]
+    for index in indices:
+        with av.open(str(path)) as container:
+            stream = container.streams[index]
+            first, pieces, rate = None, [], stream.codec_context.sample_rate
+            for frame in container.decode(stream):
+                if frame.pts is None:
+                    continue
+                if first is None:
+                    first = float(frame.pts * frame.time_base)
+                samples = frame.to_ndarray().astype(np.float64)
+                pieces.append(samples.mean(axis=0) if samples.shape[0] <= 8 else samples.reshape(-1))
+        mono = np.concatenate(pieces)
+        window, hop = 256, max(1, rate // 400)
+        taper = np.hanning(window)
+        basis = np.exp(-2j * np.pi * frequency * np.arange(window) / rate) * taper
+        starts = np.arange(0, len(mono) - window, hop)
+        level = np.array([abs(np.dot(mono[i:i + window], basis)) ** 2 for i in starts])
+        peak = int(np.argmax(level))
+        if level[peak] < 1e-3 * window:
+            onsets.append(None)
+            continue
+        at = peak
+        while at > 0 and level[at - 1] >= level[peak] / 4:
+            at -= 1
+        onsets.append(first + (starts[at] + window / 2) / rate)
+    return onsets

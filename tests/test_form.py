@@ -217,3 +217,18 @@ def test_the_render_plays_the_file_it_delivers(planned, tmp_path):
     sounding = np.flatnonzero(envelope > envelope.max() * 0.01)[0] / rate
     assert sounding == pytest.approx(first, abs=0.03)
     assert isinstance(pretty_midi.PrettyMIDI(track.midi_path), pretty_midi.PrettyMIDI)
+
+
+def test_an_unedited_plan_keeps_its_tempo_map_when_loaded(planned, tmp_path):
+    """Each section's bpm agrees with what its tempo map plays, so loading a plan that nobody edited rewrites
+    nothing (an edited section bpm does rewrite it: tests/test_edited_plans.py)."""
+    from autoscore_video.common import jsonio
+    from autoscore_video.scoring.planning.score_plan import load_plan
+
+    assert any(len(plan.brief.sections) > 1 for _, plan in planned.values())
+    for name, (_, plan) in planned.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(jsonio.dumps(plan), encoding="utf-8")
+        loaded = load_plan(path)
+        assert loaded.brief.tempo_map == plan.brief.tempo_map, name
+        assert loaded.rationale == plan.rationale, name

@@ -31,6 +31,8 @@ HELP = {
     "fallback": "Engine to use when the chosen one cannot run (e.g. symbolic), or none.",
     "soundfont": "symbolic: the General MIDI bank (.sf2/.sf3) to play (default: $AUTOSCORE_SOUNDFONT, a pulled "
                  "bank, then the system's).",
+    "audio_track": "The source's audio track (1, 2, ...) the music is mixed with (default: the one marked default, "
+                   "else the first that is not silent). Every other track is kept in the output.",
 }
 FLAG_NAMES = {"replace_audio": "--replace-audio/--keep-audio"}
 

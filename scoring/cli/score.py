@@ -36,6 +36,8 @@ def score(
     no_subtitles: bool = NoSubsOpt,
     dry_run: bool = typer.Option(False, "--dry-run", help="Analyse and plan, print what would be written, write "
                                                           "nothing."),
+    overwrite: bool = typer.Option(False, "--overwrite", "-y", help="Replace existing files autoscore did not "
+                                                                     "write (its own earlier outputs always are)."),
     json_out: bool = JsonOpt,
     verbose: bool = VerboseOpt,
     prefs=None,
@@ -50,7 +52,7 @@ def score(
         if no_subtitles and subtitles is not None:
             raise UsageError("--subtitles and --no-subtitles exclude each other")
         options = ScoreOptions(output=output, plan_path=plan_file, subtitles=subtitles, use_sidecar=not no_subtitles,
-                               prefs=prefs)
+                               prefs=prefs, overwrite=overwrite)
         if dry_run:
             from autoscore_video.common.media import check_readable_file
 

@@ -27,7 +27,7 @@ from autoscore_video import analysis
 from autoscore_video.common.audio import load_audio, resample
 from autoscore_video.common.beat_hits import HIT_TOLERANCE_S, distances_to_nearest
 from autoscore_video.common.errors import InputError
-from autoscore_video.common.media import check_readable_file, read_audio
+from autoscore_video.common.media import Placement, check_readable_file, read_audio
 from autoscore_video.generation.beats import measure_beats
 from autoscore_video.mixing.loudness import integrated_lufs, true_peak_db
 from autoscore_video.scoring.job.outputs import sidecar
@@ -103,7 +103,8 @@ def evaluate(inputs: EvaluationInputs) -> tuple[Evaluation, analysis.VideoFeatur
         music = load_audio(music_path, sample_rate=MIX_RATE, what="the music")
         music_source = "stem"
     else:
-        music = read_audio(video, sample_rate=MIX_RATE, channels=2, what=f"decoding the audio of {video}")
+        music = read_audio(video, sample_rate=MIX_RATE, channels=2, what=f"decoding the audio of {video}",
+                           placement=Placement.of(features.info))
         music_source = "mix"
         notes.append("no music stem beside the clip: beats measured on the mixed audio track")
     mono = music.mean(axis=1)[: int(round(duration * MIX_RATE))]
@@ -121,7 +122,8 @@ def evaluate(inputs: EvaluationInputs) -> tuple[Evaluation, analysis.VideoFeatur
     mix_lufs = peak = None
     if features.info.has_audio:
         mix = music if music_source == "mix" else read_audio(video, sample_rate=MIX_RATE, channels=2,
-                                                               what=f"decoding the audio of {video}")
+                                                               what=f"decoding the audio of {video}",
+                                                               placement=Placement.of(features.info))
         loudness = integrated_lufs(mix, MIX_RATE)
         mix_lufs = round(loudness, 2) if np.isfinite(loudness) else None
         peak = round(true_peak_db(mix), 2)

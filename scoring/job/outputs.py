@@ -97,3 +97,56 @@ def output_paths(source: Path, output: Path | None) -> OutputPaths:
         if path.resolve() == source_resolved:
             raise InputError(f"{path}: output would overwrite the source video")
     return paths
+
+
+def unowned_outputs(paths: OutputPaths, *, given_plan: Path | None = None) -> list[Path]:
+    """The outputs about to be written that already exist and that autoscore did not write: not named by the
+    report beside them, and (for the plan) neither an autoscore plan nor the plan this run was given. An earlier
+    run's outputs are replaced without a word; these only with `--overwrite`."""
+    existing = [p for p in paths.all() if p.exists() or p.is_symlink()]
+    if not existing:
+        return []
+    listed = _reported_names(paths.report)
+    foreign = []
+    for path in existing:
+        if path.name in listed:
+            continue
+        if path == paths.plan and (_same_file(path, given_plan) or _is_plan(path)):
+            continue
+        foreign.append(path)
+    return foreign
+
+
+def _reported_names(report: Path) -> set[str]:
+    """The file names an autoscore report lists as its outputs (none where `report` is not one)."""
+    data = _small_json(report)
+    outputs = data.get("outputs") if isinstance(data, dict) else None
+    if not isinstance(outputs, dict) or not {"video", "report"} <= outputs.keys():
+        return set()
+    return {Path(str(value)).name for value in outputs.values()}
+
+
+def _is_plan(path: Path) -> bool:
+    data = _small_json(path)
+    return isinstance(data, dict) and {"version", "engine", "brief", "mix"} <= data.keys()
+
+
+def _same_file(path: Path, other: Path | None) -> bool:
+    try:
+        return other is not None and path.samefile(other)
+    except OSError:
+        return False
+
+
+MAX_OWNED_JSON = 64 * 1024 * 1024  # a report or plan autoscore wrote is far smaller: a larger file is not read
+
+
+def _small_json(path: Path) -> object:
+    import json
+
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_OWNED_JSON:
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

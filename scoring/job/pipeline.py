@@ -12,10 +12,10 @@ from autoscore_video import analysis, generation, mixing
 from autoscore_video.common import jsonio
 from autoscore_video.common.errors import InputError
 from autoscore_video.common.leftovers import sweep_partials, temporary_work_dir
-from autoscore_video.common.media import MediaInfo, check_readable_file, probe
+from autoscore_video.common.media import AudioStream, MediaInfo, check_readable_file, probe
 from autoscore_video.common.staging import StagedOutputs
 from autoscore_video.mixing.mux import check_copyable
-from autoscore_video.scoring.job.outputs import OutputPaths, output_paths
+from autoscore_video.scoring.job.outputs import OutputPaths, output_paths, unowned_outputs
 from autoscore_video.scoring.job.report import Marks, ScoreResult, alignment
 from autoscore_video.scoring.job.timeline import draw_timeline
 from autoscore_video.scoring.planning import Preferences, apply_overrides, plan
@@ -36,6 +36,7 @@ class ScoreOptions:
     # Where the outputs will be published when the caller moves them after the run (the watch folder stages
     # them first): the report names them there.
     publish_dir: Path | None = None
+    overwrite: bool = False  # replace existing files autoscore did not write (`--overwrite`)
     analysis_settings: analysis.AnalysisSettings = field(default_factory=analysis.AnalysisSettings)
 
 
@@ -51,7 +52,7 @@ def make_plan(video: Path, options: ScoreOptions, progress: Progress | None = No
     started = time.perf_counter()
     features = analysis.analyze(video, options.analysis_settings, subtitles=options.subtitles,
                                 use_sidecar=options.use_sidecar, progress=lambda s, f: report("analysis", f),
-                                info=info)
+                                info=info, audio_track=options.prefs.audio_track)
     timings["analysis"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -71,6 +72,8 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
     video = Path(video)
     check_readable_file(video)
     paths = output_paths(video, options.output)
+    if not options.overwrite:
+        check_not_unowned(paths, options.plan_path)
     info = probe(video)
     check_copyable(info.video_codec, paths.video)
     timings: dict[str, float] = {}
@@ -101,14 +104,14 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
                                  comment=f"engine={track.engine}; seed={track.seed}; prompt={track.prompt}"),
             settings=score_plan.mix, beats=track.beats,
             align_to_cuts=features.cuts.times if track.grid == "measured" else None,
-            video_stream=features.info.video_stream,
+            source=features.info, keep_tracks=_kept_streams(features.info, score_plan.mix),
         )
         timings["mixing"] = time.perf_counter() - started
         report("mixing", 1.0)
 
         started = time.perf_counter()
         output_duration = probe(temp["video"]).duration
-        notes = list(track.notes)
+        notes = list(features.audio_track.notes if features.audio_track else []) + list(track.notes)
         if abs(output_duration - features.duration) > 1.0 / features.info.fps:
             notes.append(f"output duration {output_duration:.3f} s differs from the source's "
                          f"{features.duration:.3f} s by more than a frame")
@@ -133,6 +136,7 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
             alignment=alignment(features.cuts.times, beats, downbeats),
             timings={k: round(v, 3) for k, v in timings.items()},
             notes=notes + mix_report.notes,
+            audio_track=features.audio_track,
             marks=Marks(fps=features.info.fps, cuts=[round(t, 4) for t in features.cuts.times],
                         downbeats=[round(t, 4) for t in downbeats],
                         sections=[{"start": s.start, "end": s.end, "mood": s.mood, "bpm": s.bpm}
@@ -144,6 +148,23 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
         staged.commit()
         report("outputs", 1.0)
     return result
+
+
+def _kept_streams(info: MediaInfo, mix: mixing.MixSettings) -> tuple[AudioStream, ...]:
+    """The source's audio tracks besides the mix's own, carried into the output (none where the original audio
+    is replaced by the music)."""
+    if mix.replace_audio:
+        return ()
+    return tuple(s for s in info.audio_streams if s.index != info.audio_stream)
+
+
+def check_not_unowned(paths: OutputPaths, plan_path: Path | None) -> None:
+    """InputError, before any work, where an output would replace a file autoscore did not write."""
+    foreign = unowned_outputs(paths, given_plan=plan_path)
+    if foreign:
+        others = f" (and {len(foreign) - 1} more of the outputs)" if len(foreign) > 1 else ""
+        raise InputError(f"{foreign[0]}: exists and was not written by autoscore{others}; "
+                         f"use --overwrite (-y) to replace it")
 
 
 def _final_beats(track: generation.MusicTrack, mix_report: mixing.MixReport) -> tuple[list[float], list[float]]:

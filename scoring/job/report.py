@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from autoscore_video.analysis.features import AudioTrackChoice
 from autoscore_video.common.beat_hits import HIT_TOLERANCE_S, count_hits, distances_to_nearest
 from autoscore_video.mixing import MixReport
 
@@ -43,6 +44,7 @@ class ScoreResult:
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     marks: Marks | None = None
+    audio_track: AudioTrackChoice | None = None  # the source's track the mix is made on, why, and where it sat
 
 
 def alignment(cuts: list[float], beats: list[float], downbeats: list[float]) -> Alignment:

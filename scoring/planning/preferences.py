@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
+from autoscore_video.common.errors import InputError
 from autoscore_video.generation import check_engine
 from autoscore_video.generation.musicgen.options import MusicGenOptions
 from autoscore_video.generation.symbolic.options import SymbolicOptions
@@ -16,6 +17,7 @@ from autoscore_video.mixing import MixSettings
 from autoscore_video.scoring.planning import rules
 
 MUSICGEN_FIELDS = ("model", "device", "candidates")
+MAX_AUDIO_TRACK = 64
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Preferences:
     candidates: int | None = None
     fallback: str | None = None  # an engine name, or "none"
     soundfont: str | None = None  # the symbolic engine's General MIDI bank
+    audio_track: int | None = None  # the source's audio track (1-based) the mix is made on
 
     def __post_init__(self) -> None:
         if self.bpm is not None:
@@ -48,6 +51,8 @@ class Preferences:
             check_engine(self.engine)
         if self.fallback is not None:
             check_engine(self.fallback, what="fallback", also=("none",))
+        if self.audio_track is not None and not 1 <= self.audio_track <= MAX_AUDIO_TRACK:
+            raise InputError(f"--audio-track {self.audio_track} is outside 1..{MAX_AUDIO_TRACK}")
         if self.preset is not None or self.lufs is not None:
             self.mix(MixSettings())
         self.musicgen(MusicGenOptions())
@@ -59,11 +64,11 @@ class Preferences:
 
     def mix(self, base: MixSettings) -> MixSettings:
         """`base` with the loudness preset, target and audio choice asked for (each only where given)."""
-        from autoscore_video.mixing import settings_for_preset
+        from autoscore_video.mixing import LOUDNESS_PRESETS
 
         mix = base
-        if self.preset is not None:
-            mix = settings_for_preset(self.preset, replace_audio=base.replace_audio)
+        if self.preset is not None:  # a preset is a loudness target: the rest of `base` (an edited plan's) stays
+            mix = replace(mix, preset=self.preset, target_lufs=LOUDNESS_PRESETS.get(self.preset, mix.target_lufs))
         if self.lufs is not None:
             mix = replace(mix, target_lufs=self.lufs)
         if self.replace_audio is not None:

@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from autoscore_video.common import jsonio
 from autoscore_video.common.errors import InputError
-from autoscore_video.generation import MusicBrief, check_engine
+from autoscore_video.generation import MusicBrief, TempoPoint, check_engine
 from autoscore_video.generation.musicgen.options import MusicGenOptions
 from autoscore_video.generation.symbolic.options import SymbolicOptions
 from autoscore_video.generation.tempo import beat_grid, check_tempo_map, mean_bpm
 from autoscore_video.mixing import MixSettings
+
+log = logging.getLogger(__name__)
 
 # 2: the engine's options live only in `engine` (version 1 plans also copied them into brief.engine_options).
 PLAN_VERSION = 2
@@ -78,6 +81,9 @@ def load_plan(path: Path) -> ScorePlan:
                          f"(expected {PLAN_VERSION})")
     plan = jsonio.from_dict(ScorePlan, data, what=f"plan {path}")
     check_plan_values(plan, what=f"plan {path}")
+    for note in honour_section_tempos(plan):
+        log.warning("plan %s: %s", path, note)
+        plan.rationale.append(note)
     return plan
 
 
@@ -122,3 +128,64 @@ def check_plan_values(plan: ScorePlan, *, what: str) -> None:
     for i, (start, stop) in enumerate(brief.speech):
         if not 0.0 <= start <= stop <= end + 1.0:
             refuse(f"brief.speech.{i}", f"{start}..{stop} s is not a span inside 0..{end:.0f}")
+    _check_musical_values(plan, refuse)
+
+
+def _check_musical_values(plan: ScorePlan, refuse) -> None:
+    """Every musical choice a plan names is one the engines can play, checked by the check that owns it (the rules
+    for genre, mood, seed and tempo; music theory for keys and modes; the symbolic engine's instruments), so an
+    edit is played as written or refused here, naming the field, never played as something else."""
+    from autoscore_video.generation.symbolic.instruments import lookup
+    from autoscore_video.generation.symbolic.theory import scale, tonic_pitch_class
+    from autoscore_video.scoring.planning import rules
+
+    brief = plan.brief
+    symbolic = "symbolic" in (plan.engine.name, plan.engine.fallback)
+    checks = [("brief.genre", rules.check_genre, brief.genre), ("brief.key", tonic_pitch_class, brief.key),
+              ("brief.mode", scale, brief.mode), ("brief.seed", rules.check_seed, brief.seed)]
+    for i, section in enumerate(brief.sections):
+        where = f"brief.sections.{i}"
+        checks += [(f"{where}.bpm", rules.check_bpm, section.bpm), (f"{where}.key", tonic_pitch_class, section.key),
+                   (f"{where}.mode", scale, section.mode), (f"{where}.mood", rules.check_mood, section.mood),
+                   (f"{where}.energy", _unit, section.energy), (f"{where}.density", _unit, section.density)]
+        if symbolic:
+            checks += [(f"{where}.instrumentation.{j}", lookup, name) for j, name in enumerate(section.instrumentation)]
+    for field_name, check, value in checks:
+        try:
+            check(value)
+        except InputError as exc:
+            refuse(field_name, str(exc))
+
+
+def _unit(value: float) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise InputError(f"{value} is outside 0..1")
+    return value
+
+
+TEMPO_EDIT_BPM = 0.5  # a section's bpm this far from what the tempo map plays there was edited by hand
+
+
+def honour_section_tempos(plan: ScorePlan) -> list[str]:
+    """A section whose `bpm` was edited away from what the tempo map plays there is played at that bpm: the tempo
+    map is rewritten over the section (a bar starts with it, and the tempo that followed it comes back after it),
+    so the plan written beside the output says what was rendered. Returns a line for each section changed."""
+    brief = plan.brief
+    notes = []
+    for i, section in enumerate(brief.sections):
+        played = plan.section_bpm(section.start, section.end)
+        if abs(section.bpm - played) <= TEMPO_EDIT_BPM:
+            continue
+        points = check_tempo_map(brief.tempo_map)
+        after = [p for p in points if p.time <= section.end + 1e-6][-1]
+        kept = [p for p in points if not (section.start - 1e-6 <= p.time < section.end - 1e-6 or
+                                          (i == 0 and p.time < section.end - 1e-6))]
+        kept.append(TempoPoint(time=section.start, bpm=section.bpm, bar=True))
+        ends_inside = section.end < brief.target_duration - 1e-6
+        if ends_inside and not any(abs(p.time - section.end) <= 1e-6 for p in kept):
+            kept.append(TempoPoint(time=section.end, bpm=after.bpm, bar=True))
+        brief.tempo_map = sorted(kept, key=lambda p: p.time)
+        notes.append(f"brief.sections.{i}.bpm {section.bpm:g} differs from the {played:.1f} BPM its tempo map "
+                     f"played: {section.start:.1f}-{section.end:.1f} s now plays at {section.bpm:g} BPM "
+                     f"(cuts there may leave the beat)")
+    return notes

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,3 +148,28 @@ def slow_copy(source: Path, target: Path, pieces: int, pause_s: float) -> thread
     thread = threading.Thread(target=write)
     thread.start()
     return thread
+
+
+@contextmanager
+def small_tmpfs(mountpoint: Path, size: str, read_only: bool = False):
+    """A tmpfs of `size` mounted at `mountpoint` for the block (skips the test where it cannot be mounted);
+    read-only refuses writes even to root."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small tmpfs needs root")
+    mountpoint.mkdir(exist_ok=True)
+    if os.system(f"mount -t tmpfs -o size={size}{',ro' if read_only else ''} tmpfs '{mountpoint}' 2>/dev/null") != 0:
+        pytest.skip("this machine refuses a tmpfs mount (a container without CAP_SYS_ADMIN)")
+    try:
+        yield mountpoint
+    finally:
+        busy = os.system(f"umount '{mountpoint}' 2>/dev/null") != 0
+        if busy:  # a file still open there: detach it rather than leave it mounted
+            os.system(f"umount -l '{mountpoint}'")
+    if busy:
+        pytest.fail(f"{mountpoint} was busy at the end of the test (a file left open on it)")
+
+
+def remount_read_only(mountpoint: Path) -> None:
+    """A tmpfs from `small_tmpfs`, filled while writable, made read-only (even to root) from now on."""
+    if os.system(f"mount -o remount,ro '{mountpoint}' 2>/dev/null") != 0:
+        pytest.skip("this machine refuses to remount a tmpfs read-only")

@@ -11,13 +11,12 @@ import json
 import os
 import shutil
 import stat
-from contextlib import contextmanager
 from pathlib import Path
 
 import av
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, small_tmpfs
 from tests.corpus import CASES, Case, all_files, build
 from tests.measure import container_duration
 
@@ -191,25 +190,6 @@ def test_api_over_the_corpus(inbox, tmp_path):
     assert process.returncode is not None
     assert "Traceback" not in (process.stdout.read() if process.stdout else "")
     assert all_files(folder) == before
-
-
-@contextmanager
-def small_tmpfs(mountpoint: Path, size: str, read_only: bool = False):
-    """A tmpfs of `size` mounted at `mountpoint` for the block (skips the test where it cannot be mounted);
-    read-only refuses writes even to root."""
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a small tmpfs needs root")
-    mountpoint.mkdir(exist_ok=True)
-    if os.system(f"mount -t tmpfs -o size={size}{',ro' if read_only else ''} tmpfs '{mountpoint}' 2>/dev/null") != 0:
-        pytest.skip("this machine refuses a tmpfs mount (a container without CAP_SYS_ADMIN)")
-    try:
-        yield mountpoint
-    finally:
-        busy = os.system(f"umount '{mountpoint}' 2>/dev/null") != 0
-        if busy:  # a file still open there: detach it rather than leave it mounted
-            os.system(f"umount -l '{mountpoint}'")
-    if busy:
-        pytest.fail(f"{mountpoint} was busy at the end of the test (a file left open on it)")
 
 
 def test_read_only_source_and_output_on_a_full_filesystem(tmp_path):

@@ -89,14 +89,22 @@ def test_failing_file_is_retried_then_quarantined(inbox, tmp_path, preset, copy)
     broken = inbox / "broken.mp4"
     broken.write_bytes(os.urandom(50_000))
     out, failed = tmp_path / "out", tmp_path / "failed"
-    result, summary = watch_once(inbox, out, "--failed", str(failed), "--attempts", "2", *preset)
+    flags = ["--failed", str(failed), "--attempts", "2", "--quiet", "4", *preset]
+    result, summary = watch_once(inbox, out, *flags)
     # just written, it may still be being written: its failures do not count, and it stays where it is
     assert result.returncode == 3 and [Path(p).name for p in summary["retrying"]] == ["broken.mp4"]
     assert len(summary["done"]) == 2 and broken.is_file() and not failed.exists()
     assert next(j for j in jobs(out) if j["path"].endswith("broken.mp4"))["failures"] == 0
     an_hour_ago = time.time() - 3600
     os.utime(broken, (an_hour_ago, an_hour_ago))  # left alone since: now its failures are its own
-    result, summary = watch_once(inbox, out, "--failed", str(failed), "--attempts", "2", *preset)
+    result, summary = watch_once(inbox, out, *flags)
+    assert result.returncode == 3 and summary["retrying"]  # one try a pass: the next waits out --quiet
+    _, early = watch_once(inbox, out, *flags)
+    assert early["retrying"] and not early["failed"]  # too soon: not tried
+    aged = max((j for j in jobs(out) if j["path"].endswith("broken.mp4")), key=lambda j: j["updated_at"])
+    assert (aged["attempts"], aged["failures"]) == (1, 1)
+    time.sleep(4.2)
+    result, summary = watch_once(inbox, out, *flags)
     assert result.returncode == 1  # nothing else left to do, and that failed
     assert [Path(p).name for p in summary["failed"]] == ["broken.mp4"]
     assert (failed / "broken.mp4").is_file() and (inbox / "broken.mp4").exists() == copy

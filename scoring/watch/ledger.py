@@ -1,7 +1,8 @@
 """The watch folder's job ledger: SQLite, one row per file identity, claims that several processes agree on.
 
-A file's identity is its path, size, mtime and a hash of its head and tail, so a file that is done is
-never redone unless it changes, and the same name with new content is a new job. A job that fails is
+A file's identity is its path, size, mtime and a hash of its head, its tail and samples spread across the rest,
+so a file that is done is never redone unless it changes, and the same name with new content (anywhere in the
+file, even with its size and mtime kept) is a new job. A job that fails is
 queued again until `max_failures`; a job left `running` by a process that died is taken again, until
 `max_interruptions` (a file that keeps killing its watcher is failed rather than retried forever).
 """
@@ -21,6 +22,8 @@ from autoscore_video.common.owner import owner_alive
 from autoscore_video.scoring.job.states import JobState
 
 HEAD_TAIL_BYTES = 1 << 20
+SAMPLES = 65  # odd: one sits on the middle of the file
+SAMPLE_BYTES = 64 << 10
 
 LEDGER_STATES = (JobState.QUEUED, JobState.RUNNING, JobState.DONE, JobState.FAILED)
 SCHEMA = f"""
@@ -39,7 +42,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     error TEXT,
     output TEXT,
     created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    retry_at REAL NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_path ON jobs (path);
 CREATE TABLE IF NOT EXISTS outputs (
@@ -54,22 +58,38 @@ class Identity:
     path: str
     size: int
     mtime_ns: int
-    content: str
+    content: str  # hash of the head and the tail
+    samples: str = ""  # hash of the samples between them ("" where head and tail cover the file)
 
     @property
     def key(self) -> str:
-        return hashlib.sha256(f"{self.path}|{self.size}|{self.mtime_ns}|{self.content}".encode()).hexdigest()
+        return self.legacy_key if not self.samples else _digest(f"{self.legacy_key}|{self.samples}")
+
+    @property
+    def legacy_key(self) -> str:
+        """The key ledgers written before the samples were hashed gave this file."""
+        return _digest(f"{self.path}|{self.size}|{self.mtime_ns}|{self.content}")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def identify(path: Path) -> Identity:
     stat = path.stat()
-    digest = hashlib.sha256()
+    digest, sampled = hashlib.sha256(), hashlib.sha256()
+    size = stat.st_size
     with path.open("rb") as handle:
         digest.update(handle.read(HEAD_TAIL_BYTES))
-        if stat.st_size > 2 * HEAD_TAIL_BYTES:
+        if size > 2 * HEAD_TAIL_BYTES:
             handle.seek(-HEAD_TAIL_BYTES, os.SEEK_END)
             digest.update(handle.read(HEAD_TAIL_BYTES))
-    return Identity(str(path.resolve()), stat.st_size, stat.st_mtime_ns, digest.hexdigest())
+            span = size - 2 * HEAD_TAIL_BYTES - SAMPLE_BYTES
+            for i in range(SAMPLES):
+                handle.seek(HEAD_TAIL_BYTES + max(0, span) * i // (SAMPLES - 1))
+                sampled.update(handle.read(SAMPLE_BYTES))
+    return Identity(str(path.resolve()), size, stat.st_mtime_ns, digest.hexdigest(),
+                    sampled.hexdigest() if size > 2 * HEAD_TAIL_BYTES else "")
 
 
 @dataclass
@@ -84,6 +104,12 @@ class Job:
     owner: str | None
     error: str | None
     output: str | None
+    created_at: float = 0.0  # when this identity was first seen (the watcher's clock)
+    retry_at: float = 0.0  # not tried again before this (after a failure)
+
+
+JOB_COLUMNS = ("key, path, state, attempts, failures, interruptions, completions, owner, error, output, created_at, "
+               "retry_at")
 
 
 class Ledger:
@@ -95,6 +121,19 @@ class Ledger:
         self._use_wal()
         with self._connect() as db:
             db.executescript(SCHEMA)
+            self._add_columns(db)
+
+    @staticmethod
+    def _add_columns(db: sqlite3.Connection) -> None:
+        """Columns later versions added, added to a ledger an older watcher made (two at once may race: the
+        loser's duplicate column is no error)."""
+        have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+        if "retry_at" not in have:
+            try:
+                db.execute("ALTER TABLE jobs ADD COLUMN retry_at REAL NOT NULL DEFAULT 0")
+            except sqlite3.OperationalError as exc:
+                if "duplicate column" not in str(exc):
+                    raise
 
     def _use_wal(self) -> None:
         """Switch the file to WAL once (the mode is stored in the file). The switch does not wait on the busy
@@ -134,10 +173,29 @@ class Ledger:
         """Record a ready file (a new identity is queued) and return its job."""
         now = time.time()
         with self._transaction() as db:
-            db.execute("INSERT OR IGNORE INTO jobs (key, path, size, mtime_ns, content, state, created_at, updated_at)"
-                       " VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)",
-                       (identity.key, identity.path, identity.size, identity.mtime_ns, identity.content, now, now))
+            added = db.execute("INSERT OR IGNORE INTO jobs (key, path, size, mtime_ns, content, state, created_at, "
+                               "updated_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)",
+                               (identity.key, identity.path, identity.size, identity.mtime_ns, identity.content, now,
+                                now)).rowcount
+            if added and identity.key != identity.legacy_key:  # done by a watcher that hashed no samples
+                old = db.execute("SELECT completions, output FROM jobs WHERE key=? AND state='done'",
+                                 (identity.legacy_key,)).fetchone()
+                if old:
+                    db.execute("UPDATE jobs SET state='done', completions=?, output=? WHERE key=?",
+                               (*old, identity.key))
             return self._get(db, identity.key)
+
+    def record_done(self, identity: Identity, output: str, base: str) -> bool:
+        """Record `identity` as scored into `output` (named from `base`) without running it: a ledger rebuilt
+        from the outputs already in OUT. False where the ledger already knows the file or the name."""
+        now = time.time()
+        with self._transaction() as db:
+            added = db.execute("INSERT OR IGNORE INTO jobs (key, path, size, mtime_ns, content, state, completions, "
+                               "output, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'done', 1, ?, ?, ?)",
+                               (identity.key, identity.path, identity.size, identity.mtime_ns, identity.content,
+                                output, now, now)).rowcount
+            db.execute("INSERT OR IGNORE INTO outputs (source, base) VALUES (?, ?)", (identity.path, base))
+            return bool(added)
 
     def claim(self, key: str, owner: str) -> Job | None:
         """Take a job to run: a queued one, or a running one whose owner died. None when not ours to run.
@@ -189,25 +247,25 @@ class Ledger:
             db.execute("UPDATE jobs SET state='done', completions=completions+1, output=?, error=NULL, owner=NULL, "
                        "updated_at=? WHERE key=?", (output, time.time(), key))
 
-    def fail(self, key: str, error: str, *, counts: bool = True) -> Job:
-        """Record a failed attempt: queued again while attempts remain, else failed for good. A failure that
-        is not the file's fault (`counts=False`: a full disk) is recorded and queued again, uncounted."""
+    def fail(self, key: str, error: str, *, counts: bool = True, retry_after_s: float = 0.0) -> Job:
+        """Record a failed attempt: queued again while attempts remain (not to be tried for `retry_after_s`),
+        else failed for good. A failure that is not the file's fault (`counts=False`: a full disk, a file still
+        being written) is recorded and queued again, uncounted."""
         with self._transaction() as db:
             job = self._get(db, key)
             counted = 1 if counts else 0
             state = JobState.FAILED if counts and job.failures + 1 >= self.max_failures else JobState.QUEUED
-            db.execute("UPDATE jobs SET state=?, failures=failures+?, error=?, owner=NULL, updated_at=? WHERE key=?",
-                       (state, counted, error, time.time(), key))
+            now = time.time()
+            db.execute("UPDATE jobs SET state=?, failures=failures+?, error=?, owner=NULL, updated_at=?, retry_at=? "
+                       "WHERE key=?", (state, counted, error, now, now + retry_after_s, key))
             return self._get(db, key)
 
     def jobs(self) -> list[Job]:
         with self._connect() as db:
-            rows = db.execute("SELECT key, path, state, attempts, failures, interruptions, completions, owner, error, "
-                              "output FROM jobs ORDER BY created_at").fetchall()
+            rows = db.execute(f"SELECT {JOB_COLUMNS} FROM jobs ORDER BY created_at").fetchall()
         return [Job(*row) for row in rows]
 
     @staticmethod
     def _get(db: sqlite3.Connection, key: str) -> Job | None:
-        row = db.execute("SELECT key, path, state, attempts, failures, interruptions, completions, owner, error, "
-                         "output FROM jobs WHERE key=?", (key,)).fetchone()
+        row = db.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE key=?", (key,)).fetchone()
         return Job(*row) if row else None

@@ -7,6 +7,7 @@ to the failed folder with an .error.txt beside it. Sources are otherwise never m
 """
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import queue
@@ -28,6 +29,7 @@ from autoscore_video.scoring.job.outputs import scored_name
 from autoscore_video.scoring.job.pipeline import ScoreOptions, score
 from autoscore_video.scoring.job.states import JobState
 from autoscore_video.scoring.watch.ledger import Ledger, identify
+from autoscore_video.scoring.watch.rebuild import is_corrupt, rebuild_from_outputs, set_aside
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,13 @@ READINESS_PRESETS = {
     "default": {"hold_s": 2.0, "stable_readings": 2, "copy_failed": False, "quiet_s": 60.0},
     "encoder": {"hold_s": 5.0, "stable_readings": 4, "copy_failed": True, "quiet_s": 120.0},
 }
+
+
+# The events that say a file was written. Opening and reading one (as scoring it does) are not: taken as news,
+# they started the readiness wait again after every try, and a failing file was tried in a loop.
+WRITE_EVENTS = frozenset({"created", "modified", "moved", "closed"})
+RETRY_BACKOFF_MAX = 5  # the wait after a failure doubles with each try, up to 2**5 times --quiet
+MIN_RETRY_S = 1.0  # the shortest wait between two tries of one file, whatever --quiet says
 
 
 @dataclass
@@ -91,7 +100,11 @@ class Watcher:
             raise InputError(f"{settings.inbox}: no such folder to watch")
         if out == inbox or inbox in out.parents:
             raise InputError(f"{settings.out}: the output folder must not be inside the watched folder")
-        self.settings = replace(settings, inbox=inbox, out=out)
+        failed = settings.failed.resolve() if settings.failed is not None else None
+        if failed is not None and (failed == inbox or inbox in failed.parents):
+            raise InputError(f"{settings.failed}: the failed folder must not be the watched folder or inside it")
+        self.settings = replace(settings, inbox=inbox, out=out, failed=failed)
+        self._named_subfolders: set[str] = set()
         self.staging = out / ".staging"
         self.ledger = self._open_ledger()
         self.owner = this_owner()
@@ -112,13 +125,27 @@ class Watcher:
 
     def _open_ledger(self) -> Ledger:
         """The ledger in OUT; an OUT that cannot hold it (read-only, not ours, full) is the machine's problem,
-        said in one line."""
+        said in one line. A ledger that is not a database any more is moved aside and rebuilt from the outputs
+        already in OUT (ledger_rebuild), so nothing is scored twice."""
+        path = self.settings.out / ".autoscore" / "ledger.sqlite"
         try:
-            return Ledger(self.settings.out / ".autoscore" / "ledger.sqlite", max_failures=self.settings.max_attempts,
-                          max_interruptions=self.settings.max_interruptions)
+            try:
+                return self._ledger_at(path)
+            except sqlite3.DatabaseError as exc:
+                if not is_corrupt(exc):
+                    raise
+                aside = set_aside(path)
+                ledger = self._ledger_at(path)
+                restored = rebuild_from_outputs(ledger, self.settings.out)
+                log.warning("%s could not be read (%s): moved aside as %s and rebuilt from the %d scored video(s) in "
+                            "%s", path, exc, aside.name, restored, self.settings.out)
+                return ledger
         except (OSError, sqlite3.Error) as exc:
             raise ResourceError(f"{self.settings.out}: cannot keep the watch ledger there "
                                 f"({getattr(exc, 'strerror', None) or exc})") from None
+
+    def _ledger_at(self, path: Path) -> Ledger:
+        return Ledger(path, max_failures=self.settings.max_attempts, max_interruptions=self.settings.max_interruptions)
 
     def _ensure_out(self) -> None:
         """OUT (and the ledger in it) removed while watching is made again, with a new ledger: the files whose
@@ -153,9 +180,15 @@ class Watcher:
 
     def _candidates(self) -> list[Path]:
         try:
-            return sorted(p for p in self.settings.inbox.iterdir() if is_video_file(p))
+            entries = list(self.settings.inbox.iterdir())
         except OSError as exc:
             raise InputError(f"{self.settings.inbox}: cannot list ({exc.strerror})") from exc
+        for folder in entries:
+            if folder.name not in self._named_subfolders and not folder.name.startswith(".") and folder.is_dir():
+                self._named_subfolders.add(folder.name)
+                log.warning("%s: a subfolder; only videos directly in %s are scored (move them up to have them "
+                            "scored)", folder, self.settings.inbox)
+        return sorted(p for p in entries if is_video_file(p))
 
     def _stable(self, paths: list[Path]) -> set[Path]:
         return complete_now(paths, self.settings.hold_s, self.settings.stable_readings)
@@ -169,7 +202,7 @@ class Watcher:
 
         class Handler(FileSystemEventHandler):
             def on_any_event(self, event):
-                if not event.is_directory:
+                if not event.is_directory and event.event_type in WRITE_EVENTS:
                     events.put((event.event_type, Path(getattr(event, "dest_path", "") or event.src_path)))
 
         observer = Observer()
@@ -216,6 +249,8 @@ class Watcher:
         job = self.ledger.observe(identity)
         if job.state in (JobState.DONE, JobState.FAILED):
             return "skipped"
+        if job.retry_at > time.time():
+            return "waiting"  # a failure's wait is not over
         claimed = self.ledger.claim(identity.key, self.owner)
         if claimed is None:
             return "skipped"  # another watcher is on it
@@ -241,21 +276,22 @@ class Watcher:
             if disk_full(exc) is not None:  # a full TMPDIR before the staging
                 exc = disk_full(exc)
                 message = str(exc)
+            wait = self._retry_wait(claimed.attempts)
             if isinstance(exc, ResourceError):  # the machine's fault (a full disk): not the file's; try later
-                self.ledger.fail(identity.key, message, counts=False)
-                log.warning("%s: %s (will retry on a later pass)", path.name, message)
+                self.ledger.fail(identity.key, message, counts=False, retry_after_s=wait)
+                log.warning("%s: %s (will retry in %.0f s)", path.name, message, wait)
                 return "deferred"
-            written = self._written_lately(path, before)
+            written = self._written_lately(path, before, job.created_at)
             if written:  # maybe half-written: the failure is not the file's, and it stays where it is
-                self.ledger.fail(identity.key, message, counts=False)
-                log.warning("%s: %s (%s: not counted; tried again once it has been left alone for %g s)",
-                            path.name, message, written, self.settings.quiet_s)
+                self.ledger.fail(identity.key, message, counts=False, retry_after_s=wait)
+                log.warning("%s: %s (%s: not counted; tried again in %.0f s, once it has been left alone for %g s)",
+                            path.name, message, written, wait, self.settings.quiet_s)
                 return "deferred"
-            job = self.ledger.fail(identity.key, message)
+            job = self.ledger.fail(identity.key, message, retry_after_s=wait)
             if job.state == JobState.FAILED:
                 self._quarantine(path, message, job.attempts)
                 return "failed"
-            log.warning("%s: %s (will retry)", path.name, message)
+            log.warning("%s: %s (will retry in %.0f s)", path.name, message, wait)
             return "retrying"
         finally:
             self.scoring = False
@@ -266,15 +302,23 @@ class Watcher:
     def _stage_dir(self, key: str) -> Path:
         return self.staging / key[:16]
 
-    def _written_lately(self, path: Path, before: tuple[int, int]) -> str | None:
-        """Why `path` may still be being written (it changed during the attempt, or was modified less than
-        quiet_s ago), or None."""
+    def _retry_wait(self, attempts: int) -> float:
+        """Seconds before the next try of a file that failed its `attempts`-th: --quiet, doubled with each try."""
+        return max(self.settings.quiet_s, MIN_RETRY_S) * 2 ** min(max(attempts - 1, 0), RETRY_BACKOFF_MAX)
+
+    def _written_lately(self, path: Path, before: tuple[int, int], first_seen: float) -> str | None:
+        """Why `path` may still be being written (it changed during the attempt, or has been left alone for less
+        than quiet_s), or None. Left alone: by its mtime, or, for an mtime in the future (a camera's wrong clock),
+        since the ledger first saw it as it is now, by the watcher's own clock."""
         now = file_state(path)
         if now != before:
             return "it changed while it was scored"
-        age = time.time() - now[1] / 1e9
-        if age < self.settings.quiet_s:
-            return f"modified {max(age, 0):.0f} s ago"
+        wall = time.time()
+        age = wall - now[1] / 1e9
+        unchanged_for = max(age, wall - first_seen)
+        if unchanged_for < self.settings.quiet_s:
+            return (f"modified {max(age, 0):.0f} s ago" if age >= 0 else
+                    f"its mtime is {-age:.0f} s in the future; unchanged for {unchanged_for:.0f} s")
         return None
 
     def _score(self, path: Path, key: str, before: tuple[int, int]) -> str:
@@ -309,23 +353,31 @@ class Watcher:
         while target.exists():
             target = folder / f"{path.stem}.{n}{path.suffix}"
             n += 1
+        how = "copied" if self.settings.copy_failed else "moved"
         try:
             if self.settings.copy_failed:
                 shutil.copy2(path, target)
             else:
-                shutil.move(str(path), str(target))
+                try:
+                    shutil.move(str(path), str(target))
+                except OSError as exc:  # a read-only inbox: the source stays, a copy goes to FAILED
+                    if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                        raise
+                    target.unlink(missing_ok=True)
+                    shutil.copy2(path, target)
+                    how = f"copied (it could not be moved out of the inbox: {exc.strerror})"
         except OSError as exc:
             log.error("cannot move %s to %s: %s", path, folder, exc)
             return
         target.with_name(target.name + ".error.txt").write_text(
             f"autoscore could not score {path}\nerror: {error}\nattempts: {attempts}\n"
             f"at: {time.strftime('%Y-%m-%d %H:%M:%S %z')}\n", encoding="utf-8")
-        log.warning("%s failed after %d attempt(s): %s; %s to %s", path.name, attempts, error,
-                    "copied" if self.settings.copy_failed else "moved", folder)
+        log.warning("%s failed after %d attempt(s): %s; %s to %s", path.name, attempts, error, how, folder)
 
     @staticmethod
     def _record(summary: Summary, path: Path, outcome: str) -> None:
-        lists = {"done": "done", "failed": "failed", "retrying": "retrying", "deferred": "retrying"}
+        lists = {"done": "done", "failed": "failed", "retrying": "retrying", "deferred": "retrying",
+                 "waiting": "retrying"}
         getattr(summary, lists.get(outcome, "skipped")).append(str(path))
 
     def install_signal_handlers(self) -> None:

@@ -22,6 +22,14 @@ def start_ticks(pid: int) -> str:
         return "?"
 
 
+def _zombie(pid: int) -> bool:
+    """A process that has ended and not yet been reaped (Linux): it answers signals, but it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def owner_alive(owner: str | None) -> bool:
     if not owner:
         return False
@@ -35,4 +43,4 @@ def owner_alive(owner: str | None) -> bool:
         return False
     except PermissionError:
         return True
-    return ticks == "?" or start_ticks(pid) == ticks
+    return (ticks == "?" or start_ticks(pid) == ticks) and not _zombie(pid)

@@ -45,14 +45,15 @@ from autoscore_video.mixing.loudness import (
     sample_peaks,
 )
 from autoscore_video.mixing.meter import KWeighting, LoudnessMeter, StepSums
-from autoscore_video.mixing.mux import audio_encoder, mp3_encoder_args, mux, tag_mp3
+from autoscore_video.mixing.mux import KeptTrack, audio_encoder, mp3_encoder_args, mux, tag_mp3
 from autoscore_video.mixing.settings import MixSettings
-from autoscore_video.mixing.tracks import KeptTrack, encode_kept_tracks
+from autoscore_video.mixing.tracks import encode_kept_tracks
 
 CHANNELS = 2
 ENCODE_ATTEMPTS = 2  # the second lowers the ceiling by what the first overshot, and more where it did
 PEAK_SLACK_DB = 0.1  # ... and this much more
 SPOT_MARGIN_DB = 0.5  # where a first encode peaks within this of the ceiling, a second is limited harder there
+RAISE_SEEN_DB = 1.5  # spots are noted this much further down, for a second encode made louder by up to this
 # AAC at 192 kb/s overshoots the limited peaks by 0.3-1 dB; the ceiling the limiter aims at leaves this much
 CODEC_MARGIN_DB = 0.8
 RETRY_MISS_LU = 0.3  # a first encode this far off the loudness target is encoded again, aimed by the miss
@@ -284,8 +285,8 @@ def _mix(mix: _Mix, downbeats: list[float], duration: float, has_original_audio:
         reduction, level = _encode(mix, levels, ceiling, dips, encoder_args, encoded, outputs, fade_at)
         # the stem's MP3 is encoded beside the measuring and the mux (stopped on leaving, where it is redone)
         with FfmpegPipe(mp3_args, what=f"writing {outputs.stem_mp3}") as mp3:
-            delivered_lufs, delivered_peak, spots = _measure_encoded(encoded, rate,
-                                                                     settings.true_peak_db - SPOT_MARGIN_DB)
+            delivered_lufs, delivered_peak, spots = _measure_encoded(
+                encoded, rate, settings.true_peak_db - SPOT_MARGIN_DB - RAISE_SEEN_DB)
             overshoot = delivered_peak - settings.true_peak_db
             missed = delivered_lufs - settings.target_lufs
             if (overshoot <= 0.0 and abs(missed) <= RETRY_MISS_LU) or attempt == ENCODE_ATTEMPTS:
@@ -293,12 +294,17 @@ def _mix(mix: _Mix, downbeats: list[float], duration: float, has_original_audio:
                     [track for track, _ in kept])
                 mp3.wait()
                 break
+        # The codec overshoots most around transients, and not where it did the first time alone: where the
+        # first encode overshot, the ceiling goes down by that everywhere, and further around each spot that
+        # came near it. A second encode made louder (the first missed the target) comes nearer at every spot by
+        # the raise, so the spots are judged as they will stand then.
+        raise_db = max(0.0, -missed)
         if overshoot > 0.0:
-            # The codec overshoots most around transients, and not where it did the first time alone: the
-            # ceiling goes down by the overshoot everywhere and further around each spot that came near it.
             ceiling -= overshoot + PEAK_SLACK_DB
-            mark = settings.true_peak_db - SPOT_MARGIN_DB
-            dips = CeilingDips([(first, peak - mark + PEAK_SLACK_DB) for first, peak in spots])
+        mark = settings.true_peak_db - SPOT_MARGIN_DB
+        near = [(first, peak + raise_db - mark + PEAK_SLACK_DB) for first, peak in spots
+                if peak + raise_db > mark or overshoot > 0.0 and peak > mark]
+        dips = CeilingDips(near) if near else None
         aim -= missed
         levels, _ = solve_with_limiter(sums, music_db, settings, model, base, has_speech=has_speech, aim_lufs=aim,
                                        lowered_db=settings.true_peak_db - CODEC_MARGIN_DB - ceiling)

@@ -1,14 +1,11 @@
 """Put the mixed audio under the picture: the video stream is copied, never re-encoded."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from autoscore_video.common.errors import InputError
 from autoscore_video.common.media import MediaInfo, run_ffmpeg
-
-if TYPE_CHECKING:
-    from autoscore_video.mixing.tracks import KeptTrack
 
 AUDIO_CODEC_BY_SUFFIX = {".mp4": "aac", ".m4v": "aac", ".mov": "aac", ".mkv": "aac", ".webm": "libopus"}
 SUBTITLE_COPY_SUFFIXES = {".mkv"}  # containers that take any subtitle stream as it is
@@ -47,6 +44,16 @@ def audio_encoder(out: Path, *, bitrate: str) -> tuple[list[str], str]:
                          f"(use {', '.join(sorted(AUDIO_CODEC_BY_SUFFIX))})")
     codec = AUDIO_CODEC_BY_SUFFIX[suffix]
     return ["-c:a", codec, "-b:a", bitrate], ENCODED_AUDIO_SUFFIX[codec]
+
+
+@dataclass
+class KeptTrack:
+    """One of the source's other audio tracks, carried into the output after the mix."""
+
+    track: int  # its 1-based number among the source's audio tracks
+    channels: int
+    language: str | None = None
+    title: str | None = None
 
 
 def mux(video: Path, audio: list[Path], out: Path, source: MediaInfo | None = None,

@@ -3,21 +3,12 @@ as the mix's own track is, encoded in the output's audio codec, and carried afte
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from autoscore_video.common.errors import InputError
 from autoscore_video.common.media import AudioStream, MediaInfo, Placement, run_ffmpeg
-from autoscore_video.mixing.mux import audio_encoder
+from autoscore_video.mixing.mux import KeptTrack, audio_encoder
 from autoscore_video.mixing.settings import MixSettings
-
-
-@dataclass
-class KeptTrack:
-    track: int  # its 1-based number among the source's audio tracks
-    channels: int
-    language: str | None = None
-    title: str | None = None
 
 
 def encode_kept_tracks(video: Path, source: MediaInfo | None, streams: tuple[AudioStream, ...], out: Path,

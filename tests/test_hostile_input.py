@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import stat
+import time
 from pathlib import Path
 
 import av
@@ -224,6 +225,7 @@ def test_watch_defers_a_file_while_the_output_disk_is_full_and_scores_it_later(t
             state, failures, error = db.execute("SELECT state, failures, error FROM jobs").fetchone()
         assert state == "queued" and failures == 0 and "no space" in error
         assert os.system(f"mount -o remount,size=64m '{out}'") == 0  # room again: the next pass scores it
+        time.sleep(1.2)  # a failure's wait (a second at least, doubling with each try)
         result = run_cli(*args)
         assert result.returncode == 0, result.stderr
         assert (out / "two-seconds.scored.mp4").is_file()
@@ -250,6 +252,7 @@ def test_watch_defers_a_file_while_tmpdir_is_full_and_never_blames_it(tmp_path):
             state, failures, error = db.execute("SELECT state, failures, error FROM jobs").fetchone()
         assert state == "queued" and failures == 0 and "no space" in error, error
         assert not list(scratch.iterdir())  # the run's temporary folder went too
+    time.sleep(1.2)  # a failure's wait (a second at least, doubling with each try)
     result = run_cli(*args)  # room again
     assert result.returncode == 0, result.stderr
     assert (out / "two-seconds.scored.mp4").is_file() and all_files(inbox) == before

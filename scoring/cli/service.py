@@ -40,8 +40,8 @@ def serve(
     workers: int = typer.Option(1, "--workers", help="Jobs run at once in this process."),
     db: Optional[str] = typer.Option(None, "--db", help="SQLAlchemy URL for job records (default SQLite in "
                                                         "--data)."),
-    webhook_host: list[str] = typer.Option([], "--webhook-host", help="Host webhooks may be sent to "
-                                                                      "(repeatable)."),
+    webhook_host: list[str] = typer.Option([], "--webhook-host", help="host:port webhooks may be sent to "
+                                           "(repeatable); a host alone allows its ports 80 and 443 only."),
     webhook_secret: Optional[str] = WebhookSecretOpt,
     token_webhook: list[str] = typer.Option([], "--token-webhook", help="TOKEN=URL: webhook for every job of that "
                                                                         "token without its own (repeatable)."),
@@ -49,8 +49,14 @@ def serve(
                                                                 "`autoscore worker` processes."),
     visibility_timeout: int = VisibilityTimeoutOpt,
     heartbeat_timeout: float = HeartbeatTimeoutOpt,
-    reconcile_every: float = typer.Option(10.0, "--reconcile-every", help="Seconds between comparing the job "
-                                          "store with the broker (--broker): lost jobs are sent again."),
+    reconcile_every: float = typer.Option(10.0, "--reconcile-every", help="Seconds between looks for jobs whose "
+                                          "runner was lost (and, with --broker, jobs the broker lost)."),
+    header_timeout: float = typer.Option(10.0, "--header-timeout", help="Seconds a client has to send a request's "
+                                         "headers before the connection is answered 408 and closed."),
+    retry_after: int = typer.Option(30, "--retry-after", help="Seconds a refused client is told to wait (503, 507), "
+                                    "and a job that ran out of disk waits before it is tried again."),
+    max_connections: int = typer.Option(500, "--max-connections", help="Open connections beyond which new ones are "
+                                        "closed at once (keep it under the process's descriptor limit)."),
     verbose: bool = VerboseOpt,
 ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs)."""
@@ -60,12 +66,15 @@ def serve(
             import uvicorn
 
             from autoscore_video.scoring.service.api import create_app
+            from autoscore_video.scoring.service.connections import guarded_protocol
             from autoscore_video.scoring.service.jobs import ServerSettings
         tokens = set(token) | {t.strip() for t in os.environ.get("AUTOSCORE_TOKENS", "").split(",") if t.strip()}
         if not tokens:
             raise UsageError("give at least one --token (or AUTOSCORE_TOKENS): the API accepts no anonymous jobs")
-        if reconcile_every <= 0 or heartbeat_timeout <= 0:
-            raise UsageError("--reconcile-every and --heartbeat-timeout must be above 0")
+        if reconcile_every <= 0 or heartbeat_timeout <= 0 or header_timeout <= 0 or max_connections < 1 \
+                or retry_after < 1:
+            raise UsageError("--reconcile-every, --heartbeat-timeout and --header-timeout must be above 0, "
+                             "--max-connections and --retry-after at least 1")
         if queue_limit < 1 or workers < 1 or max_upload_mb <= 0 or upload_timeout <= 0 or upload_deadline <= 0:
             raise UsageError("--queue-limit and --workers must be at least 1, --max-upload-mb, "
                              "--upload-timeout and --upload-deadline above 0")
@@ -81,8 +90,9 @@ def serve(
             webhook_secret=webhook_secret, broker_url=broker,
             visibility_timeout_s=visibility_timeout, upload_idle_timeout_s=upload_timeout,
             upload_deadline_s=upload_deadline, models_roots=[p.resolve() for p in models_root],
-            heartbeat_timeout_s=heartbeat_timeout, reconcile_every_s=reconcile_every))
-        uvicorn.run(asgi, host=host, port=port, log_level="info" if verbose else "warning")
+            heartbeat_timeout_s=heartbeat_timeout, reconcile_every_s=reconcile_every, retry_after_s=retry_after))
+        uvicorn.run(asgi, host=host, port=port, log_level="info" if verbose else "warning",
+                    http=guarded_protocol(header_timeout, max_connections))
 
 
 @app.command()

@@ -24,13 +24,21 @@ from urllib.parse import urlparse
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi import Path as FastApiPath
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import SQLAlchemyError
 
 from autoscore_video.common.errors import AutoscoreError, InputError
+from autoscore_video.common.staging import disk_full
 from autoscore_video.scoring.job.states import JobState
 from autoscore_video.scoring.service.intake import allowed_model, allowed_source, hold, source_name
-from autoscore_video.scoring.service.jobs import ServerSettings, execute, release_source, sweep_leftovers
+from autoscore_video.scoring.service.jobs import (
+    DEFERRED,
+    ServerSettings,
+    release_source,
+    run_in_worker,
+    sweep_leftovers,
+)
 from autoscore_video.scoring.service.schema import (
     JOB_ID_PATTERN,
     Accepted,
@@ -49,7 +57,9 @@ def token_owner(token: str) -> str:
 
 
 class Runner:
-    """Runs queued jobs in worker threads of this process, one job at a time per worker."""
+    """Runs queued jobs each in a process of its own (`workers` at once), so a job's CPU work never holds the
+    interpreter that answers requests, and its memory goes back when it ends; threads here start each job's
+    process and wait for it."""
 
     def __init__(self, settings: ServerSettings, store):
         self.settings, self.store = settings, store
@@ -57,16 +67,51 @@ class Runner:
         self.stopping = threading.Event()
         self.threads = [threading.Thread(target=self._work, daemon=True, name=f"autoscore-worker-{i}")
                         for i in range(settings.workers)]
+        self.processes: set = set()
 
     def start(self) -> None:
         if self.settings.broker_url:  # Celery workers run the jobs; the store says what must still run
             threading.Thread(target=self._reconcile_forever, daemon=True, name="autoscore-reconciler").start()
             return
-        for record in self.store.unfinished():  # jobs accepted before a restart are not lost
-            self.store.transition(record.id, (JobState.RUNNING,), JobState.QUEUED)
-            self.queue.put(record.id)
+        self._take_unfinished()
         for thread in self.threads:
             thread.start()
+        threading.Thread(target=self._recover_forever, daemon=True, name="autoscore-recovery").start()
+
+    def stop(self) -> None:
+        """The server stops: jobs in progress end with it (as a kill would end them; the next start takes them
+        back and their leftovers are swept)."""
+        self.stopping.set()
+        for process in list(self.processes):
+            process.terminate()
+
+    def _take_unfinished(self) -> None:
+        """Jobs accepted before a restart are not lost: queued ones are queued here; a running one is taken
+        back only from a runner that is gone (its process on this host ended: a kill -9) or silent past the
+        heartbeat timeout (another server's), never from one still working on it, and its `recoveries` say so."""
+        from autoscore_video.common.owner import owner_alive
+
+        for record in self.store.unfinished():
+            if record.status == JobState.RUNNING:
+                if owner_alive(record.runner) and not self.store.stale(record):
+                    continue  # another server on this --data is running it
+                why = (f"runner {record.runner} ended before finishing it (the server was restarted)"
+                       if not owner_alive(record.runner) else
+                       f"runner {record.runner} not heard from for {time.time() - (record.heartbeat_at or 0):.0f} s")
+                if not self.store.requeue_lost(record.id, record.runner, why):
+                    continue
+                log.warning("job %s: %s; queued again", record.id, why)
+            self.queue.put(record.id)
+
+    def _recover_forever(self) -> None:
+        """Jobs of a server on the same --data that died meanwhile: taken once their heartbeat is stale."""
+        while not self.stopping.wait(self.settings.reconcile_every_s):
+            try:
+                for job_id in self.store.recover_stale():
+                    log.warning("job %s: its runner was lost; queued again", job_id)
+                    self.queue.put(job_id)
+            except Exception as exc:  # the database away for a while: the next round tries again
+                log.warning("recovering lost jobs: %s", exc)
 
     def submit(self, job_id: str) -> None:
         if self.settings.broker_url:
@@ -108,17 +153,71 @@ class Runner:
                 job_id = self.queue.get(timeout=0.5)
             except queue.Empty:
                 continue
-            execute(job_id, self.store, self.settings)
+            status = self._run(job_id)
+            if status == DEFERRED:
+                timer = threading.Timer(self.settings.retry_after_s, self.queue.put, args=(job_id,))
+                timer.daemon = True
+                timer.start()
+
+    def _run(self, job_id: str) -> str | None:
+        """`job_id` run in a fresh process (spawned: no copy of this one's threads, locks or connections)."""
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        receiving, sending = context.Pipe(duplex=False)
+        process = context.Process(target=run_in_worker, args=(job_id, self.settings, sending),
+                                  name=f"autoscore-job-{job_id[:8]}", daemon=True)
+        self.processes.add(process)
+        try:
+            process.start()
+            sending.close()
+            process.join()
+            status = receiving.recv() if receiving.poll() else None
+        finally:
+            self.processes.discard(process)
+            receiving.close()
+        if process.exitcode != 0 and not self.stopping.is_set():  # killed (out of memory?): its runner is gone
+            record = self.store.get(job_id)
+            if record is not None and record.status == JobState.RUNNING and self.store.requeue_lost(
+                    job_id, record.runner, f"runner {record.runner} ended with exit code {process.exitcode}"):
+                log.warning("job %s: its process ended with exit code %s; queued again", job_id, process.exitcode)
+                self.queue.put(job_id)
+        return status
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def allowed_addresses(hosts: set[str]) -> set[str]:
+    """`--webhook-host` entries as host:port: an entry without a port allows the web's ports (80, 443) alone,
+    never another service on that host (a Redis on 6379). IPv6 with a port is written [::1]:8080."""
+    addresses = set()
+    for entry in hosts:
+        if entry.startswith("["):
+            host, _, rest = entry[1:].partition("]")
+            port = rest[1:] if rest.startswith(":") else ""
+        elif entry.count(":") == 1:
+            host, port = entry.split(":")
+        else:  # a name, an IPv4 address, or an IPv6 address without a port
+            host, port = entry, ""
+        host = host.lower()
+        addresses |= {f"{host}:{port}"} if port else {f"{host}:80", f"{host}:443"}
+    return addresses
 
 
 def check_callback(url: str | None, settings: ServerSettings) -> str | None:
     if not url:
         return None
     parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+    try:
+        port = parsed.port
+    except ValueError:
+        port = -1
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or port == -1:
         raise InputError(f"callback_url {url!r} is not an http(s) URL")
-    if parsed.hostname not in settings.webhook_hosts:
-        raise InputError(f"callback host {parsed.hostname!r} is not in the server's webhook allow-list")
+    address = f"{parsed.hostname}:{port or DEFAULT_PORTS[parsed.scheme]}"
+    if address not in allowed_addresses(settings.webhook_hosts):
+        raise InputError(f"callback address {address!r} is not in the server's webhook allow-list")
     if not settings.webhook_secret:
         raise InputError("this server has no webhook secret configured, so it sends no webhooks")
     return url
@@ -202,6 +301,7 @@ ERRORS = {
     413: "an upload over the size limit", 415: "a body that is neither JSON nor multipart/form-data",
     422: "a field that is missing, of the wrong type or out of range (the reason names it)",
     503: "the queue is full, or the job queue cannot be reached (see Retry-After)",
+    507: "the server's disk is full (see Retry-After)",
 }
 
 
@@ -255,7 +355,7 @@ def create_app(settings: ServerSettings):
 
     @app.on_event("shutdown")
     def _stop() -> None:
-        runner.stopping.set()
+        runner.stop()
 
     def owner(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str:
         if credentials is None or not any(hmac.compare_digest(credentials.credentials, t) for t in settings.tokens):
@@ -308,7 +408,7 @@ def create_app(settings: ServerSettings):
         return {"status": "ok", "queued_or_running": store.live_count()}
 
     @app.post("/v1/jobs", status_code=202, response_model=Accepted, openapi_extra=SUBMISSION_BODY,
-              responses=documented(400, 401, 403, 408, 413, 415, 422, 503))
+              responses=documented(400, 401, 403, 408, 413, 415, 422, 503, 507))
     async def submit(request: Request, who: str = Depends(owner)):
         """Score a video: upload it (multipart/form-data), or name a file inside the server's allowed roots
         (JSON). The server keeps its own link to (or copy of) the file from this moment on."""
@@ -332,6 +432,13 @@ def create_app(settings: ServerSettings):
         except AutoscoreError as exc:
             shutil.rmtree(source_dir, ignore_errors=True)
             raise HTTPException(422, str(exc)) from None
+        except (OSError, SQLAlchemyError) as exc:
+            shutil.rmtree(source_dir, ignore_errors=True)
+            if disk_full(exc) is None and "disk is full" not in str(exc):
+                raise
+            log.warning("a submission was refused: %s", disk_full(exc) or exc)
+            return JSONResponse({"detail": "the server's disk is full: nothing was accepted; try again later"},
+                                status_code=507, headers={"Retry-After": str(settings.retry_after_s)})
         except BaseException:
             shutil.rmtree(source_dir, ignore_errors=True)
             raise
@@ -360,6 +467,9 @@ def create_app(settings: ServerSettings):
         path = Path(record.result["outputs"][file])
         if not path.is_file():
             raise HTTPException(410, f"the job's {file} file is no longer on the server")
+        if path.suffix == ".json":  # the report and the plan name files, not the server's folders
+            data = record.named_files(json.loads(path.read_text(encoding="utf-8")))
+            return Response(json.dumps(data, indent=2, ensure_ascii=False), media_type="application/json")
         return FileResponse(path)
 
     @app.delete("/v1/jobs/{job_id}", responses=documented(401, 404, 409, 422))

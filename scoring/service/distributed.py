@@ -82,7 +82,7 @@ _WORKER_SETTINGS = {}
 
 
 def _score_job(task, job_id: str) -> None:
-    from autoscore_video.scoring.service.jobs import execute
+    from autoscore_video.scoring.service.jobs import DEFERRED, execute
 
     settings = _WORKER_SETTINGS["settings"]
     store = _store(settings.database_url, settings.heartbeat_timeout_s)
@@ -96,6 +96,9 @@ def _score_job(task, job_id: str) -> None:
     if record.status == JobState.RUNNING and (runner_gone(record.runner) or store.stale(record)):
         take_from = record.runner
     status = execute(job_id, store, settings, take_from=take_from, background_webhook=False)
+    if status == DEFERRED:  # out of disk: sent again once the wait is over
+        task.apply_async(args=(job_id,), countdown=settings.retry_after_s)
+        return
     if take_from is not None and status is not None:
         store.note_recovery(job_id, f"redelivered; runner {take_from} was gone")
     log.info("job %s: %s", job_id, status or "not ours to run")

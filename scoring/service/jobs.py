@@ -11,11 +11,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autoscore_video.common.errors import AutoscoreError
+from autoscore_video.common.errors import AutoscoreError, ResourceError
 from autoscore_video.common.owner import this_owner
+from autoscore_video.common.staging import disk_full
 from autoscore_video.scoring.job.states import JobState
 
 log = logging.getLogger(__name__)
+
+DEFERRED = "deferred"  # `execute`'s answer for a job that ran out of disk: queued again, to be tried later
 
 
 @dataclass
@@ -91,6 +94,12 @@ def execute(job_id: str, store, settings: ServerSettings, *, take_from: str | No
         try:
             outcome = JobState.DONE, {"result": run_job(record, settings)}
         except Exception as exc:  # every failure becomes the job's error; the worker goes on
+            full = disk_full(exc) or (exc if isinstance(exc, ResourceError) else None)
+            if full is not None:  # the machine's fault, not the job's: queued again, tried later
+                if store.requeue_lost(job_id, me, f"{full}; tried again in {settings.retry_after_s} s"):
+                    log.warning("job %s: %s; queued again", job_id, full)
+                    return DEFERRED
+                return None
             message = str(exc) if isinstance(exc, AutoscoreError) else f"{type(exc).__name__}: {exc}"
             outcome = JobState.FAILED, {"error": message}
     if not store.transition(job_id, (JobState.RUNNING,), outcome[0], runner=me, **outcome[1]):
@@ -105,6 +114,23 @@ def execute(job_id: str, store, settings: ServerSettings, *, take_from: str | No
         else:
             deliver_webhook(final, settings)
     return final.status
+
+
+def run_in_worker(job_id: str, settings: ServerSettings, answer) -> None:
+    """`execute` in a job's own process, its status sent back on `answer` (a pipe's end); the webhook is
+    delivered before the process ends. Ctrl-C at the server's terminal is the server's to handle."""
+    import signal
+    import sys
+
+    from autoscore_video.scoring.service.jobstore import JobStore
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # the server stopping: unwind (partial outputs removed, ffmpeg ended); the next start takes the job back
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    store = JobStore(settings.database_url or f"sqlite:///{settings.data_dir / 'jobs.sqlite'}",
+                     settings.heartbeat_timeout_s)
+    answer.send(execute(job_id, store, settings, background_webhook=False))
+    answer.close()
 
 
 def release_source(source: Path, settings: ServerSettings) -> None:
@@ -161,8 +187,9 @@ def run_job(record, settings: ServerSettings) -> dict:
 def deliver_webhook(record, settings: ServerSettings) -> bool:
     import httpx
 
-    body = json.dumps({"id": record.id, "status": record.status, "result": record.result,
-                       "error": record.error}).encode()
+    public = record.public()  # file names, never the server's paths
+    body = json.dumps({"id": record.id, "status": record.status, "result": public["result"],
+                       "error": public["error"]}).encode()
     message_id = f"{record.id}.{record.status}"
     delay = settings.webhook_backoff_s
     for attempt in range(1, settings.webhook_retries + 1):

@@ -10,6 +10,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import (
     Column,
@@ -73,9 +74,46 @@ class JobRecord:
     recoveries: list = field(default_factory=list)
 
     def public(self) -> dict:
-        return {"id": self.id, "status": self.status, "source": self.source, "options": self.options,
-                "result": self.result, "error": self.error, "attempts": self.attempts,
-                "created_at": self.created_at, "updated_at": self.updated_at, "recoveries": self.recoveries}
+        """The record as clients see it: files by name, never a server path (the result's files are fetched by
+        name from /result)."""
+        options = {key: Path(value).name if isinstance(value, str) and Path(value).is_absolute() else value
+                   for key, value in self.options.items()}  # a model folder under --models-root
+        return {"id": self.id, "status": self.status, "source": Path(self.source).name, "options": options,
+                "result": self.named_files(self.result), "error": self.named_files(self.error),
+                "attempts": self.attempts, "created_at": self.created_at, "updated_at": self.updated_at,
+                "recoveries": self.recoveries}
+
+    def named_files(self, value):
+        """`value` (text, or JSON data walked through) with the job's folders on the server taken out of every
+        path in it, so it names files only."""
+        return _named_files(value, _server_folders(self))
+
+
+def _server_folders(record: JobRecord) -> list[str]:
+    """The server's folders a record's text may name: the held source's and the outputs'."""
+    folders = {str(Path(record.source).parent)}
+    outputs = (record.result or {}).get("outputs") or {}
+    folders |= {str(Path(path).parent) for path in outputs.values()}
+    return sorted(folders, key=len, reverse=True)
+
+
+def _without(text: str | None, folders: list[str]) -> str | None:
+    if text is None:
+        return None
+    for folder in folders:
+        text = text.replace(folder + "/", "")
+    return text
+
+
+def _named_files(value, folders: list[str]):
+    """`value` (a report, walked through) with every path the server wrote or read shown as its file name."""
+    if isinstance(value, dict):
+        return {key: _named_files(item, folders) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_named_files(item, folders) for item in value]
+    if isinstance(value, str):
+        return _without(value, folders)
+    return value
 
 
 class JobStore:
@@ -158,21 +196,26 @@ class JobStore:
     def recover_stale(self) -> list[str]:
         """Queue again every running job whose runner is lost, saying so on the record; returns their ids."""
         now = time.time()
-        recovered = []
+        with self.engine.connect() as db:
+            rows = list(db.execute(select(jobs.c.id, jobs.c.runner, jobs.c.heartbeat_at).where(
+                jobs.c.status == JobState.RUNNING, jobs.c.heartbeat_at < now - self.heartbeat_timeout_s)))
+        return [job_id for job_id, runner, beat in rows
+                if self.requeue_lost(job_id, runner, f"runner {runner} not heard from for {now - beat:.0f} s")]
+
+    def requeue_lost(self, job_id: str, runner: str | None, reason: str) -> bool:
+        """A running job taken back from `runner` (gone, or silent too long) and queued again, `reason` noted in
+        its `recoveries`; False where that runner no longer holds it."""
+        now = time.time()
         with self.engine.begin() as db:
-            rows = db.execute(select(jobs).where(jobs.c.status == JobState.RUNNING,
-                                                 jobs.c.heartbeat_at < now - self.heartbeat_timeout_s)).mappings()
-            for row in list(rows):
-                silent = now - row["heartbeat_at"]
-                note = {"at": now, "reason": f"runner {row['runner']} not heard from for {silent:.0f} s"}
-                history = [*json.loads(row["recoveries"] or "[]"), note]
-                changed = db.execute(update(jobs).where(jobs.c.id == row["id"], jobs.c.status == JobState.RUNNING,
-                                                        jobs.c.runner == row["runner"])
-                                     .values(status=JobState.QUEUED, runner=None, heartbeat_at=None,
-                                             recoveries=json.dumps(history), updated_at=now)).rowcount
-                if changed:
-                    recovered.append(row["id"])
-        return recovered
+            row = db.execute(select(jobs.c.recoveries).where(jobs.c.id == job_id)).first()
+            if row is None:
+                return False
+            history = [*json.loads(row[0] or "[]"), {"at": now, "reason": reason}]
+            changed = db.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.status == JobState.RUNNING,
+                                                    jobs.c.runner == runner)
+                                 .values(status=JobState.QUEUED, runner=None, heartbeat_at=None,
+                                         recoveries=json.dumps(history), updated_at=now)).rowcount
+        return changed == 1
 
     def note_recovery(self, job_id: str, reason: str) -> None:
         with self.engine.begin() as db:

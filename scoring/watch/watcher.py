@@ -278,6 +278,7 @@ class Watcher:
                 message = str(exc)
             wait = self._retry_wait(claimed.attempts)
             if isinstance(exc, ResourceError):  # the machine's fault (a full disk): not the file's; try later
+                wait = MIN_RETRY_S * 2 ** min(claimed.attempts - 1, RETRY_BACKOFF_MAX)  # room may come at any time
                 self.ledger.fail(identity.key, message, counts=False, retry_after_s=wait)
                 log.warning("%s: %s (will retry in %.0f s)", path.name, message, wait)
                 return "deferred"

@@ -80,6 +80,7 @@ def test_plan_json_round_trip_and_edit(tmp_path, calm_features):
     path.write_text(json.dumps(data))
     edited = load_plan(path)
     assert edited.bpm == 101.0 and edited.brief.sections[0].instrumentation == ["piano", "drums"]
+    assert all(s.bpm == 101.0 for s in edited.brief.sections)  # the edited map wins; the sections say so
 
     overridden = apply_overrides(edited, Preferences(bpm=120, seed=7))
     assert overridden.bpm == 120 and overridden.seed == 7 and "120 BPM" in overridden.brief.prompt

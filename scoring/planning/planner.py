@@ -206,4 +206,5 @@ def apply_overrides(score_plan: ScorePlan, prefs: Preferences) -> ScorePlan:
         brief.prompt = brief.sections[0].prompt
     score_plan.engine = engine_choice(prefs, score_plan.engine)
     score_plan.mix = prefs.mix(score_plan.mix)
+    score_plan.stamp_tempo_map()
     return score_plan

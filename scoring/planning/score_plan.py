@@ -50,6 +50,17 @@ class ScorePlan:
     mix: MixSettings
     rationale: list[str] = field(default_factory=list)
     version: int = PLAN_VERSION
+    # The tempo map as autoscore last wrote it, hashed: on loading, it tells an edited tempo map (which then
+    # wins) from an edited section bpm (which then rewrites the map). Empty: a plan from before it was kept.
+    tempo_map_digest: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.tempo_map_digest:
+            self.stamp_tempo_map()
+
+    def stamp_tempo_map(self) -> None:
+        """Record the tempo map as it is now (after anything that changed it)."""
+        self.tempo_map_digest = tempo_map_digest(self.brief.tempo_map)
 
     @property
     def bpm(self) -> float:
@@ -79,12 +90,22 @@ def load_plan(path: Path) -> ScorePlan:
     if isinstance(data, dict) and data.get("version") != PLAN_VERSION:
         raise InputError(f"plan {path}: version {json.dumps(data.get('version'))} is not supported "
                          f"(expected {PLAN_VERSION})")
+    written_digest = data.get("tempo_map_digest", "") if isinstance(data, dict) else ""
     plan = jsonio.from_dict(ScorePlan, data, what=f"plan {path}")
     check_plan_values(plan, what=f"plan {path}")
-    for note in honour_section_tempos(plan):
+    map_edited = written_digest != tempo_map_digest(plan.brief.tempo_map)
+    for note in section_tempos_from_map(plan) if map_edited else honour_section_tempos(plan):
         log.warning("plan %s: %s", path, note)
         plan.rationale.append(note)
+    plan.stamp_tempo_map()
     return plan
+
+
+def tempo_map_digest(tempo_map: list[TempoPoint]) -> str:
+    import hashlib
+
+    text = ";".join(f"{float(p.time)!r},{float(p.bpm)!r},{bool(p.bar)}" for p in tempo_map)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 MAX_PLAN_S = 24 * 3600.0  # a day of video
@@ -166,14 +187,32 @@ def _unit(value: float) -> float:
 TEMPO_EDIT_BPM = 0.5  # a section's bpm this far from what the tempo map plays there was edited by hand
 
 
-def honour_section_tempos(plan: ScorePlan) -> list[str]:
-    """A section whose `bpm` was edited away from what the tempo map plays there is played at that bpm: the tempo
-    map is rewritten over the section (a bar starts with it, and the tempo that followed it comes back after it),
-    so the plan written beside the output says what was rendered. Returns a line for each section changed."""
+def section_tempos_from_map(plan: ScorePlan) -> list[str]:
+    """A tempo map edited by hand (or a plan from before edits were told apart) is played as written: each
+    section's bpm is set to what the map plays there, so the plan written beside the output says what was
+    rendered. Returns a line for each section changed."""
     brief = plan.brief
+    grid = beat_grid(brief.tempo_map, plan.duration, brief.beats_per_bar)
     notes = []
     for i, section in enumerate(brief.sections):
-        played = plan.section_bpm(section.start, section.end)
+        played = mean_bpm(grid, section.start, section.end) or check_tempo_map(brief.tempo_map)[0].bpm
+        if abs(section.bpm - played) > TEMPO_EDIT_BPM:
+            notes.append(f"brief.tempo_map was edited: brief.sections.{i}.bpm is now {played:g}, what it plays "
+                         f"over {section.start:.1f}-{section.end:.1f} s (was {section.bpm:g})")
+            section.bpm = played
+    return notes
+
+
+def honour_section_tempos(plan: ScorePlan) -> list[str]:
+    """A section whose `bpm` was edited away from what the (unedited) tempo map plays there is played at that
+    bpm: the tempo map is rewritten over the section (a bar starts with it, and the tempo that followed it comes
+    back after it), so the plan written beside the output says what was rendered. Returns a line for each
+    section changed."""
+    brief = plan.brief
+    notes = []
+    grid = beat_grid(brief.tempo_map, plan.duration, brief.beats_per_bar)
+    for i, section in enumerate(brief.sections):
+        played = mean_bpm(grid, section.start, section.end) or check_tempo_map(brief.tempo_map)[0].bpm
         if abs(section.bpm - played) <= TEMPO_EDIT_BPM:
             continue
         points = check_tempo_map(brief.tempo_map)
@@ -185,6 +224,7 @@ def honour_section_tempos(plan: ScorePlan) -> list[str]:
         if ends_inside and not any(abs(p.time - section.end) <= 1e-6 for p in kept):
             kept.append(TempoPoint(time=section.end, bpm=after.bpm, bar=True))
         brief.tempo_map = sorted(kept, key=lambda p: p.time)
+        grid = beat_grid(brief.tempo_map, plan.duration, brief.beats_per_bar)
         notes.append(f"brief.sections.{i}.bpm {section.bpm:g} differs from the {played:.1f} BPM its tempo map "
                      f"played: {section.start:.1f}-{section.end:.1f} s now plays at {section.bpm:g} BPM "
                      f"(cuts there may leave the beat)")

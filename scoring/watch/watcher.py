@@ -126,7 +126,7 @@ class Watcher:
     def _open_ledger(self) -> Ledger:
         """The ledger in OUT; an OUT that cannot hold it (read-only, not ours, full) is the machine's problem,
         said in one line. A ledger that is not a database any more is moved aside and rebuilt from the outputs
-        already in OUT (ledger_rebuild), so nothing is scored twice."""
+        already in OUT (watch/rebuild.py), so nothing is scored twice."""
         path = self.settings.out / ".autoscore" / "ledger.sqlite"
         try:
             try:
@@ -276,12 +276,12 @@ class Watcher:
             if disk_full(exc) is not None:  # a full TMPDIR before the staging
                 exc = disk_full(exc)
                 message = str(exc)
-            wait = self._retry_wait(claimed.attempts)
             if isinstance(exc, ResourceError):  # the machine's fault (a full disk): not the file's; try later
-                wait = MIN_RETRY_S * 2 ** min(claimed.attempts - 1, RETRY_BACKOFF_MAX)  # room may come at any time
+                wait = self._retry_wait(claimed.attempts, MIN_RETRY_S)  # room may come at any time
                 self.ledger.fail(identity.key, message, counts=False, retry_after_s=wait)
                 log.warning("%s: %s (will retry in %.0f s)", path.name, message, wait)
                 return "deferred"
+            wait = self._retry_wait(claimed.attempts, max(self.settings.quiet_s, MIN_RETRY_S))
             written = self._written_lately(path, before, job.created_at)
             if written:  # maybe half-written: the failure is not the file's, and it stays where it is
                 self.ledger.fail(identity.key, message, counts=False, retry_after_s=wait)
@@ -303,9 +303,10 @@ class Watcher:
     def _stage_dir(self, key: str) -> Path:
         return self.staging / key[:16]
 
-    def _retry_wait(self, attempts: int) -> float:
-        """Seconds before the next try of a file that failed its `attempts`-th: --quiet, doubled with each try."""
-        return max(self.settings.quiet_s, MIN_RETRY_S) * 2 ** min(max(attempts - 1, 0), RETRY_BACKOFF_MAX)
+    @staticmethod
+    def _retry_wait(attempts: int, first_s: float) -> float:
+        """Seconds before the next try of a file whose `attempts`-th try failed: `first_s`, doubled with each."""
+        return first_s * 2 ** min(max(attempts - 1, 0), RETRY_BACKOFF_MAX)
 
     def _written_lately(self, path: Path, before: tuple[int, int], first_seen: float) -> str | None:
         """Why `path` may still be being written (it changed during the attempt, or has been left alone for less

@@ -232,3 +232,21 @@ def test_an_unedited_plan_keeps_its_tempo_map_when_loaded(planned, tmp_path):
         loaded = load_plan(path)
         assert loaded.brief.tempo_map == plan.brief.tempo_map, name
         assert loaded.rationale == plan.rationale, name
+
+
+def test_a_still_section_sheds_the_kit_and_a_lively_one_brings_it_back(planned, pieces):
+    """Calm, then frantic: the calm section is played without the kit and the bright timbres (the rationale says
+    so), the frantic one with them, in one production; what the plan says each section plays is what sounds."""
+    _, plan = planned["calm-then-frantic"]
+    still, lively = plan.brief.sections
+    assert rules.is_still(still.mood, still.energy) and not rules.is_still(lively.mood, lively.energy)
+    assert any("played still" in line for line in plan.rationale)
+    one, two = set(still.instrumentation), set(lively.instrumentation)
+    assert len(one & two) / len(one | two) <= 0.6
+    piece = pieces["calm-then-frantic"]
+    kit = [n for n in piece.notes if n.drum]
+    assert kit and all(n.start >= lively.start - 0.05 for n in kit)  # no kit before the turn, a whole groove after
+    for section in (still, lively):
+        playing = {lookup(name).role for name in section.instrumentation}
+        heard = {n.role for n in piece.notes if section.start <= n.start < section.end - 0.05}
+        assert heard - {"fx", "sub"} <= playing, (section.start, heard, playing)  # the sub doubles the bass

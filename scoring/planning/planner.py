@@ -44,8 +44,10 @@ def plan(features: VideoFeatures, prefs: Preferences | None = None) -> ScorePlan
     sections = []
     for choice, fit in zip(choices, fits):
         bpm = mean_bpm(grid, choice.span.start, choice.span.end) or round(fit.base_bpm, 2)
-        # one genre for the piece (its sections differ in energy, mood, key and arrangement, not in band)
-        instruments = list(rules.GENRES[leading.genre])
+        # one genre and one production for the piece; its mood and energy decide who of the band plays a section
+        instruments = rules.instruments_for(leading.genre, choice.mood, choice.energy)
+        if rules.is_still(choice.mood, choice.energy):
+            why.append(_still_reason(choice, leading.genre, instruments))
         underscore = choice.span.speech_ratio >= rules.UNDERSCORE_SPEECH
         prompt = prefs.prompt or rules.prompt_for(choice.mood, leading.genre, bpm, keys[len(sections)], choice.mode,
                                                   instruments, choice.energy, underscore)
@@ -126,6 +128,16 @@ def _section_choices(span: SectionSpan, features: VideoFeatures, prefs: Preferen
                           density=density, genre=genre, instruments=list(rules.GENRES[genre]))
 
 
+def _still_reason(choice: _SectionChoice, genre: str, instruments: list[str]) -> str:
+    """The rationale's line for a section the kit and the bright timbres leave."""
+    full = rules.GENRES[genre]
+    leave = [name for name in full if name not in instruments]
+    come = [name for name in instruments if name not in full]
+    change = "; ".join([f"without {', '.join(leave)}"] * bool(leave) + [f"with {', '.join(come)}"] * bool(come))
+    return (f"{choice.span.start:.1f}-{choice.span.end:.1f} s is {choice.mood} at energy {choice.energy:.2f}: "
+            f"played still ({change or 'the band as it is'})")
+
+
 def _mood_cue(cue: str, span: SectionSpan, sentiment: float | None, energy: float, features: VideoFeatures) -> str:
     """Which cue decided the section's mood, in words a person can check."""
     if cue == "words":
@@ -191,8 +203,9 @@ def apply_overrides(score_plan: ScorePlan, prefs: Preferences) -> ScorePlan:
         brief.mode = rules.mode_for(prefs.mood)
     if prefs.genre is not None:
         brief.genre = prefs.genre
+    if prefs.genre is not None or prefs.mood is not None:  # who plays each section follows its genre and mood
         for section in brief.sections:
-            section.instrumentation = list(rules.GENRES[prefs.genre])
+            section.instrumentation = rules.instruments_for(brief.genre, section.mood, section.energy)
     if prefs.prompt is not None:
         brief.prompt = prefs.prompt
         for section in brief.sections:

@@ -9,6 +9,7 @@
 | speech ratio                    | arrangement density             | `density_for`: more speech, sparser          |
 | speech ratio over 60%           | an underscore section           | `UNDERSCORE_SPEECH`, `prompt_for`            |
 | energy, mood, saturation, brightness | genre, then instrumentation | `genre_for`, `GENRES`                        |
+| a section's mood and energy     | who of the genre's band plays   | `instruments_for`: still or dark, no kit     |
 | brightness + seed + mode        | key                             | `key_for`: brighter pictures, sharper keys   |
 | mode and energy against the section before | a section's key      | `section_key`: relative key, or a lift of a step |
 | cut strength (frame change)     | the cuts the music builds into  | `key_cuts`: section changes and the strongest |
@@ -49,6 +50,22 @@ GENRES = {
     "rock": ["overdriven guitar", "organ", "picked bass", "drums", "distortion guitar", "clean guitar"],
     "orchestral": ["slow strings", "violins", "cello", "timpani", "light percussion", "french horn", "oboe"],
 }
+
+# What each genre plays in a still or dark section (`is_still`): the kit and the bright timbres (saw lead, synth
+# bells, distorted guitars, the orchestra's timpani and ostinato) leave; piano, strings and pads stay or come in.
+# The production (room, bus) stays the piece's: the band thins, it does not change.
+STILL_GENRES = {
+    "ambient": ["warm pad", "piano", "acoustic bass", "vibraphone", "harp"],
+    "cinematic": ["slow strings", "piano", "cello", "french horn", "clarinet"],
+    "lofi": ["electric piano", "warm pad", "finger bass", "vibraphone", "nylon guitar"],
+    "pop": ["piano", "strings", "finger bass", "flute", "nylon guitar"],
+    "electronic": ["synth pad", "piano", "synth bass", "vibraphone"],
+    "rock": ["organ", "piano", "picked bass", "clean guitar"],
+    "orchestral": ["slow strings", "piano", "cello", "french horn", "oboe"],
+}
+STILL_ENERGY = 0.3  # under this any section is still
+DARK_STILL_ENERGY = 0.6  # a melancholic or tense section is played still under this (above it: action, not grief)
+DARK_MOODS = ("melancholic", "tense")
 
 # Keys around the circle of fifths, flat to sharp: darker pictures get flatter keys, brighter ones sharper.
 MAJOR_KEYS = ("Eb", "Bb", "F", "C", "G", "D", "A", "E")
@@ -103,6 +120,16 @@ def mood_for(sentiment: float | None, energy: float, brightness: float = 0.5, wa
 
 def mode_for(mood: str) -> str:
     return MOODS[mood][0]
+
+
+def is_still(mood: str, energy: float) -> bool:
+    """A section the kit and the bright timbres leave: very still, or dark (grief, tension) and not fast."""
+    return energy < STILL_ENERGY or (mood in DARK_MOODS and energy < DARK_STILL_ENERGY)
+
+
+def instruments_for(genre: str, mood: str, energy: float) -> list[str]:
+    """Who of the genre's players play a section of this mood and energy."""
+    return list((STILL_GENRES if is_still(mood, energy) else GENRES)[genre])
 
 
 def shifted_energy(energy: float, mood: str) -> float:

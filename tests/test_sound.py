@@ -409,3 +409,40 @@ def test_the_engine_holds_a_window_not_the_piece(tmp_path):
         assert soundfile.info(track.audio_path).duration >= seconds
     assert peaks[210.0] <= peaks[70.0] * 1.1 + 2.0, peaks
     assert peaks[210.0] < 81.0 * 2 / 3, peaks
+
+
+def test_each_genre_asks_for_a_kit_of_its_own():
+    """The drum track's program is the genre's kit: electronic an electronic one, at least three kits in all."""
+    from autoscore_video.generation.symbolic.composer import compose
+    from autoscore_video.generation.symbolic.grooves import Kit, parts_for
+
+    kits = {}
+    for genre in GENRES:
+        midi, _, _ = compose(brief(genre=genre))
+        drums = [i for i in midi.instruments if i.is_drum and i.notes]
+        if drums:
+            kits[genre] = {i.program for i in drums}
+            assert kits[genre] == {parts_for(genre).kit}, genre
+    assert kits["electronic"] <= {Kit.ELECTRONIC, Kit.TR808}
+    assert len(set().union(*kits.values())) >= 3, kits
+
+
+@pytest.mark.parametrize("bank", BANKS, ids=[b.name for b in BANKS])
+def test_every_written_part_sounds_in_the_bank(tmp_path, bank):
+    """An orchestra kit's bass drum (missing from MuseScore General Lite: -76 dB) and the riser into a cut
+    (General MIDI 119: under -120 dB in MuseScore General and FluidR3) each sound at -45 dBFS RMS or more over
+    their notes, whatever the bank: a kit's missing note is played on its Standard kit, the riser is synthesised."""
+    from autoscore_video.generation.symbolic.grooves import Kit
+    from autoscore_video.generation.symbolic.synth import render_stems
+
+    midi = pretty_midi.PrettyMIDI(resolution=480, initial_tempo=120)
+    kit = pretty_midi.Instrument(program=Kit.ORCHESTRA, is_drum=True, name="drums: light percussion")
+    kit.notes = [pretty_midi.Note(velocity=100, pitch=36, start=t, end=t + 0.3) for t in (0.5, 1.5, 2.5)]
+    fx = pretty_midi.Instrument(program=119, name="fx: reverse cymbal")
+    fx.notes = [pretty_midi.Note(velocity=94, pitch=60, start=3.0, end=5.0)]
+    midi.instruments += [kit, fx]
+    path = tmp_path / "parts.mid"
+    midi.write(str(path))
+    stems = {stem.part: stem.audio for stem in render_stems(path, 6.0, RATE, bank.path)}
+    assert _db(stems["drums: light percussion/kick"][:, int(0.5 * RATE):int(2.8 * RATE)]) >= -45
+    assert _db(stems["fx: reverse cymbal"][:, 3 * RATE:5 * RATE]) >= -45

@@ -272,8 +272,9 @@ class Composer:
     def _track(self, name: str) -> pretty_midi.Instrument:
         if name not in self.tracks:
             instrument = lookup(name)
-            self.tracks[name] = pretty_midi.Instrument(program=instrument.program, is_drum=instrument.role == "drums",
-                                                       name=name)
+            drums = instrument.role == "drums"
+            self.tracks[name] = pretty_midi.Instrument(program=self.parts.kit if drums else instrument.program,
+                                                       is_drum=drums, name=name)
         return self.tracks[name]
 
     def _roles(self, section: BriefSection) -> dict[str, str]:

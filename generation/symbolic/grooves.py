@@ -39,6 +39,19 @@ class Parts:
     bass_legato: float = 0.9  # of the time to the next bass note
     comp_length: float = 0.9  # in sixteenths' share of the time to the next strike (chords)
     timpani: str = ""  # pattern of roots on the timpani (orchestral)
+    kit: int = 0  # the General MIDI drum kit the genre's drummer plays (Kit); Standard where the bank lacks it
+
+
+class Kit:
+    """General MIDI (GS/GM2) drum kits: the program of the drum channel."""
+    STANDARD = 0
+    ROOM = 8
+    POWER = 16
+    ELECTRONIC = 24
+    TR808 = 25
+    JAZZ = 32
+    BRUSH = 40
+    ORCHESTRA = 48
 
 
 EIGHTHS = "x.x.x.x.x.x.x.x."
@@ -54,7 +67,7 @@ PARTS = {
         bass=("R.....R.R...5...", "R.....R...R.5...", "R.....R.R...8...", "R.....R...5.R..."),
         light_bass="R.......5.......",
         comp=("x..x..x...x..x..", "x..x..x...x.....", "x..x..x...x..x..", "x..x..x.x.x....."), comp_style="chord",
-        light_comp="x.......x......."),
+        light_comp="x.......x.......", kit=Kit.STANDARD),
     "electronic": Parts(
         Groove(kick=("x...x...x...x...",) * 3 + ("x...x...x...x.x.",), snare=(BACKBEAT,) * 3 + ("....x.......x.xx",),
                hats=(SIXTEENTHS,), open_hats=("..x...x...x...x.",), light_kick="x.......x.......",
@@ -62,13 +75,14 @@ PARTS = {
         bass=("..R...R...R...R.", "..R...R...R...8.", "..R...R...R...R.", "..R...R..R8.R.8."),
         light_bass="R.......R.......",
         comp=("x..x..x...x..x..", "..x...x...x...x."), comp_style="arpeggio", light_comp="x...x...x...x...",
-        bass_legato=0.6),
+        bass_legato=0.6, kit=Kit.TR808),
     "rock": Parts(
         Groove(kick=("x.......x.x.....", "x.x.....x.x.....", "x.......x.x.....", "x.x.....x.x...x."),
                snare=(BACKBEAT, BACKBEAT, BACKBEAT, "....x.......x.xx"), hats=(EIGHTHS,),
                full_hat_note=Drum.RIDE, light_snare_note=Drum.SNARE, fill="toms"),
         bass=(EIGHTHS, EIGHTHS, EIGHTHS, "x.x.x.x.x.x.5.8."), light_bass="R...R...R...R...",
-        comp=(EIGHTHS,), comp_style="power", light_comp="x.......x.......", bass_legato=0.8, comp_length=0.7),
+        comp=(EIGHTHS,), comp_style="power", light_comp="x.......x.......", bass_legato=0.8, comp_length=0.7,
+        kit=Kit.POWER),
     "lofi": Parts(
         Groove(kick=("x......x..x.....", "x.......x.x.....", "x......x..x.....", "x.......x..x.x.."),
                snare=(BACKBEAT,), hats=("x.x.x.x.x.x.x.x.", "x.x.x.xxx.x.x.x."), light_hats="x.x.x.x.x.x.x.x.",
@@ -76,19 +90,19 @@ PARTS = {
         bass=("R......5..R.....", "R.......R.5.....", "R......5..R...3.", "R.......8.5....."),
         light_bass="R.........5.....",
         comp=("x.....x...x.....", "x.......x..x...."), comp_style="chord", light_comp="x.......x.......",
-        comp_length=0.95),
+        comp_length=0.95, kit=Kit.JAZZ),
     "cinematic": Parts(
         Groove(kick=("x.....x.x.......", "x.........x.....", "x.....x.x.......", "x.....x.x...x.x."),
                snare=("................", "............x...", "................", "............x.x."),
                hats=("................",), light_kick="x...............", light_snare="................",
                light_hats="................", snare_note=Drum.LOW_TOM, light_snare_note=Drum.LOW_TOM, fill="toms"),
         bass=("R...............", "R.......5......."), light_bass="R...............",
-        comp=(EIGHTHS,), comp_style="arpeggio", light_comp="x...x...x...x..."),
+        comp=(EIGHTHS,), comp_style="arpeggio", light_comp="x...x...x...x...", kit=Kit.ORCHESTRA),
     "orchestral": Parts(
         None,
         bass=(EIGHTHS, EIGHTHS, EIGHTHS, "x.x.x.x.x.x.5.5."), light_bass="R.......5.......",
         comp=(SIXTEENTHS, SIXTEENTHS, SIXTEENTHS, "xxxxxxxxxxxx..x."), comp_style="arpeggio", light_comp=EIGHTHS,
-        bass_legato=0.7, timpani="x.......x......."),
+        bass_legato=0.7, timpani="x.......x.......", kit=Kit.ORCHESTRA),
     "ambient": Parts(
         None, bass=("R...............",), light_bass="R...............",
         comp=("x.....x.....x...", "x.......x..x...."), comp_style="arpeggio", light_comp="x.......x.......",

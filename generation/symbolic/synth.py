@@ -126,12 +126,14 @@ def expression(events: dict[str, np.ndarray], sample_rate: int, start: int, stop
     return np.repeat((10 ** (decibels / 20)).astype(np.float32), CONTROL_STEP)[:stop - start]
 
 
-def _render(synthesizer, track, notes: dict[str, np.ndarray], shift: float) -> np.ndarray:
-    """`notes` (in seconds) played `shift` seconds early, as the bank plays them: (2, samples) float32."""
+def _render(synthesizer, track, notes: dict[str, np.ndarray], shift: float, program: int | None = None) -> np.ndarray:
+    """`notes` (in seconds) played `shift` seconds early, as the bank plays them (on `program` instead of the
+    track's where given): (2, samples) float32."""
     import symusic
 
     score = symusic.Score(480, "second")
-    one = symusic.Track(name=track.name, program=track.program, is_drum=track.is_drum, ttype="second")
+    one = symusic.Track(name=track.name, program=track.program if program is None else program,
+                        is_drum=track.is_drum, ttype="second")
     one.notes = symusic.Note.from_numpy(np.maximum(notes["time"] - shift, 0), notes["duration"], notes["pitch"],
                                         notes["velocity"],
                                         "second")
@@ -185,6 +187,7 @@ class Player:
         self.carry = np.zeros((2, 0), dtype=np.float32)  # audio from the next window's start on
         self.onsets = np.round(part.notes["time"].astype(np.float64) * sample_rate).astype(np.int64)
         self.hits: dict[tuple[int, int, float], np.ndarray] = {}
+        self.kit_lacks: set[int] = set()  # drum notes the bank's kit does not sound, played on its Standard kit
 
     def window(self, start: int, stop: int) -> np.ndarray | None:
         """(2, stop - start) float32, or None where the part is silent."""
@@ -229,14 +232,39 @@ class Player:
         for index in np.flatnonzero(chosen):
             key = (int(notes["pitch"][index]), int(notes["velocity"][index]), float(lengths[index]))
             if key not in self.hits:
-                one_shot = _render(self._synthesizer(), self.part.track,
-                                   {"time": np.array([0.0]), "duration": np.array([key[2]]),
-                                    "pitch": np.array([key[0]]), "velocity": np.array([key[1]])}, 0.0)
+                hit = {"time": np.array([0.0]), "duration": np.array([key[2]]), "pitch": np.array([key[0]]),
+                       "velocity": np.array([key[1]])}
+                one_shot = _render(self._synthesizer(), self.part.track, hit, 0.0)
+                if self.part.track.program != STANDARD_KIT and _level_db(one_shot) < QUIET_HIT_DB:
+                    standard = _render(self._synthesizer(), self.part.track, hit, 0.0, program=STANDARD_KIT)
+                    if _level_db(standard) - _level_db(one_shot) > MISSING_NOTE_DB:
+                        self.kit_lacks.add(key[0])  # this kit of the bank has no such note: the Standard kit's
+                        one_shot = standard
                 self.hits[key] = one_shot * np.float32(key[1] / 127.0)
             yield int(self.onsets[index]) - start, self.hits[key]
 
     def _synthesizer(self):
         return _synthesizer(playable_copy(self.bank), self.sample_rate)
+
+
+STANDARD_KIT = 0
+QUIET_HIT_DB = -60.0  # a kit's hit this quiet (RMS, dBFS) is compared with the Standard kit's
+MISSING_NOTE_DB = 30.0  # ... and, this much quieter than it, taken for a note the kit does not have
+
+
+def _level_db(audio: np.ndarray) -> float:
+    power = float(np.mean(np.square(audio, dtype=np.float64))) if audio.size else 0.0
+    return 10.0 * np.log10(power) if power > 0 else -200.0
+
+
+def kit_notes(drum_players: list[Player], bank: str) -> list[str]:
+    """A line for each kit the bank lacks notes of (played on its Standard kit instead)."""
+    lacking: dict[int, set[int]] = {}
+    for player in drum_players:
+        if player.kit_lacks:
+            lacking.setdefault(player.part.track.program, set()).update(player.kit_lacks)
+    return [f"{bank} has no sound for {len(pitches)} note(s) of General MIDI drum kit {program}: played on its "
+            f"Standard kit" for program, pitches in sorted(lacking.items())]
 
 
 def render_stems(midi_path: Path, seconds: float, sample_rate: int, bank: Path, *, spread: frozenset[str] = frozenset(),

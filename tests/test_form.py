@@ -250,3 +250,21 @@ def test_a_still_section_sheds_the_kit_and_a_lively_one_brings_it_back(planned, 
         playing = {lookup(name).role for name in section.instrumentation}
         heard = {n.role for n in piece.notes if section.start <= n.start < section.end - 0.05}
         assert heard - {"fx", "sub"} <= playing, (section.start, heard, playing)  # the sub doubles the bass
+
+
+def test_keys_are_named_as_the_midi_key_signature_spells_them(planned):
+    """A plan's keys read as a DAW shows the MIDI's key signatures ("C# minor", never "Db minor")."""
+    for number in range(24):
+        mode = "minor" if number >= 12 else "major"
+        tonic, name = pretty_midi.key_number_to_key_name(number).split()
+        assert rules.spelled(number % 12, mode) == tonic
+    for key in rules.MAJOR_SPELLING:
+        for mode in ("major", "minor"):
+            for change in (-0.5, 0.0, 0.5):
+                moved = rules.section_key(mode, key, "major", change)
+                assert moved == rules.spelled(rules.tonic_pitch_class(moved), mode)
+    for name, (_, plan) in planned.items():
+        midi, _, _ = compose(plan.brief)
+        signed = [pretty_midi.key_number_to_key_name(k.key_number) for k in midi.key_signature_changes]
+        written = [f"{s.key} {'Major' if s.mode == 'major' else 'minor'}" for s in plan.brief.sections]
+        assert set(signed) == set(written), name

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from autoscore_video.analysis import VideoFeatures
 from autoscore_video.generation import BriefSection, MusicBrief, TempoPoint
+from autoscore_video.generation.symbolic.theory import tonic_pitch_class
 from autoscore_video.generation.tempo import beat_grid, mean_bpm
 from autoscore_video.mixing import MixSettings
 from autoscore_video.mixing.duck import held_regions
@@ -200,7 +201,9 @@ def apply_overrides(score_plan: ScorePlan, prefs: Preferences) -> ScorePlan:
         for section in brief.sections:
             section.mood = prefs.mood
             section.mode = rules.mode_for(prefs.mood)
+            section.key = rules.spelled(tonic_pitch_class(section.key), section.mode)
         brief.mode = rules.mode_for(prefs.mood)
+        brief.key = rules.spelled(tonic_pitch_class(brief.key), brief.mode)
     if prefs.genre is not None:
         brief.genre = prefs.genre
     if prefs.genre is not None or prefs.mood is not None:  # who plays each section follows its genre and mood

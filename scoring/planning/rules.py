@@ -164,10 +164,17 @@ def key_for(mode: str, seed: int, brightness: float = 0.5) -> str:
     keys = MAJOR_KEYS if mode == "major" else MINOR_KEYS
     centre = min(max(brightness, 0.0), 1.0) * (len(keys) - 1)
     near = [key for i, key in enumerate(keys) if abs(i - centre) <= KEY_CHOICE]
-    return random.Random(seed).choice(near)
+    return spelled(tonic_pitch_class(random.Random(seed).choice(near)), mode)
 
 
-PITCH_NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+# A key's tonic spelled as its MIDI key signature is (pretty_midi writes the file, and a DAW shows its name):
+# "C# minor", not "Db minor", which has no signature of its own.
+MAJOR_SPELLING = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
+MINOR_SPELLING = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B")
+
+
+def spelled(pitch_class: int, mode: str) -> str:
+    return (MINOR_SPELLING if mode == "minor" else MAJOR_SPELLING)[pitch_class % 12]
 
 
 def section_key(mode: str, previous_key: str, previous_mode: str, energy_change: float) -> str:
@@ -176,12 +183,12 @@ def section_key(mode: str, previous_key: str, previous_mode: str, energy_change:
     same key."""
     tonic = tonic_pitch_class(previous_key)
     if mode != previous_mode:
-        return PITCH_NAMES[(tonic + (-3 if mode == "minor" else 3)) % 12]
+        return spelled(tonic + (-3 if mode == "minor" else 3), mode)
     if energy_change >= KEY_CHANGE_ENERGY:
-        return PITCH_NAMES[(tonic + 2) % 12]
+        return spelled(tonic + 2, mode)
     if energy_change <= -KEY_CHANGE_ENERGY:
-        return PITCH_NAMES[(tonic - 2) % 12]
-    return previous_key
+        return spelled(tonic - 2, mode)
+    return spelled(tonic, mode)
 
 
 KEY_CUT_SPACING_BARS = 4  # the cuts the music builds into are at least this far apart

@@ -27,7 +27,7 @@ def watch_once(inbox: Path, out: Path, *extra: str) -> tuple[subprocess.Complete
 
 def _broken(folder: Path, name: str = "broken.mp4", *, mtime: float | None = None) -> Path:
     path = folder / name
-    path.write_bytes(os.urandom(40_000))
+    path.write_bytes(b"this is not a video, whatever its name says\n" * 1000)  # random bytes can parse as one
     stamp = time.time() - 3600 if mtime is None else mtime
     os.utime(path, (stamp, stamp))
     return path

@@ -87,7 +87,7 @@ def test_failing_file_is_retried_then_quarantined(inbox, tmp_path, preset, copy)
     """A failing source is moved to FAILED, or copied (--copy-failed, and the --from-encoder preset, which
     leaves an encoder's output folder as the encoder wrote it)."""
     broken = inbox / "broken.mp4"
-    broken.write_bytes(os.urandom(50_000))
+    broken.write_bytes(b"this is not a video, whatever its name says\n" * 1200)  # random bytes can parse as one
     out, failed = tmp_path / "out", tmp_path / "failed"
     flags = ["--failed", str(failed), "--attempts", "2", "--quiet", "4", *preset]
     result, summary = watch_once(inbox, out, *flags)

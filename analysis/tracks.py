@@ -66,8 +66,7 @@ def _first_heard(path: Path, info: MediaInfo) -> tuple[int, str]:
 def _silent(path: Path, info: MediaInfo, stream: AudioStream) -> bool:
     """True where no sample of `stream` within the picture reaches SILENCE_PEAK (decoding stops at the first
     that does); a track that cannot be decoded is no sound to mix either."""
-    placement = Placement(stream.index, info.start, info.duration)
-    blocks = stream_audio(path, sample_rate=CHECK_RATE, channels=1, placement=placement,
+    blocks = stream_audio(path, sample_rate=CHECK_RATE, channels=1, placement=Placement.of(info, stream.index),
                           what=f"decoding audio track {stream.index} of {path}")
     try:
         with closing(blocks):

@@ -290,8 +290,7 @@ def _mix(mix: _Mix, downbeats: list[float], duration: float, has_original_audio:
             overshoot = delivered_peak - settings.true_peak_db
             missed = delivered_lufs - settings.target_lufs
             if (overshoot <= 0.0 and abs(missed) <= RETRY_MISS_LU) or attempt == ENCODE_ATTEMPTS:
-                mux(mix.video, [encoded, *(path for _, path in kept)], outputs.video, mix.source,
-                    [track for track, _ in kept])
+                mux(mix.video, encoded, outputs.video, mix.source, kept)
                 mp3.wait()
                 break
         # The codec overshoots most around transients, and not where it did the first time alone: where the

@@ -56,17 +56,18 @@ class KeptTrack:
     title: str | None = None
 
 
-def mux(video: Path, audio: list[Path], out: Path, source: MediaInfo | None = None,
-        kept: list[KeptTrack] | None = None) -> None:
-    """`out`: the picture of `video` and the already encoded `audio` tracks (the mix first, then the source's
-    `kept` tracks), all copied as they are. The audio was placed on the picture's timeline, so the picture is
+def mux(video: Path, mix: Path, out: Path, source: MediaInfo | None = None,
+        kept: list[tuple[KeptTrack, Path]] = ()) -> None:
+    """`out`: the picture of `video`, the already encoded `mix` and the source's `kept` tracks (each with its
+    encoded file) after it, all copied as they are. The audio was placed on the picture's timeline, so the picture is
     moved to start at 0 with it (`source.start`: where the picture starts on `video`'s clock)."""
     suffix = out.suffix.lower()
     video_stream, start = (source.video_stream, source.start) if source is not None else (0, 0.0)
     # -copyts: the picture's own timestamps, shifted by exactly its start (not by the earliest of all streams)
     args = ["-y", "-copyts", "-itsoffset", f"{-start:.6f}", "-i", str(video)]
-    for track in audio:
-        args += ["-i", str(track)]
+    audio = [mix, *(path for _, path in kept)]
+    for path in audio:
+        args += ["-i", str(path)]
     args += ["-map", f"0:{video_stream}"]
     for i in range(len(audio)):
         args += ["-map", f"{i + 1}:a:0"]
@@ -74,7 +75,7 @@ def mux(video: Path, audio: list[Path], out: Path, source: MediaInfo | None = No
         args += ["-map", "0:s?", "-c:s", "copy"]
     args += ["-c:v", "copy", "-c:a", "copy", "-map_metadata", "0", "-map_chapters", "0"]
     args += ["-disposition:a:0", "default"]
-    for i, track in enumerate(kept or [], start=1):
+    for i, (track, _) in enumerate(kept, start=1):
         args += [f"-disposition:a:{i}", "0"]
         for key in ("language", "title"):
             if getattr(track, key):

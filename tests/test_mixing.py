@@ -302,7 +302,7 @@ def test_the_encoded_mix_is_copied_beside_the_picture_in_sync(tmp_path, suffix):
     video = tmp_path / ("picture.webm" if suffix == ".webm" else "picture.mp4")
     codec = ["-c:v", "libvpx-vp9", "-deadline", "realtime"] if suffix == ".webm" else ["-c:v", "libx264"]
     ffmpeg("-f", "lavfi", "-i", "testsrc2=size=64x64:rate=10:duration=4", *codec, str(video))
-    mux(video, [encoded], out)
+    mux(video, encoded, out)
     decoded = read_audio(out, sample_rate=RATE, channels=2, what="decoding")
     assert len(decoded) == 4 * RATE
     assert int(np.argmax(np.abs(decoded[:, 0]))) == RATE

@@ -124,7 +124,7 @@ def worker(
         if preload_model:
             os.environ["AUTOSCORE_PRELOAD_MODEL"], os.environ["AUTOSCORE_DEVICE"] = preload_model, device
         data = data.resolve()
-        settings = ServerSettings(data_dir=data, tokens=set(), database_url=db or f"sqlite:///{data / 'jobs.sqlite'}",
+        settings = ServerSettings(data_dir=data, tokens=set(), database_url=db,
                                   broker_url=broker, visibility_timeout_s=visibility_timeout,
                                   webhook_secret=webhook_secret, heartbeat_timeout_s=heartbeat_timeout)
         run_worker(settings, concurrency, "INFO" if verbose else "WARNING")

@@ -70,8 +70,7 @@ class ScorePlan:
     def section_bpm(self, start: float, end: float) -> float:
         """Mean tempo the tempo map gives [start, end) (its first tempo where fewer than two beats fall there)."""
         brief = self.brief
-        grid = beat_grid(brief.tempo_map, end, brief.beats_per_bar)
-        return mean_bpm(grid, start, end) or check_tempo_map(brief.tempo_map)[0].bpm
+        return _played_bpm(beat_grid(brief.tempo_map, end, brief.beats_per_bar), brief.tempo_map, start, end)
 
     @property
     def seed(self) -> int:
@@ -99,6 +98,12 @@ def load_plan(path: Path) -> ScorePlan:
         plan.rationale.append(note)
     plan.stamp_tempo_map()
     return plan
+
+
+def _played_bpm(grid, tempo_map: list[TempoPoint], start: float, end: float) -> float:
+    """The mean tempo `grid` (the tempo map's beats) plays over [start, end), the map's first tempo where fewer
+    than two beats fall there."""
+    return mean_bpm(grid, start, end) or check_tempo_map(tempo_map)[0].bpm
 
 
 def tempo_map_digest(tempo_map: list[TempoPoint]) -> str:
@@ -195,7 +200,7 @@ def section_tempos_from_map(plan: ScorePlan) -> list[str]:
     grid = beat_grid(brief.tempo_map, plan.duration, brief.beats_per_bar)
     notes = []
     for i, section in enumerate(brief.sections):
-        played = mean_bpm(grid, section.start, section.end) or check_tempo_map(brief.tempo_map)[0].bpm
+        played = _played_bpm(grid, brief.tempo_map, section.start, section.end)
         if abs(section.bpm - played) > TEMPO_EDIT_BPM:
             notes.append(f"brief.tempo_map was edited: brief.sections.{i}.bpm is now {played:g}, what it plays "
                          f"over {section.start:.1f}-{section.end:.1f} s (was {section.bpm:g})")
@@ -212,7 +217,7 @@ def honour_section_tempos(plan: ScorePlan) -> list[str]:
     notes = []
     grid = beat_grid(brief.tempo_map, plan.duration, brief.beats_per_bar)
     for i, section in enumerate(brief.sections):
-        played = mean_bpm(grid, section.start, section.end) or check_tempo_map(brief.tempo_map)[0].bpm
+        played = _played_bpm(grid, brief.tempo_map, section.start, section.end)
         if abs(section.bpm - played) <= TEMPO_EDIT_BPM:
             continue
         points = check_tempo_map(brief.tempo_map)

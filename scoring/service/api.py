@@ -93,10 +93,11 @@ class Runner:
 
         for record in self.store.unfinished():
             if record.status == JobState.RUNNING:
-                if owner_alive(record.runner) and not self.store.stale(record):
+                alive = owner_alive(record.runner)
+                if alive and not self.store.stale(record):
                     continue  # another server on this --data is running it
                 why = (f"runner {record.runner} ended before finishing it (the server was restarted)"
-                       if not owner_alive(record.runner) else
+                       if not alive else
                        f"runner {record.runner} not heard from for {time.time() - (record.heartbeat_at or 0):.0f} s")
                 if not self.store.requeue_lost(record.id, record.runner, why):
                     continue
@@ -325,8 +326,7 @@ def create_app(settings: ServerSettings):
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     registered = {token_owner(token): check_callback(url, settings) for token, url in settings.token_webhooks.items()}
-    store = JobStore(settings.database_url or f"sqlite:///{settings.data_dir / 'jobs.sqlite'}",
-                     settings.heartbeat_timeout_s)
+    store = JobStore(settings.store_url, settings.heartbeat_timeout_s)
     runner = Runner(settings, store)
     bearer = HTTPBearer(auto_error=False)
     app = FastAPI(title="autoscore", version="0.1.0",

@@ -85,7 +85,7 @@ def _score_job(task, job_id: str) -> None:
     from autoscore_video.scoring.service.jobs import DEFERRED, execute
 
     settings = _WORKER_SETTINGS["settings"]
-    store = _store(settings.database_url, settings.heartbeat_timeout_s)
+    store = _store(settings.store_url, settings.heartbeat_timeout_s)
     record = store.get(job_id)
     if record is None:
         log.warning("job %s is not in the job store; dropped", job_id)

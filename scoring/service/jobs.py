@@ -44,6 +44,11 @@ class ServerSettings:
     heartbeat_timeout_s: float = 60.0  # a running job whose runner is silent this long is queued again
     reconcile_every_s: float = 10.0  # how often the API (broker mode) compares the store with the broker
 
+    @property
+    def store_url(self) -> str:
+        """The job store's SQLAlchemy URL: `database_url`, else SQLite in the data folder."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'jobs.sqlite'}"
+
 
 def sweep_leftovers(settings: ServerSettings) -> None:
     """What servers and workers killed outright left: partial outputs in the job folders, work folders in
@@ -127,8 +132,7 @@ def run_in_worker(job_id: str, settings: ServerSettings, answer) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # the server stopping: unwind (partial outputs removed, ffmpeg ended); the next start takes the job back
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
-    store = JobStore(settings.database_url or f"sqlite:///{settings.data_dir / 'jobs.sqlite'}",
-                     settings.heartbeat_timeout_s)
+    store = JobStore(settings.store_url, settings.heartbeat_timeout_s)
     answer.send(execute(job_id, store, settings, background_webhook=False))
     answer.close()
 

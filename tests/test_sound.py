@@ -18,8 +18,8 @@ from autoscore_video.common.errors import InputError, ModelError
 from autoscore_video.common.sound_profile import band_shares, lr_correlation
 from autoscore_video.generation import BriefSection, MusicBrief, TempoPoint, render
 from autoscore_video.generation.symbolic import banks
+from autoscore_video.generation.symbolic.genres import genre as genre_record
 from autoscore_video.generation.symbolic.options import SymbolicOptions
-from autoscore_video.generation.symbolic.style import style_for
 from autoscore_video.scoring.planning.rules import GENRES
 
 RATE = 48000
@@ -172,7 +172,7 @@ def test_genres_are_played_differently(tmp_path):
         offs = [t % 1.0 - 0.5 for t in hats if 0.4 < t % 1.0 < 0.7]
         return float(np.median(offs)) if offs else None
 
-    lazy = style_for("lofi")
+    lazy = genre_record("lofi").style
     assert swing(lofi) == pytest.approx((lazy.swing - 0.5) * 2 * lazy.swing_unit, abs=0.02)  # eighths lean back
     assert abs(swing(electronic)) < 0.02
 
@@ -245,8 +245,11 @@ def test_drum_hits_placed_sound_as_the_kit_played_them(tmp_path):
     import symusic
 
     from autoscore_video.generation.symbolic.soundfont import playable_copy
-    from autoscore_video.generation.symbolic.synth import render_midi
+    from autoscore_video.generation.symbolic.synth import _synthesizer, render_midi
 
+    # symusic's synthesiser keeps the voice it first made for a key, whatever the velocity asked later: an earlier
+    # test's kick at another velocity (a kit's kick checked against the Standard kit's) moves this one 0.56 dB
+    _synthesizer.cache_clear()
     bank = banks.pretty_midi_bank()
     hits = [(pitch, beat * 0.25, beat * 0.25 + 0.1, 100) for beat, pitch in enumerate([36, 42, 38, 42] * 8)]
     path = _one_track(tmp_path / "kit.mid", hits, drum=True)
@@ -415,7 +418,7 @@ def test_each_genre_asks_for_a_kit_of_its_own():
     """The drum track's program is the genre's kit: at least three kits in all (electronic still plays the
     Standard kit: grooves.py says why)."""
     from autoscore_video.generation.symbolic.composer import compose
-    from autoscore_video.generation.symbolic.grooves import Kit, parts_for
+    from autoscore_video.generation.symbolic.grooves import Kit
 
     kits = {}
     for genre in GENRES:
@@ -423,7 +426,7 @@ def test_each_genre_asks_for_a_kit_of_its_own():
         drums = [i for i in midi.instruments if i.is_drum and i.notes]
         if drums:
             kits[genre] = {i.program for i in drums}
-            assert kits[genre] == {parts_for(genre).kit}, genre
+            assert kits[genre] == {genre_record(genre).parts.kit}, genre
     assert kits["rock"] == {Kit.POWER} and kits["lofi"] == {Kit.JAZZ}
     assert len(set().union(*kits.values())) >= 3, kits
 

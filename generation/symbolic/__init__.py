@@ -15,8 +15,9 @@ from autoscore_video.generation.symbolic import midi_file
 from autoscore_video.generation.symbolic.banks import NO_BANK_NOTE, find_bank
 from autoscore_video.generation.symbolic.bounce import bounce_console, bounce_dry
 from autoscore_video.generation.symbolic.composer import RING_S, compose
+from autoscore_video.generation.symbolic.genres import genre
 from autoscore_video.generation.symbolic.options import SymbolicOptions
-from autoscore_video.generation.symbolic.studio import Console, production_for
+from autoscore_video.generation.symbolic.studio import Console
 from autoscore_video.generation.symbolic.synth import Player, kit_notes, parts_of
 from autoscore_video.generation.symbolic.windows import windows
 
@@ -35,7 +36,7 @@ class SymbolicEngine:
         start = midi_file.origin(grid)
         midi_file.write(midi, midi_path, start, markers)
         seconds = brief.target_duration + RING_S
-        production = production_for(brief.genre)
+        production = genre(brief.genre).production
         rate, total = brief.sample_rate, int(round(seconds * brief.sample_rate))
         parts = parts_of(midi_path, video_at=-start, spread=production.spread_roles if options.console else frozenset())
 

@@ -24,6 +24,7 @@ keys. The file is written for a DAW (midi_file.py).
 from __future__ import annotations
 
 import bisect
+import zlib
 
 import numpy as np
 import pretty_midi
@@ -33,17 +34,22 @@ from autoscore_video.common.spans import merge_spans
 from autoscore_video.generation.brief import BriefSection, MusicBrief
 from autoscore_video.generation.symbolic import harmony, melody, theory
 from autoscore_video.generation.symbolic.accents import STRONG, Accent, place_accents
-from autoscore_video.generation.symbolic.form import BarPlan, plan_form
-from autoscore_video.generation.symbolic.grooves import Parts, onsets, parts_for, pick
+from autoscore_video.generation.symbolic.form import BarPlan, form_variant, plan_form
+from autoscore_video.generation.symbolic.genres import genre
+from autoscore_video.generation.symbolic.grooves import Parts, onsets, pick
 from autoscore_video.generation.symbolic.instruments import Drum, lookup, track_name
 from autoscore_video.generation.symbolic.midi_file import Marker, add_keys, new_midi, origin
-from autoscore_video.generation.symbolic.style import accent, style_for
+from autoscore_video.generation.symbolic.style import accent
 from autoscore_video.generation.tempo import Grid, beat_grid
 
 FINAL_CHORD_MIN_S = 1.0  # the closing chord sounds at least this long before the video ends
 RING_S = 2.0  # notes of the closing chord are held past the end; mixing trims and fades
 PAD_ROOT = (48, 59)  # the pad's lowest voice: C3..B3, the octave above the bass's root
 PAD_TOP = 77
+LEAD_TOP = 86  # D6: above it a lead thins and shrills on General MIDI banks
+HARMONY_TOP = 88  # E6: the pads', keys' and counter-line's highest note; under a lead note, below it
+HARMONY_FLOOR = 60  # a note moved down under the lead goes no lower than C4 (it would thicken the low mids): it rests
+UNDER_THE_LEAD = ("pad", "keys", "counter")
 KEYS_RANGE = (57, 79)  # the comping part's voicing, under the lead
 ARPEGGIO_FLOOR = 64
 POWER_ROOT = 40  # a power chord's root lies in E2..D#3
@@ -84,8 +90,9 @@ class Composer:
         self.grid = beat_grid(brief.tempo_map, brief.target_duration + RING_S, brief.beats_per_bar)
         self.tracks: dict[str, pretty_midi.Instrument] = {}
         self.bar_beats, self.bar_end = brief.beats_per_bar, float("inf")  # the bar being written
-        self.style = style_for(brief.genre)
-        self.parts: Parts = parts_for(brief.genre)
+        self.genre = genre(brief.genre)
+        self.style = self.genre.style
+        self.parts: Parts = self.genre.parts
         grid = self.grid
         self.final_bar = max(0, int(np.count_nonzero(grid.downbeats <= brief.target_duration - FINAL_CHORD_MIN_S)) - 1)
         last_downbeat = grid.time(self.final_bar, 0)
@@ -101,10 +108,11 @@ class Composer:
         build_bars = {int(np.searchsorted(downbeats, a.at + 1e-6)) - 2 for a in self.accents if a.key}
         heard = (grid.time(1, 0) - max(0.0, grid.time(0, 0))) / (grid.time(1, 0) - grid.time(0, 0))
         self.form = plan_form(self.section_of_bar[:played_bars], {b for b in build_bars if b >= 0},
-                              pickup=heard < PICKUP_SHARE)
-        busy = float(np.mean([s.energy for s in brief.sections]))
-        self.motif = melody.make_motif(self.rng, brief.beats_per_bar, busy)
-        self.progressions = [harmony.progressions(s.mode, brief.genre, s.mood, brief.seed, i)
+                              pickup=heard < PICKUP_SHARE, variant=form_variant(brief.seed))
+        # the motif is drawn by the seed and the genre: one clip in two genres sings two tunes
+        self.motif = melody.make_motif(np.random.default_rng([brief.seed, zlib.crc32(brief.genre.encode())]),
+                                       self.genre.melody)
+        self.progressions = [harmony.progressions(s.mode, self.genre.harmony, s.mood, brief.seed, i)
                              for i, s in enumerate(brief.sections)]
         self.markers: list[Marker] = []
         self.last_stop = -np.inf
@@ -137,7 +145,49 @@ class Composer:
         self._ending(voicing)
         self._accent_cuts()
         self._resolve_unisons()
+        self._melody_on_top()
         return self._file()
+
+    def _melody_on_top(self) -> None:
+        """The lead stays the highest voice: a pad, keys or counter-line note that would sound at or above the
+        lead's note (or above HARMONY_TOP anywhere) moves down by octaves, to a pitch no part holds then, or is
+        left out below HARMONY_FLOOR."""
+        lead = [n for name, track in self.tracks.items() if name.split(":")[0] == "lead" for n in track.notes]
+        lead.sort(key=lambda n: n.start)
+        starts = [n.start for n in lead]
+        longest = max((n.end - n.start for n in lead), default=0.0)
+        sounding: dict[int, list[tuple[float, float]]] = {}
+        for name, track in self.tracks.items():
+            if not track.is_drum:
+                for note in track.notes:
+                    sounding.setdefault(note.pitch, []).append((note.start, note.end))
+
+        def ceiling(start: float, end: float) -> int:
+            first = bisect.bisect_left(starts, start - longest)
+            over = [n.pitch for n in lead[first:bisect.bisect_left(starts, end)]
+                    if min(end, n.end) - max(start, n.start) > UNISON_OVERLAP_S]
+            return min([HARMONY_TOP, *[p - 1 for p in over]])
+
+        def free(pitch: int, start: float, end: float) -> bool:
+            return not any(min(end, e) - max(start, s) > UNISON_OVERLAP_S for s, e in sounding.get(pitch, ()))
+
+        for name, track in self.tracks.items():
+            if name.split(":")[0] not in UNDER_THE_LEAD:
+                continue
+            kept = []
+            for note in track.notes:
+                top = ceiling(note.start, note.end)
+                pitch = note.pitch
+                while pitch >= HARMONY_FLOOR and (pitch > top or (pitch != note.pitch
+                                                    and not free(pitch, note.start, note.end))):
+                    pitch -= 12
+                if pitch == note.pitch:
+                    kept.append(note)
+                elif pitch >= HARMONY_FLOOR:
+                    sounding.setdefault(pitch, []).append((note.start, note.end))
+                    note.pitch = pitch
+                    kept.append(note)
+            track.notes = kept
 
     def _resolve_unisons(self) -> None:
         """No two parts on the same pitch at once (a doubled note phases and thickens the mix): the part lower
@@ -192,8 +242,9 @@ class Composer:
         progression = b if plan.phrase in ("B", "build") else a
         if plan.last_in_section or plan.bar == self.last_played:
             return harmony.Chord(4)  # the dominant leads into what follows
-        return harmony.phrase_chord(progression, section.mode, plan.phrase_bar, plan.phrase_length,
-                                    self.brief.seed + plan.occurrence)
+        bars = self.genre.harmonic_rhythm  # a chord lasts this many bars
+        return harmony.phrase_chord(progression, section.mode, plan.phrase_bar // bars,
+                                    max(1, plan.phrase_length // bars), self.brief.seed + plan.occurrence)
 
     def _section_index(self, t: float) -> int:
         sections = self.brief.sections
@@ -355,9 +406,14 @@ class Composer:
         return voicing
 
     def _melody_pitch(self, tonic: int, mode: str, degree: int, part: str) -> int:
-        """A melody degree as a pitch: the lead's tonic in G4..F#5, the counter-line's an octave lower."""
-        octave = 5 if tonic < 7 else 4
-        return theory.degree_pitch(tonic, mode, degree, octave - (1 if part == "counter" else 0))
+        """A melody degree as a pitch: the lead's tonic in the genre's register (lead_floor and the octave over
+        it), the counter-line's an octave lower; the lead never above LEAD_TOP."""
+        floor = self.genre.melody.lead_floor
+        octave = (floor + (tonic - floor) % 12) // 12 - 1
+        pitch = theory.degree_pitch(tonic, mode, degree, octave - (1 if part == "counter" else 0))
+        while part == "lead" and pitch > LEAD_TOP:
+            pitch -= 12
+        return pitch
 
     def _keys(self, track: str, plan: BarPlan, voicing: list[int], pcs: list[int], energy: float, density: float,
               level: float, light: bool) -> None:
@@ -409,7 +465,8 @@ class Composer:
             following = notes[i + 1][0] if i + 1 < len(notes) else float(bpb)
             pitch = {"5": fifth, "8": root + 12, "3": third}.get(symbol, root)
             start = self._time(bar, pos, spread=0.5)
-            end = self.grid.time(bar, pos + (following - pos) * parts.bass_legato)
+            held = 1.0 if parts.bass_holds and i == len(notes) - 1 else parts.bass_legato
+            end = self.grid.time(bar, pos + (following - pos) * held) + (0.02 if held == 1.0 else 0.0)
             velocity = level - 6 + accent(pos % bpb) / 2
             self._note(track, pitch, start, end, velocity, jitter=2)
             if self.style.sub_octave and pitch == root:

@@ -37,6 +37,7 @@ class Parts:
     comp_style: str  # "chord": the voicing; "power": root, fifth, octave; "arpeggio": the voicing broken
     light_comp: str
     bass_legato: float = 0.9  # of the time to the next bass note
+    bass_holds: bool = False  # the bar's last bass note holds to the chord change (no hole before each bar line)
     comp_length: float = 0.9  # in sixteenths' share of the time to the next strike (chords)
     timpani: str = ""  # pattern of roots on the timpani (orchestral)
     kit: int = 0  # the General MIDI drum kit the genre's drummer plays (Kit); Standard where the bank lacks it
@@ -75,9 +76,8 @@ PARTS = {
         bass=("..R...R...R...R.", "..R...R...R...8.", "..R...R...R...R.", "..R...R..R8.R.8."),
         light_bass="R.......R.......",
         comp=("x..x..x...x..x..", "..x...x...x...x."), comp_style="arpeggio", light_comp="x...x...x...x...",
-        bass_legato=0.6),  # Standard kit: the banks' TR-808 and Electronic kicks are all sub (95-98% of their energy
-    # under 60 Hz in TimGM6mb), and balanced by playing level beside the sub bass they swamp the mix (0.16-0.31 of
-    # it under 60 Hz against at most 0.15 in produced music); they wait for a balance that knows the sub is there
+        bass_legato=0.6, kit=Kit.ELECTRONIC),  # a bank whose Electronic kick is a sub sine (TimGM6mb: 93% of it under
+    # 60 Hz) plays its Standard kick instead (synth.SUB_KICK_SHARE): beside the sub bass it would swamp the mix
     "rock": Parts(
         Groove(kick=("x.......x.x.....", "x.x.....x.x.....", "x.......x.x.....", "x.x.....x.x...x."),
                snare=(BACKBEAT, BACKBEAT, BACKBEAT, "....x.......x.xx"), hats=(EIGHTHS,),
@@ -92,28 +92,25 @@ PARTS = {
         bass=("R......5..R.....", "R.......R.5.....", "R......5..R...3.", "R.......8.5....."),
         light_bass="R.........5.....",
         comp=("x.....x...x.....", "x.......x..x...."), comp_style="chord", light_comp="x.......x.......",
-        comp_length=0.95, kit=Kit.JAZZ),
+        comp_length=0.95, kit=Kit.JAZZ, bass_holds=True),
     "cinematic": Parts(
         Groove(kick=("x.....x.x.......", "x.........x.....", "x.....x.x.......", "x.....x.x...x.x."),
                snare=("................", "............x...", "................", "............x.x."),
                hats=("................",), light_kick="x...............", light_snare="................",
                light_hats="................", snare_note=Drum.LOW_TOM, light_snare_note=Drum.LOW_TOM, fill="toms"),
         bass=("R...............", "R.......5......."), light_bass="R...............",
-        comp=(EIGHTHS,), comp_style="arpeggio", light_comp="x...x...x...x...", kit=Kit.ORCHESTRA),
+        comp=(EIGHTHS,), comp_style="arpeggio", light_comp="x...x...x...x...", kit=Kit.ORCHESTRA, bass_legato=1.0,
+        bass_holds=True),
     "orchestral": Parts(
         None,
         bass=(EIGHTHS, EIGHTHS, EIGHTHS, "x.x.x.x.x.x.5.5."), light_bass="R.......5.......",
         comp=(SIXTEENTHS, SIXTEENTHS, SIXTEENTHS, "xxxxxxxxxxxx..x."), comp_style="arpeggio", light_comp=EIGHTHS,
-        bass_legato=0.7, timpani="x.......x.......", kit=Kit.ORCHESTRA),
+        bass_legato=0.7, bass_holds=True, timpani="x.......x.......", kit=Kit.ORCHESTRA),
     "ambient": Parts(
         None, bass=("R...............",), light_bass="R...............",
         comp=("x.....x.....x...", "x.......x..x...."), comp_style="arpeggio", light_comp="x.......x.......",
-        comp_length=1.0),
+        comp_length=1.0, bass_legato=1.0, bass_holds=True),
 }
-
-
-def parts_for(genre: str) -> Parts:
-    return PARTS.get(genre, PARTS["pop"])
 
 
 def onsets(pattern: str) -> list[tuple[float, str]]:

@@ -43,20 +43,19 @@ PROGRESSIONS = {
 # How a phrase's second half closes: the third and fourth chords (a half cadence ends on V, a full one on I).
 CADENCES = {"major": (_c(3, 4), _c(1, 4), _c(3, "b3"), _c(5, 4)), "minor": (_c(3, 4), _c(5, 4), _c(5, 6))}
 
-FAMILY_OF_GENRE = {"lofi": "jazz", "rock": "rock", "orchestral": "epic", "cinematic": "epic"}
-
-
-def family(mode: str, genre: str, mood: str) -> str:
-    if genre in FAMILY_OF_GENRE:
-        return FAMILY_OF_GENRE[genre]
+def family(mode: str, genre_family: str | None, mood: str) -> str:
+    """The genre's own family, else one for the mood."""
+    if genre_family is not None:
+        return genre_family
     if mood in ("calm", "reflective", "melancholic"):
         return "calm"
     return "bright" if mode == "major" else "dark"
 
 
-def progressions(mode: str, genre: str, mood: str, seed: int, section: int) -> tuple[tuple[Chord, ...], ...]:
+def progressions(mode: str, genre_family: str | None, mood: str, seed: int, section: int
+                 ) -> tuple[tuple[Chord, ...], ...]:
     """The section's A and B progressions: two different ones of its family, drawn by the seed."""
-    options = PROGRESSIONS[(mode, family(mode, genre, mood))]
+    options = PROGRESSIONS[(mode, family(mode, genre_family, mood))]
     first = (seed + 3 * section) % len(options)
     second = (first + 1 + (seed // 7) % (len(options) - 1)) % len(options)
     return options[first], options[second]

@@ -27,18 +27,56 @@ class Motif:
     steps: tuple[int, ...]  # degrees from each note to the next
 
 
-def make_motif(rng: np.random.Generator, beats_per_bar: int, busy: float) -> Motif:
-    """3-6 notes in one bar (more where `busy` is high), beats 0 and 2 among them, a contour that moves mostly
-    by step with one leap."""
-    count = int(np.clip(round(3 + 3 * busy + rng.integers(-1, 2)), 3, 6))
-    choices = [p for p in np.arange(0.5, beats_per_bar, 0.5) if p != 2.0]
-    extra = rng.choice(choices, size=count - 2, replace=False).tolist()
-    positions = sorted({0.0, 2.0, *extra})
-    rhythm = tuple((float(pos), float(min((positions[i + 1] if i + 1 < len(positions) else beats_per_bar) - pos, 1.5)))
-                   for i, pos in enumerate(positions))
-    steps = [int(rng.choice([-1, 1, 1, 2, -2, 1])) for _ in range(len(rhythm) - 1)]
+@dataclass(frozen=True)
+class MelodyStyle:
+    """A genre's melodic vocabulary: the rhythms its motifs are cut from, the steps and leaps of their contour,
+    and where its lead sings."""
+    rhythms: tuple[tuple[tuple[float, float], ...], ...]  # one-bar cells of (beat, length)
+    steps: tuple[int, ...]  # degrees from note to note, drawn with replacement (0: a repeated note)
+    leaps: tuple[int, ...]  # one of these once per motif
+    lead_floor: int  # the lead's tonic lies in lead_floor .. lead_floor + 11 (MIDI)
+
+
+def _cells(*cells: str) -> tuple[tuple[tuple[float, float], ...], ...]:
+    """Cells written as sixteenths: "x" starts a note, "-" holds it, "." rests (one 4/4 bar)."""
+    written = []
+    for cell in cells:
+        notes, start = [], None
+        for i, symbol in enumerate(cell + "x"):  # the "x" past the bar closes its last note
+            if symbol != "-" and start is not None:
+                notes.append((start / 4, (i - start) / 4))
+                start = None
+            if symbol == "x":
+                start = i
+        written.append(tuple(notes))
+    return tuple(written)
+
+
+MELODY_STYLES = {
+    "pop": MelodyStyle(_cells("x---x-x---x-x---", "x-x---x-x---x---", "x-----x-x---x---", "..x-x---x-x-x---"),
+                       steps=(-1, 1, 1, 2, -2, 1), leaps=(3, 4, -3), lead_floor=67),
+    "electronic": MelodyStyle(_cells("x-.x-.x-x-.x-.x-", "x--x--x-x--x--x-", "..x-x-x-x---x-x-", "x-x.x-x.x-x.x-x."),
+                              steps=(0, 0, 1, -1, 2, -2), leaps=(7, 4, -3), lead_floor=69),
+    "rock": MelodyStyle(_cells("x-x-x---x-x-x---", "x---x---x-----x-", "x-x-x-x-x---x---"),
+                        steps=(0, -1, 1, -2, 2), leaps=(3, -3, 4), lead_floor=64),
+    "lofi": MelodyStyle(_cells("..x---x-x-----x-", "x-----x---x-----", "...x--x---x-----", "x---..x-x-x-----"),
+                        steps=(-1, -1, 1, -2, 2), leaps=(3, -4, 5), lead_floor=72),
+    "ambient": MelodyStyle(_cells("..x-----x-------", "....x-------x---", "x-----------x---"),  # floats off the bar
+                           steps=(2, -2, 3, -1, 1), leaps=(4, -3, 5), lead_floor=72),
+    "cinematic": MelodyStyle(_cells("x-----x-x-------", "x-----------x---", "x-------x---x---"),
+                             steps=(1, -1, 1, 2, -1), leaps=(4, 3, 5), lead_floor=60),
+    "orchestral": MelodyStyle(_cells("x-----x-x---x--x", "x--xx---x-------", "x---x-x-x-------", "x-----xxx---x---"),
+                              steps=(1, 1, -1, 2, -2), leaps=(4, 3, 7), lead_floor=62),
+}
+
+
+def make_motif(rng: np.random.Generator, style: MelodyStyle) -> Motif:
+    """A one-bar motif in the genre's vocabulary: one of its rhythm cells, a contour of its steps with one of
+    its leaps."""
+    rhythm = style.rhythms[int(rng.integers(0, len(style.rhythms)))]
+    steps = [int(rng.choice(style.steps)) for _ in range(max(1, len(rhythm) - 1))]
     leap = int(rng.integers(0, len(steps)))
-    steps[leap] = int(rng.choice([3, 4, -3]))
+    steps[leap] = int(rng.choice(style.leaps))
     return Motif(rhythm=rhythm, steps=tuple(steps))
 
 
@@ -111,7 +149,9 @@ def phrase_lead(motif: Motif, chords: list[Chord], occurrence: int, previous: in
             target = 0 if consequent else (4 if occurrence % 2 == 0 else 1)
             target = _fit(_nearest((target,), last), *LEAD_DEGREES)
             approach = _fit(target + (1 if last > target else -1), *LEAD_DEGREES)
-            line = [(bar, 0.0, 1.0, approach), (bar, 1.0, 2.5, target)]
+            # in the motif's own rhythm: its first note steps in, its second lands and holds
+            (first, _), (second, _) = (motif.rhythm + ((motif.rhythm[0][0] + 1.0, 1.0),))[:2]
+            line = [(bar, first, second - first, approach), (bar, second, max(1.0, 3.5 - second), target)]
         notes.extend(line)
         last = line[-1][3] if line else last
     return notes

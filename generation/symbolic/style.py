@@ -35,10 +35,6 @@ ACCENTS = ((0.0, 9), (2.0, 5), (1.0, 2), (3.0, 2))
 OFFBEAT_ACCENT, SIXTEENTH_ACCENT = -3, -7
 
 
-def style_for(genre: str) -> Style:
-    return STYLES.get(genre, STYLES["pop"])
-
-
 def accent(position: float) -> int:
     for at, added in ACCENTS:
         if abs(position - at) < 1e-6:

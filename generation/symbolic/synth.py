@@ -188,6 +188,7 @@ class Player:
         self.onsets = np.round(part.notes["time"].astype(np.float64) * sample_rate).astype(np.int64)
         self.hits: dict[tuple[int, int, float], np.ndarray] = {}
         self.kit_lacks: set[int] = set()  # drum notes the bank's kit does not sound, played on its Standard kit
+        self.kit_sub_kicks: set[int] = set()  # kicks of the bank's kit that are a sine under 60 Hz: the Standard's
 
     def window(self, start: int, stop: int) -> np.ndarray | None:
         """(2, stop - start) float32, or None where the part is silent."""
@@ -240,6 +241,10 @@ class Player:
                     if _level_db(standard) - _level_db(one_shot) > MISSING_NOTE_DB:
                         self.kit_lacks.add(key[0])  # this kit of the bank has no such note: the Standard kit's
                         one_shot = standard
+                elif (self.part.track.program != STANDARD_KIT and key[0] in KICKS
+                      and _sub_share(one_shot, self.sample_rate) > SUB_KICK_SHARE):
+                    self.kit_sub_kicks.add(key[0])
+                    one_shot = _render(self._synthesizer(), self.part.track, hit, 0.0, program=STANDARD_KIT)
                 self.hits[key] = one_shot * np.float32(key[1] / 127.0)
             yield int(self.onsets[index]) - start, self.hits[key]
 
@@ -252,19 +257,39 @@ QUIET_HIT_DB = -60.0  # a kit's hit this quiet (RMS, dBFS) is compared with the 
 MISSING_NOTE_DB = 30.0  # ... and, this much quieter than it, taken for a note the kit does not have
 
 
+KICKS = (35, 36)
+SUB_KICK_SHARE = 0.8  # a kick with more of its energy under SUB_HZ is a sine: beside the sub bass it swamps the mix
+SUB_HZ = 60.0
+
+
+def _sub_share(audio: np.ndarray, sample_rate: int) -> float:
+    """The share of `audio`'s energy (above 20 Hz) that lies under SUB_HZ."""
+    power = np.abs(np.fft.rfft(audio.mean(axis=0))) ** 2
+    hz = np.fft.rfftfreq(audio.shape[1], 1.0 / sample_rate)
+    heard = power[hz >= 20.0].sum()
+    return float(power[(hz >= 20.0) & (hz < SUB_HZ)].sum() / heard) if heard > 0 else 0.0
+
+
 def _level_db(audio: np.ndarray) -> float:
     power = float(np.mean(np.square(audio, dtype=np.float64))) if audio.size else 0.0
     return 10.0 * np.log10(power) if power > 0 else -200.0
 
 
 def kit_notes(drum_players: list[Player], bank: str) -> list[str]:
-    """A line for each kit the bank lacks notes of (played on its Standard kit instead)."""
+    """A line for each kit the bank lacks notes of, and for each whose kick is a sub sine (played on its Standard
+    kit instead)."""
     lacking: dict[int, set[int]] = {}
+    sub: set[int] = set()
     for player in drum_players:
         if player.kit_lacks:
             lacking.setdefault(player.part.track.program, set()).update(player.kit_lacks)
+        if player.kit_sub_kicks:
+            sub.add(player.part.track.program)
     return [f"{bank} has no sound for {len(pitches)} note(s) of General MIDI drum kit {program}: played on its "
-            f"Standard kit" for program, pitches in sorted(lacking.items())]
+            f"Standard kit" for program, pitches in sorted(lacking.items())] + [
+        f"{bank}'s kick in General MIDI drum kit {program} is a sine under {SUB_HZ:.0f} Hz (over "
+        f"{SUB_KICK_SHARE:.0%} of it), which would swamp the sub bass: played on its Standard kit"
+        for program in sorted(sub)]
 
 
 def render_stems(midi_path: Path, seconds: float, sample_rate: int, bank: Path, *, spread: frozenset[str] = frozenset(),

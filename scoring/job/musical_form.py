@@ -195,3 +195,73 @@ def notes_in_speech(piece: Piece, regions: list[tuple[float, float]], roles: tup
     """How many notes of `roles` start inside a spoken region (video time)."""
     return sum(1 for note in piece.notes if note.role in roles
                and any(start <= note.start < end for start, end in regions))
+
+
+# --- the arrangement: what the band plays, and who is heard -------------------------------------------------------
+MELODIC_ROLES = ("pad", "keys", "counter", "lead")  # the voices a listener follows above the bass
+BASS_HOLE_S = 0.08  # a gap in the bass at a chord change longer than this is heard as a hole
+
+
+def lead_notes(piece: Piece) -> set[tuple[int, int, int]]:
+    """The lead's notes as (pitch class, bar, sixteenth within the bar)."""
+    return {(n.pitch % 12, *_sixteenth(piece, n.start)) for n in piece.notes if n.role == "lead"}
+
+
+def _sixteenth(piece: Piece, t: float) -> tuple[int, int]:
+    bar, step = piece.position(t)
+    return bar, int(round(step / (STEPS_PER_BEAT / 4)))
+
+
+def shared_lead(a: Piece, b: Piece) -> float:
+    """The share of the lead notes two pieces have in common (pitch class and onset to the sixteenth), of the
+    piece with fewer."""
+    first, second = lead_notes(a), lead_notes(b)
+    return len(first & second) / min(len(first), len(second)) if first and second else 0.0
+
+
+def layout(piece: Piece) -> dict[str, int]:
+    """The first bar each role plays in."""
+    first: dict[str, int] = {}
+    for note in sorted(piece.notes, key=lambda n: n.start):
+        first.setdefault(note.role, piece.bar_of(note.start))
+    return first
+
+
+def lead_on_top(piece: Piece) -> float:
+    """The share of lead notes with no pad, keys or counter-line note sounding above them at their onset (1.0
+    without a lead)."""
+    lead = [n for n in piece.notes if n.role == "lead"]
+    others = [n for n in piece.notes if n.role in MELODIC_ROLES and n.role != "lead"]
+    if not lead:
+        return 1.0
+    starts = np.array([n.start for n in others])
+    ends = np.array([n.end for n in others])
+    pitches = np.array([n.pitch for n in others])
+    on_top = 0
+    for note in lead:
+        at = note.start + 0.02
+        sounding = (starts <= at) & (ends > at)
+        on_top += not np.any(pitches[sounding] > note.pitch) if len(others) else 1
+    return on_top / len(lead)
+
+
+def bass_holes(piece: Piece) -> float:
+    """The share of bar lines (chord changes) the bass plays across where it falls silent for longer than
+    BASS_HOLE_S and less than a beat just before them (a rest of a beat or more is a rest, not a hole)."""
+    bass = sorted((n for n in piece.notes if n.role == "bass"), key=lambda n: n.start)
+    if not bass:
+        return 0.0
+    starts = np.array([n.start for n in bass])
+    ends = np.maximum.accumulate(np.array([n.end for n in bass]))
+    changes = holes = 0
+    for bar in range(1, piece.bars):
+        line = float(piece.grid.downbeats[bar])
+        beat = line - float(piece.grid.beats[np.searchsorted(piece.grid.beats, line - 1e-6) - 1])
+        struck = np.abs(starts - line) <= EARLY_S + 0.02
+        before = np.searchsorted(starts, line - EARLY_S - 0.02) - 1
+        if not struck.any() or before < 0 or starts[before] < line - 4 * beat:
+            continue
+        gap = float(starts[struck].min() - ends[before])
+        changes += 1
+        holes += BASS_HOLE_S < gap < beat
+    return holes / changes if changes else 0.0

@@ -15,6 +15,7 @@ from autoscore_video.scoring.planning.preferences import Preferences
 from autoscore_video.scoring.planning.score_plan import EngineChoice, ScorePlan
 from autoscore_video.scoring.planning.sections import SectionSpan, find_sections
 from autoscore_video.scoring.planning.tempo_map import MAX_DEVIATION, SectionTempo, fit_section, hits_on_grid
+from autoscore_video.scoring.planning.word_mood import dark_words
 
 
 def default_seed(features: VideoFeatures) -> int:
@@ -37,6 +38,8 @@ def plan(features: VideoFeatures, prefs: Preferences | None = None) -> ScorePlan
     why.append(f"key {key} {longest.mode}: brightness {longest.span.brightness:.2f} of the longest section "
                f"({'sharper' if longest.span.brightness >= 0.5 else 'flatter'} keys), drawn by seed {seed}")
     keys = _section_keys(choices, choices.index(longest), key, why)
+    if prefs.bpm is None:
+        _feel_tempos(choices, leading.genre, why)
     bpb = 4
     fits = _fit_tempo(choices, features.cuts.times, duration, bpb, fixed=prefs.bpm)
     tempo_map = [point for i, fit in enumerate(fits)
@@ -113,12 +116,18 @@ def _section_choices(span: SectionSpan, features: VideoFeatures, prefs: Preferen
     base_energy = rules.energy_for(span.saturation, span.cut_rate_per_min)
     sentiment = span.sentiment if span.sentiment is not None else features.subtitles.mean_sentiment
     mood, cue = rules.mood_for(sentiment, base_energy, span.brightness, span.warmth)
+    heard = ""
+    if cue == "words" and mood in rules.DARK_MOODS:  # what the words say: grief or threat, whatever the pace
+        said = [c.text for c in features.subtitles.cues if c.end > span.start and c.start < span.end]
+        kind = dark_words(said)
+        if kind is not None and kind != mood:
+            mood, heard = kind, f"; the words speak of {'grief' if kind == 'melancholic' else 'threat'}"
     mood = prefs.mood or mood
     energy = rules.shifted_energy(base_energy, mood)
     target = prefs.bpm or rules.bpm_for(span.cut_rate_per_min, mood)
     density = rules.density_for(span.speech_ratio)
     genre = prefs.genre or rules.genre_for(energy, mood, span.saturation, span.brightness)
-    because = "override" if prefs.mood else _mood_cue(cue, span, sentiment, base_energy, features)
+    because = "override" if prefs.mood else _mood_cue(cue, span, sentiment, base_energy, features) + heard
     why.append(f"{where}: energy {energy:.2f} (saturation {span.saturation:.2f}, "
                f"{span.cut_rate_per_min:.1f} cuts/min), "
                f"mood {mood} ({because})"
@@ -127,6 +136,22 @@ def _section_choices(span: SectionSpan, features: VideoFeatures, prefs: Preferen
                + (" (override)" if prefs.genre else f" (brightness {span.brightness:.2f})"))
     return _SectionChoice(span=span, energy=energy, mood=mood, mode=rules.mode_for(mood), target_bpm=target,
                           density=density, genre=genre, instruments=list(rules.GENRES[genre]))
+
+
+def _feel_tempos(choices: list[_SectionChoice], genre: str, why: list[str]) -> None:
+    """Each section's asked BPM in the piece's genre's range: halved or doubled where the cut pace lies outside
+    it (the rationale names the feel); the search band (rules.tempo_band) keeps to the range."""
+    low, high = rules.genre_record(genre).tempo
+    for choice in choices:
+        choice.genre = genre
+        bpm, feel = rules.felt_tempo(choice.target_bpm, genre)
+        where = f"{choice.span.start:.1f}-{choice.span.end:.1f} s"
+        if feel:
+            why.append(f"{where}: {genre} is played at {low:.0f}-{high:.0f} BPM; the cut pace's "
+                       f"{choice.target_bpm:.0f} BPM is felt {feel}: {bpm:.0f} BPM")
+        elif not low <= bpm <= high:
+            why.append(f"{where}: {genre} is played at {low:.0f}-{high:.0f} BPM; {bpm:.0f} BPM asked moves into it")
+        choice.target_bpm = bpm
 
 
 def _still_reason(choice: _SectionChoice, genre: str, instruments: list[str]) -> str:
@@ -185,7 +210,7 @@ def _fit_tempo(choices: list[_SectionChoice], cuts: list[float], duration: float
         span = choice.span
         inside = [c for c in cuts if span.start + 1e-6 < c < span.end - 1e-6]
         fits.append(fit_section(span.start, span.end, inside, choice.target_bpm,
-                                rules.tempo_band(choice.target_bpm, choice.mood), bpb,
+                                rules.tempo_band(choice.target_bpm, choice.mood, choice.genre), bpb,
                                 first=i == 0, last=i == len(choices) - 1))
     return fits
 

@@ -3,7 +3,8 @@
 | feature                         | drives                          | rule                                        |
 |---------------------------------|---------------------------------|---------------------------------------------|
 | cut rate (cuts per minute)      | BPM                             | `bpm_for`: interpolated band table, mood-capped |
-| BPM asked + mood                | tempo search band               | `tempo_band`: ±15%, inside the mood's band   |
+| BPM asked + genre's range       | half- or double-time feel       | `felt_tempo`: into the genre's range          |
+| BPM asked + mood + genre        | tempo search band               | `tempo_band`: ±15%, inside both bands         |
 | saturation + cut rate           | energy 0..1                     | `energy_for`: mean of the two, normalised    |
 | subtitle sentiment, else brightness + warmth, else energy | mood, then mode | `mood_for`, `MOODS`       |
 | speech ratio                    | arrangement density             | `density_for`: more speech, sparser          |
@@ -23,6 +24,8 @@ import random
 import numpy as np
 
 from autoscore_video.common.errors import InputError
+from autoscore_video.generation.symbolic.genres import GENRES as GENRE_RECORDS
+from autoscore_video.generation.symbolic.genres import genre as genre_record
 from autoscore_video.generation.symbolic.theory import tonic_pitch_class
 
 # cut rate (cuts/min) → BPM, linearly interpolated between the points
@@ -39,32 +42,10 @@ MOODS = {
     "tense": ("minor", +0.10, 90.0, 160.0),
 }
 
-# One instrument per role (generation/symbolic/instruments.py): pad, keys, bass, drums, lead, counter (the line
-# that carries interest where the lead rests), timpani. Ambient has no kit; orchestral's kit plays only accents.
-GENRES = {
-    "ambient": ["warm pad", "piano", "acoustic bass", "vibraphone", "harp"],
-    "cinematic": ["slow strings", "piano", "cello", "light percussion", "french horn", "clarinet"],
-    "lofi": ["electric piano", "warm pad", "finger bass", "drums", "vibraphone", "nylon guitar"],
-    "pop": ["piano", "strings", "finger bass", "drums", "flute", "clean guitar"],
-    "electronic": ["synth pad", "electric piano", "synth bass", "drums", "saw lead", "synth bells"],
-    "rock": ["overdriven guitar", "organ", "picked bass", "drums", "distortion guitar", "clean guitar"],
-    "orchestral": ["slow strings", "violins", "cello", "timpani", "light percussion", "french horn", "oboe"],
-}
-
-# What each genre plays in a still or dark section (`is_still`): the kit and the bright timbres (saw lead, synth
-# bells, distorted guitars, the orchestra's timpani and ostinato) leave; piano, strings and pads stay or come in.
-# The production (room, bus) stays the piece's: the band thins, it does not change.
-STILL_GENRES = {
-    "ambient": ["warm pad", "piano", "acoustic bass", "vibraphone", "harp"],
-    "cinematic": ["slow strings", "piano", "cello", "french horn", "clarinet"],
-    "lofi": ["electric piano", "warm pad", "finger bass", "vibraphone", "nylon guitar"],
-    "pop": ["piano", "strings", "finger bass", "flute", "nylon guitar"],
-    "electronic": ["synth pad", "piano", "synth bass", "vibraphone"],
-    "rock": ["organ", "piano", "picked bass", "clean guitar"],
-    "orchestral": ["slow strings", "piano", "cello", "french horn", "oboe"],
-}
+# A genre's band, lively and still, and its tempo range are its record's (generation/symbolic/genres.py).
+GENRES = {name: list(record.instruments) for name, record in GENRE_RECORDS.items()}
 STILL_ENERGY = 0.3  # under this any section is still
-DARK_STILL_ENERGY = 0.6  # a melancholic or tense section is played still under this (above it: action, not grief)
+DARK_STILL_ENERGY = 0.6  # a tense section is played still under this (above it: action, not dread)
 DARK_MOODS = ("melancholic", "tense")
 
 # Keys around the circle of fifths, flat to sharp: darker pictures get flatter keys, brighter ones sharper.
@@ -84,9 +65,26 @@ def bpm_for(cut_rate_per_min: float, mood: str) -> float:
 TEMPO_SEARCH = 0.15  # the tempo that best fits the cuts is looked for within ±15% of the BPM asked
 
 
-def tempo_band(bpm: float, mood: str) -> tuple[float, float]:
+def tempo_band(bpm: float, mood: str, genre: str) -> tuple[float, float]:
+    """Where the tempo is looked for: ±TEMPO_SEARCH of `bpm`, inside the mood's band and the genre's range (the
+    genre's range alone where the two do not meet)."""
     _, _, floor, ceiling = MOODS[mood]
-    return max(floor, bpm / (1 + TEMPO_SEARCH)), min(ceiling, bpm * (1 + TEMPO_SEARCH))
+    low, high = genre_record(genre).tempo
+    if max(floor, low) <= min(ceiling, high):
+        low, high = max(floor, low), min(ceiling, high)
+    return max(low, min(high, bpm / (1 + TEMPO_SEARCH))), min(high, max(low, bpm * (1 + TEMPO_SEARCH)))
+
+
+def felt_tempo(bpm: float, genre: str) -> tuple[float, str]:
+    """The BPM a genre plays a cut pace of `bpm` at, and the feel that names it: half of it where the pace is
+    past the genre's range ("half-time": the cuts fall on every beat and between them), double where it is
+    under ("double-time"), when that lands inside the range; else `bpm` ("")."""
+    low, high = genre_record(genre).tempo
+    if bpm > high and low <= bpm / 2:
+        return bpm / 2, "half-time"
+    if bpm < low and bpm * 2 <= high:
+        return bpm * 2, "double-time"
+    return bpm, ""
 
 
 def energy_for(saturation_mean: float, cut_rate_per_min: float) -> float:
@@ -123,13 +121,15 @@ def mode_for(mood: str) -> str:
 
 
 def is_still(mood: str, energy: float) -> bool:
-    """A section the kit and the bright timbres leave: very still, or dark (grief, tension) and not fast."""
-    return energy < STILL_ENERGY or (mood in DARK_MOODS and energy < DARK_STILL_ENERGY)
+    """A section the kit and the bright timbres leave: very still, grief at any pace, or tension that is not
+    fast (fast, it is action)."""
+    return energy < STILL_ENERGY or mood == "melancholic" or (mood in DARK_MOODS and energy < DARK_STILL_ENERGY)
 
 
 def instruments_for(genre: str, mood: str, energy: float) -> list[str]:
     """Who of the genre's players play a section of this mood and energy."""
-    return list((STILL_GENRES if is_still(mood, energy) else GENRES)[genre])
+    record = genre_record(genre)
+    return list(record.still if is_still(mood, energy) else record.instruments)
 
 
 def shifted_energy(energy: float, mood: str) -> float:
@@ -235,9 +235,7 @@ def check_mood(mood: str) -> str:
 
 
 def check_genre(genre: str) -> str:
-    if genre not in GENRES:
-        raise InputError(f"unknown genre {genre!r} (choose {', '.join(GENRES)})")
-    return genre
+    return genre_record(genre).name
 
 
 SEED_MAX = 2**32 - 1  # the generators' seeds are unsigned 32-bit

@@ -84,3 +84,27 @@ def _turn_time(stretch: SentimentStretch, cues: list[SubtitleCue], cuts: list[fl
     before = [c.end for c in cues if c.end <= stretch.start]
     pause_start = max(before) if before else 0.0
     return max(stretch.start - LEAD_S, (pause_start + stretch.start) / 2.0)
+
+
+# Negative words alone do not tell grief from threat; these do. Lowercase; Chinese matched as substrings.
+GRIEF_WORDS = frozenset({"sad", "sadness", "lonely", "alone", "cry", "cried", "crying", "cries", "tears", "grief",
+                         "grieve", "mourn", "miss", "missed", "lost", "loss", "hurts", "hurt", "heartbroken",
+                         "broke", "broken", "sorrow", "goodbye", "died", "dead", "death", "funeral", "empty"})
+THREAT_WORDS = frozenset({"fear", "afraid", "scared", "danger", "dangerous", "run", "hide", "kill", "killed",
+                          "attack", "enemy", "threat", "war", "fight", "escape", "chase", "panic", "terror",
+                          "gun", "blood", "hunt", "warning", "alarm"})
+GRIEF_ZH = ("难过", "孤独", "哭", "伤心", "痛苦", "失去", "想念", "悲伤", "离开")
+THREAT_ZH = ("危险", "害怕", "恐惧", "逃", "杀", "敌人", "战争", "追")
+
+
+def dark_words(texts: list[str]) -> str | None:
+    """"melancholic" where grief words outnumber threat words in `texts`, "tense" where threat words do, None
+    where neither (or as many of each) is said."""
+    grief = threat = 0
+    for text in texts:
+        words = [w.strip(".,!?;:\"'()").lower() for w in text.split()]
+        grief += sum(w in GRIEF_WORDS for w in words) + sum(text.count(w) for w in GRIEF_ZH)
+        threat += sum(w in THREAT_WORDS for w in words) + sum(text.count(w) for w in THREAT_ZH)
+    if grief == threat:
+        return None
+    return "melancholic" if grief > threat else "tense"

@@ -119,7 +119,7 @@ PRODUCTIONS = {
                                      keys=replace(CHANNELS["keys"], pan=0.0, spread=0.75, ensemble=0.4),
                                      lead=replace(CHANNELS["lead"], pan=-0.2, ensemble=0.3, send_db=-6))),
     "electronic": Production(Room(decay_s=1.8, predelay_s=0.03, damping_hz=6000), return_db=2.0,
-                             balance=_balanced(kick=-5.0, bass=-8.0, sub=-19.0, pad=-4.0, keys=-5.0, lead=-4.0),
+                             balance=_balanced(kick=-5.0, bass=-8.0, sub=-16.0, pad=-4.0, keys=-5.0, lead=-4.0),
                              channels=_with(pad=replace(CHANNELS["pad"], spread=0.9, ensemble=0.6),
                                             keys=replace(CHANNELS["keys"], ensemble=0.4),
                                             lead=replace(CHANNELS["lead"], pan=0.0, ensemble=0.5, send_db=-6),
@@ -134,7 +134,3 @@ PRODUCTIONS = {
                                       pad=replace(CHANNELS["pad"], spread=0.9, ensemble=0.4),
                                       lead=replace(CHANNELS["lead"], pan=0.35, ensemble=0.3))),
 }
-
-
-def production_for(genre: str) -> Production:
-    return PRODUCTIONS.get(genre, PRODUCTIONS["pop"])

@@ -450,3 +450,31 @@ def test_every_written_part_sounds_in_the_bank(tmp_path, bank):
     stems = {stem.part: stem.audio for stem in render_stems(path, 6.0, RATE, bank.path)}
     assert _db(stems["drums: light percussion/kick"][:, int(0.5 * RATE):int(2.8 * RATE)]) >= -45
     assert _db(stems["fx: reverse cymbal"][:, 3 * RATE:5 * RATE]) >= -45
+
+
+@pytest.mark.parametrize("bank", BANKS, ids=[b.name for b in BANKS])
+def test_a_program_the_bank_does_not_sound_is_played_on_one_it_does(tmp_path, bank):
+    """General MIDI 119 (reverse cymbal) is silent in MuseScore General and FluidR3: a part written on it is
+    played on the first program of its family that sounds, and the track's notes say so; a program the bank
+    sounds is kept."""
+    from autoscore_video.generation.symbolic.synth import Player, bank_notes, parts_of
+
+    midi = pretty_midi.PrettyMIDI(resolution=480, initial_tempo=120)
+    for program, name in ((119, "keys: piano"), (0, "pad: piano")):
+        part = pretty_midi.Instrument(program=program, name=name)
+        part.notes = [pretty_midi.Note(velocity=90, pitch=p, start=0.5 + i, end=1.3 + i)
+                      for i, p in enumerate((60, 64, 67))]
+        midi.instruments.append(part)
+    path = tmp_path / "programs.mid"
+    midi.write(str(path))
+    players = {part.name: Player(part, bank.path, RATE, 4 * RATE) for part in parts_of(path)}
+    levels = {name: _db(np.concatenate([player.window(s, min(s + RATE, 4 * RATE)) for s in range(0, 4 * RATE, RATE)],
+                                        axis=1)[:, RATE // 2:3 * RATE]) for name, player in players.items()}
+    assert min(levels.values()) >= -55, levels  # heard (a silent preset renders under -120 dBFS)
+    assert players["pad: piano"].program == 0
+    notes = bank_notes(list(players.values()), bank.name)
+    if players["keys: piano"].program != 119:
+        assert 112 <= players["keys: piano"].program < 120 or players["keys: piano"].program == 0
+        assert notes and "program 119" in notes[0], notes
+    else:
+        assert not notes

@@ -18,7 +18,7 @@ from autoscore_video.generation.symbolic.composer import RING_S, compose
 from autoscore_video.generation.symbolic.genres import genre
 from autoscore_video.generation.symbolic.options import SymbolicOptions
 from autoscore_video.generation.symbolic.studio import Console
-from autoscore_video.generation.symbolic.synth import Player, kit_notes, parts_of
+from autoscore_video.generation.symbolic.synth import Player, bank_notes, parts_of
 from autoscore_video.generation.symbolic.windows import windows
 
 
@@ -52,8 +52,7 @@ class SymbolicEngine:
         downbeats = [round(float(b), 6) for b in grid.downbeats if 0.0 <= b < seconds]
         span = beats[-1] - beats[0] if len(beats) > 1 else 0.0
         notes = [NO_BANK_NOTE] if bank.found_by == "fallback" else []
-        notes += kit_notes([p for members in players_by_role.values() for p in members if p.part.track.is_drum],
-                           bank.describe())
+        notes += bank_notes([p for members in players_by_role.values() for p in members], bank.describe())
         return MusicTrack(
             audio_path=str(audio_path), sample_rate=brief.sample_rate, duration=seconds,
             bpm=round(60.0 * (len(beats) - 1) / span, 3) if span > 0 else brief.tempo_map[0].bpm,

@@ -189,6 +189,7 @@ class Player:
         self.hits: dict[tuple[int, int, float], np.ndarray] = {}
         self.kit_lacks: set[int] = set()  # drum notes the bank's kit does not sound, played on its Standard kit
         self.kit_sub_kicks: set[int] = set()  # kicks of the bank's kit that are a sine under 60 Hz: the Standard's
+        self.program: int | None = None  # what a pitched part is played on (None: not checked yet)
 
     def window(self, start: int, stop: int) -> np.ndarray | None:
         """(2, stop - start) float32, or None where the part is silent."""
@@ -217,14 +218,33 @@ class Player:
     def _layers(self, chosen: np.ndarray, start: int):
         """(offset from `start`, audio) of the chosen notes, velocity layer by layer, each at its layer's gain."""
         notes = self.part.notes
+        if self.program is None:
+            self.program = self._sounding_program()
         layers = notes["velocity"].astype(np.int16) // VELOCITY_STEP
         for layer in np.unique(layers[chosen]):
             mine = chosen & (layers == layer)
             first = int(self.onsets[mine].min())  # the synthesiser's work grows with the silence it renders
             audio = _render(self._synthesizer(), self.part.track, {k: v[mine] for k, v in notes.items()},
-                            first / self.sample_rate)
+                            first / self.sample_rate, program=self.program)
             audio *= np.float32(layer_gain(int(layer)))
             yield first - start, audio
+
+    def _sounding_program(self) -> int:
+        """The track's program, or where the bank does not sound it (a probe note under SILENT_PRESET_DB), the
+        first of its General MIDI family that sounds, else the piano. The probe is a key the part never plays
+        (symusic keeps the first voice it makes for a key, whatever velocity is asked later)."""
+        program = self.part.track.program
+        pitches = self.part.notes["pitch"]
+        middle = int(np.median(pitches))
+        probe = next(p for p in (middle + k * s for k in range(12) for s in (1, -1)) if p not in set(pitches.tolist()))
+        note = {"time": np.array([0.0]), "duration": np.array([PROBE_S]), "pitch": np.array([probe]),
+                "velocity": np.array([100])}
+        family = program - program % 8
+        for candidate in (program, *range(family, family + 8), 0):
+            if _level_db(_render(self._synthesizer(), self.part.track, note, 0.0, program=candidate)) >= \
+                    SILENT_PRESET_DB:
+                return candidate
+        return program
 
     def _hits(self, chosen: np.ndarray, start: int):
         """(offset from `start`, audio) of the chosen hits."""
@@ -253,6 +273,8 @@ class Player:
 
 
 STANDARD_KIT = 0
+SILENT_PRESET_DB = -70.0  # a probe note this quiet (RMS, dBFS) means the bank has no sound for the program
+PROBE_S = 0.5
 QUIET_HIT_DB = -60.0  # a kit's hit this quiet (RMS, dBFS) is compared with the Standard kit's
 MISSING_NOTE_DB = 30.0  # ... and, this much quieter than it, taken for a note the kit does not have
 
@@ -275,9 +297,16 @@ def _level_db(audio: np.ndarray) -> float:
     return 10.0 * np.log10(power) if power > 0 else -200.0
 
 
-def kit_notes(drum_players: list[Player], bank: str) -> list[str]:
-    """A line for each kit the bank lacks notes of, and for each whose kick is a sub sine (played on its Standard
-    kit instead)."""
+def bank_notes(players: list[Player], bank: str) -> list[str]:
+    """A line for each program the bank has no sound for (played on another), each kit the bank lacks notes of,
+    and each kit whose kick is a sub sine (played on its Standard kit instead)."""
+    lines = [f"{bank} has no sound for General MIDI program {p.part.track.program} ({p.part.name}): played on "
+             f"program {p.program}" for p in players
+             if not p.part.track.is_drum and p.program is not None and p.program != p.part.track.program]
+    return list(dict.fromkeys(lines)) + _kit_notes([p for p in players if p.part.track.is_drum], bank)
+
+
+def _kit_notes(drum_players: list[Player], bank: str) -> list[str]:
     lacking: dict[int, set[int]] = {}
     sub: set[int] = set()
     for player in drum_players:

@@ -140,7 +140,8 @@ def _section_choices(span: SectionSpan, features: VideoFeatures, prefs: Preferen
 
 def _feel_tempos(choices: list[_SectionChoice], genre: str, why: list[str]) -> None:
     """Each section's asked BPM in the piece's genre's range: halved or doubled where the cut pace lies outside
-    it (the rationale names the feel); the search band (rules.tempo_band) keeps to the range."""
+    it (the rationale names the feel), else kept; the search band (rules.tempo_band) keeps to the range where
+    the asked BPM lies in it."""
     low, high = rules.genre_record(genre).tempo
     for choice in choices:
         choice.genre = genre
@@ -150,7 +151,8 @@ def _feel_tempos(choices: list[_SectionChoice], genre: str, why: list[str]) -> N
             why.append(f"{where}: {genre} is played at {low:.0f}-{high:.0f} BPM; the cut pace's "
                        f"{choice.target_bpm:.0f} BPM is felt {feel}: {bpm:.0f} BPM")
         elif not low <= bpm <= high:
-            why.append(f"{where}: {genre} is played at {low:.0f}-{high:.0f} BPM; {bpm:.0f} BPM asked moves into it")
+            why.append(f"{where}: {genre} is played at {low:.0f}-{high:.0f} BPM; the cut pace's {bpm:.0f} BPM is "
+                       f"kept (half or double time would leave the range too)")
         choice.target_bpm = bpm
 
 

@@ -66,13 +66,17 @@ TEMPO_SEARCH = 0.15  # the tempo that best fits the cuts is looked for within ±
 
 
 def tempo_band(bpm: float, mood: str, genre: str) -> tuple[float, float]:
-    """Where the tempo is looked for: ±TEMPO_SEARCH of `bpm`, inside the mood's band and the genre's range (the
-    genre's range alone where the two do not meet)."""
+    """Where the tempo is looked for: ±TEMPO_SEARCH of `bpm`, inside the genre's range and the mood's band where
+    they hold `bpm` (the genre's range alone where the mood's band does not: a felt half or double time); the
+    mood's band alone where the genre's range does not hold it (the cut pace wins)."""
     _, _, floor, ceiling = MOODS[mood]
     low, high = genre_record(genre).tempo
-    if max(floor, low) <= min(ceiling, high):
-        low, high = max(floor, low), min(ceiling, high)
-    return max(low, min(high, bpm / (1 + TEMPO_SEARCH))), min(high, max(low, bpm * (1 + TEMPO_SEARCH)))
+    if low <= bpm <= high:
+        if floor <= bpm <= ceiling:
+            low, high = max(floor, low), min(ceiling, high)
+    else:
+        low, high = floor, ceiling
+    return max(low, bpm / (1 + TEMPO_SEARCH)), min(high, bpm * (1 + TEMPO_SEARCH))
 
 
 def felt_tempo(bpm: float, genre: str) -> tuple[float, str]:

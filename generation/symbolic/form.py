@@ -36,15 +36,17 @@ ARC_DB = {"pickup": (-14.0, -14.0), "intro": (-14.0, -10.0), "A": (-14.0, -2.0),
 INTRO_ENTRIES = (LAYERS["intro"], ({"pad", "keys"}, {"pad", "keys", "bass"}),
                  ({"pad", "keys", "bass"}, {"pad", "keys", "bass", "counter"}),
                  ({"pad", "keys", "counter"}, {"pad", "keys", "counter", "bass"}))
-# The order of a section's body, one per seed: where the breakdown falls.
-BODIES = (BODY, ("A", "breakdown", "build", "B", "A", "B"), ("B", "A", "breakdown", "build", "B", "A"))
+# The order of a section's body, one per seed: where the breakdown falls (a body states its A first: a section
+# that opened on B would start at full strength and lose its arc).
+BODIES = (BODY, ("A", "breakdown", "build", "B", "A", "B"), ("A", "B", "A", "breakdown", "build", "B"))
 
 
 @dataclass(frozen=True)
 class FormVariant:
-    """The choices a seed makes in the layout: the intro's length (bars, in a first section of 16 bars or more;
-    shorter sections halve it), how the intro brings the band in, where the breakdown falls, and which part
-    states the motif first in an A phrase (the counter-line, then the lead; or the lead, then the counter-line)."""
+    """The choices a seed makes in the layout: the intro's length (bars, in a first section of 16 bars or more, at
+    most a quarter of it; a shorter section's intro is two bars), how the intro brings the band in, where the
+    breakdown falls, and which part states the motif first in an A phrase (the counter-line, then the lead; or
+    the lead, then the counter-line)."""
     intro_bars: int = 4
     intro: tuple[set[str], set[str]] = LAYERS["intro"]
     body: tuple[str, ...] = BODY
@@ -53,8 +55,8 @@ class FormVariant:
 
 def form_variant(seed: int) -> FormVariant:
     """The seed's layout, each choice from its own digits so neighbouring seeds differ in several."""
-    return FormVariant(intro_bars=(4, 2, 8)[seed % 3], intro=INTRO_ENTRIES[(seed // 3) % len(INTRO_ENTRIES)],
-                       body=BODIES[(seed // 12) % len(BODIES)], lead_first=(seed // 36) % 2 == 1)
+    return FormVariant(intro=INTRO_ENTRIES[seed % 4], lead_first=(seed // 4) % 2 == 1,
+                       intro_bars=(4, 2, 8)[(seed // 8) % 3], body=BODIES[(seed // 24) % len(BODIES)])
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,7 @@ def phrases(bars: int, first: bool, last: bool, start: int = 0, variant: FormVar
             ) -> list[tuple[str, int]]:
     """A section of `bars` bars as (label, length) phrases, in order; its body starts at the variant's
     body[start]."""
-    intro = (max(1, variant.intro_bars // 2) if bars < 16 else min(variant.intro_bars, bars // 4)) \
-        if first and bars >= 4 else 0
+    intro = (2 if bars < 16 else min(variant.intro_bars, bars // 4)) if first and bars >= 4 else 0
     outro = (2 if bars < 24 else 4) if last and bars - intro >= 8 else 0
     body = bars - intro - outro
     laid: list[tuple[str, int]] = [("intro", intro)] if intro else []

@@ -66,3 +66,4 @@ class MusicTrack:
     notes: list[str] = field(default_factory=list)
     candidates: list[str] = field(default_factory=list)  # every rendered alternative, the chosen one first
     grid: str = "planned"  # "planned": beats exactly where the brief's tempo map puts them; "measured": tracked
+    final_hit: float | None = None  # when the closing chord is struck (the mix's fade waits for it); None: unknown

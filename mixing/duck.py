@@ -2,7 +2,8 @@
 
 It breathes with the sentences, not with the syllables: pauses shorter than the hold are bridged (the music
 stays down between two sentences of one thought), the attack is done by the first word, and the release is
-slow and eased, so the music comes back under a long pause without a jump.
+slow and eased, so the music comes back under a long pause without a jump. In a conversation (lines a few
+seconds apart at most) it lifts only a little between lines, and comes back fully once the talking stops.
 """
 from __future__ import annotations
 
@@ -38,6 +39,33 @@ def region_gain(samples: int, rate: int, regions: list[tuple[float, float]], ins
     end)."""
     amount = region_amount(samples, rate, held_regions(regions, hold_ms / 1000.0), attack_ms, release_ms, start)
     return gain_from_amount(amount, inside_db, outside_db)
+
+
+def duck_amount(samples: int, rate: int, held: list[tuple[float, float]], conversation: list[tuple[float, float]],
+                depth_db: float, gap_rise_db: float, attack_ms: float, release_ms: float, start: int = 0
+                ) -> np.ndarray:
+    """`region_amount` over the held regions, and within a conversation (its lines bridged: `conversation`) no
+    lower than the share of the duck that leaves the music `gap_rise_db` up: between lines the music rises that
+    much at most, and comes back fully only after the conversation."""
+    amount = region_amount(samples, rate, held, attack_ms, release_ms, start)
+    if depth_db <= 0 or not conversation:
+        return amount
+    floor = max(0.0, 1.0 - gap_rise_db / depth_db)
+    return np.maximum(amount, floor * region_amount(samples, rate, conversation, attack_ms, release_ms, start))
+
+
+def gap_rises_db(held: list[tuple[float, float]], conversation: list[tuple[float, float]], depth_db: float,
+                 gap_rise_db: float, attack_ms: float, release_ms: float) -> list[float]:
+    """How far the music rises (dB) in each pause inside a conversation, as the duck plans it."""
+    rises = []
+    for (_, end), (start, _) in zip(held, held[1:]):
+        if not any(a <= end and start <= b for a, b in conversation):
+            continue
+        points = max(2, int((start - end) * CONTROL_RATE))
+        amount = duck_amount(points, CONTROL_RATE, held, conversation, depth_db, gap_rise_db, attack_ms, release_ms,
+                             int(end * CONTROL_RATE))
+        rises.append(round(depth_db * (1.0 - float(amount.min())), 2))
+    return rises
 
 
 def gain_from_amount(amount: np.ndarray, inside_db: float, outside_db: float) -> np.ndarray:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 MIN_FINAL_S = 0.5  # a closing fade starts no later than this before the end
+RING_BEFORE_FADE_S = 0.5  # the final hit rings this long before the closing fade starts
 JOIN_FADE_S = 0.02  # fade-in where looped bars are joined
 
 
@@ -28,10 +29,11 @@ class FitPlan:
     join: int  # samples of each repeat's fade-in
 
 
-def plan_fit(music_samples: int, rate: int, downbeats: list[float], duration: float, max_fade_s: float) -> FitPlan:
+def plan_fit(music_samples: int, rate: int, downbeats: list[float], duration: float, max_fade_s: float,
+             final_hit: float | None = None) -> FitPlan:
     target = int(round(duration * rate))
     join = max(1, int(JOIN_FADE_S * rate))
-    first = int(round(fade_start(downbeats, duration, max_fade_s) * rate))
+    first = int(round(fade_start(downbeats, duration, max_fade_s, final_hit) * rate))
     if music_samples >= target:
         return FitPlan((Span(0, target, False),), target, first, join)
     bars = [int(round(d * rate)) for d in downbeats if 0 <= d * rate <= music_samples]
@@ -77,9 +79,14 @@ def fit_to_length(music: np.ndarray, rate: int, downbeats: list[float], duration
     return read_fitted(lambda a, b: music[a:b], plan, 0, plan.target, music.shape[1])
 
 
-def fade_start(downbeats: list[float], duration: float, max_fade_s: float) -> float:
-    """The last bar line inside the closing window, or the window's start where no bar line falls in it."""
+def fade_start(downbeats: list[float], duration: float, max_fade_s: float, final_hit: float | None = None
+               ) -> float:
+    """Where the closing fade starts. After music's final hit (`final_hit`, seconds), RING_BEFORE_FADE_S after
+    it, or the closing window's start if that is later: the chord's attack and first ring are never faded.
+    Without one, the last bar line inside the closing window, or the window's start where none falls in it."""
     earliest = max(0.0, duration - max_fade_s)
     latest = max(0.0, duration - MIN_FINAL_S)
+    if final_hit is not None and final_hit < duration:
+        return min(max(final_hit + RING_BEFORE_FADE_S, earliest), latest)
     inside = [d for d in downbeats if earliest <= d <= latest]
     return inside[-1] if inside else earliest

@@ -25,8 +25,8 @@ from autoscore_video.common.errors import InputError
 from autoscore_video.common.media import AudioStream, FfmpegPipe, FfmpegSink, MediaInfo, Placement, stream_audio
 from autoscore_video.mixing.align import Warp, apply_warp, plan_warp
 from autoscore_video.mixing.blocks import block_samples, fixed_blocks, with_context
-from autoscore_video.mixing.duck import LevelInsideOutside, gain_from_amount, held_regions, region_amount
-from autoscore_video.mixing.fit import FitPlan, fade_start, plan_fit, read_fitted
+from autoscore_video.mixing.duck import LevelInsideOutside, duck_amount, gain_from_amount, gap_rises_db, held_regions
+from autoscore_video.mixing.fit import FitPlan, plan_fit, read_fitted
 from autoscore_video.mixing.levels import (
     Levels,
     LimiterModel,
@@ -92,6 +92,8 @@ class MixReport:
     warp: Warp | None = None  # how measured-beat music was bent onto the cuts, with its beats afterwards
     encodes: int = 1  # times the mix was encoded (2: the first overshot the peak ceiling)
     kept_tracks: list[KeptTrack] = field(default_factory=list)  # the source's other audio tracks, in the output
+    fade_from_s: float | None = None  # where the closing fade starts
+    gap_rises_db: list[float] = field(default_factory=list)  # how far the music lifts in each conversation pause
 
 
 class _Music:
@@ -149,6 +151,7 @@ class _Mix:
     rate: int
     regions: list[tuple[float, float]]  # speech
     held: list[tuple[float, float]]  # speech with short pauses bridged: where the music stays down
+    conversation: list[tuple[float, float]]  # speech with the gaps of a conversation bridged: it lifts a little
     keep_original: bool
     settings: MixSettings
     work_dir: Path
@@ -172,7 +175,8 @@ class _Mix:
             for start in range(0, self.samples, size):
                 n = min(size, self.samples - start)
                 fitted = read_fitted(self.music.read, self.fit, start, start + n, CHANNELS)
-                amount = region_amount(n, self.rate, self.held, s.duck_attack_ms, s.duck_release_ms, start)
+                amount = duck_amount(n, self.rate, self.held, self.conversation, s.duck_depth_db, s.duck_gap_rise_db,
+                                     s.duck_attack_ms, s.duck_release_ms, start)
                 duck = gain_from_amount(amount, -s.duck_depth_db, 0.0)  # duck_envelope's, computed once
                 if original is None:
                     yield start, fitted, duck, None, None
@@ -238,11 +242,12 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
                 speech_regions: list[tuple[float, float]], has_original_audio: bool, outputs: MixOutputs,
                 tags: StemTags, settings: MixSettings, beats: list[float] | None = None,
                 align_to_cuts: list[float] | None = None, source: MediaInfo | None = None,
-                keep_tracks: tuple[AudioStream, ...] = ()) -> MixReport:
+                keep_tracks: tuple[AudioStream, ...] = (), final_hit: float | None = None) -> MixReport:
     """`align_to_cuts`: cuts to bend the music onto (music whose `beats` were measured, not planned);
     `source`: `video`'s probe with the mix's track chosen (its picture, where the picture starts, the original's
     track), without which the first streams are taken as they come; `keep_tracks`: the source's other audio
-    tracks, placed on the picture and carried into the output after the mix."""
+    tracks, placed on the picture and carried into the output after the mix; `final_hit`: when the music's
+    closing chord is struck (video time), which the closing fade waits for."""
     rate = settings.sample_rate
     music = _Music(Path(music_wav), rate)
     try:
@@ -252,17 +257,19 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
                                 tolerance_s=settings.beat_tolerance_s, available_s=music.samples / rate - duration)
             warp = music.warp(planned, rate, beats, downbeats)
             downbeats = warp.downbeats
-        fit = plan_fit(music.samples, rate, downbeats, duration, settings.fade_out_s)
+        fit = plan_fit(music.samples, rate, downbeats, duration, settings.fade_out_s, final_hit)
         held = held_regions(speech_regions, settings.duck_hold_ms / 1000.0)
+        conversation = held_regions(speech_regions, settings.duck_conversation_gap_ms / 1000.0)
         mix = _Mix(video=video, music=music, fit=fit, rate=rate, regions=speech_regions, held=held,
+                   conversation=conversation,
                    keep_original=has_original_audio and not settings.replace_audio, settings=settings,
                    work_dir=outputs.work_dir, source=source)
-        return _mix(mix, downbeats, duration, has_original_audio, outputs, tags, warp, keep_tracks)
+        return _mix(mix, has_original_audio, outputs, tags, warp, keep_tracks)
     finally:
         music.close()
 
 
-def _mix(mix: _Mix, downbeats: list[float], duration: float, has_original_audio: bool, outputs: MixOutputs,
+def _mix(mix: _Mix, has_original_audio: bool, outputs: MixOutputs,
          tags: StemTags, warp: Warp | None, keep_tracks: tuple[AudioStream, ...]) -> MixReport:
     settings, rate = mix.settings, mix.rate
     notes: list[str] = []
@@ -278,7 +285,7 @@ def _mix(mix: _Mix, downbeats: list[float], duration: float, has_original_audio:
 
     encoder_args, encoded_suffix = audio_encoder(outputs.video, bitrate=settings.audio_bitrate)
     encoded = outputs.work_dir / f"mix{encoded_suffix}"
-    fade_at = fade_start(downbeats, duration, settings.fade_out_s)
+    fade_at = mix.fit.fade_from / rate
     dips = None
     mp3_args = ["-y", "-i", str(outputs.stem_wav), *mp3_encoder_args(settings.mp3_bitrate), str(outputs.stem_mp3)]
     for attempt in range(1, ENCODE_ATTEMPTS + 1):
@@ -314,6 +321,9 @@ def _mix(mix: _Mix, downbeats: list[float], duration: float, has_original_audio:
 
     inside, outside = level.result()
     return MixReport(
+        fade_from_s=round(fade_at, 3),
+        gap_rises_db=gap_rises_db(mix.held, mix.conversation, settings.duck_depth_db, settings.duck_gap_rise_db,
+                                  settings.duck_attack_ms, settings.duck_release_ms),
         target_lufs=settings.target_lufs,
         integrated_lufs=round(delivered_lufs, 3),
         true_peak_db=round(delivered_peak, 3),

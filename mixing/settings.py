@@ -21,13 +21,17 @@ class MixSettings:
     duck_attack_ms: float = 200.0
     duck_release_ms: float = 700.0
     duck_hold_ms: float = 600.0  # pauses between sentences shorter than this keep the music down
+    # In a conversation (lines less than this apart) the music rises at most duck_gap_rise_db between lines,
+    # and comes back to full level only in a longer pause.
+    duck_conversation_gap_ms: float = 2500.0
+    duck_gap_rise_db: float = 4.0
     music_vs_dialogue_lu: float = -5.0  # music loudness (outside speech) relative to the dialogue
     music_vs_ambience_lu: float = 6.0  # relative to original audio that has no speech
     # Original audio without speech (room tone, wind, hiss) is raised at most this much on the way to the
     # loudness target: the music makes up the rest.
     max_original_gain_db: float = 6.0
     replace_audio: bool = False
-    fade_out_s: float = 3.0  # longest closing fade; it starts on a bar line where one falls inside it
+    fade_out_s: float = 3.0  # longest closing fade; it waits for the final chord to ring (or a bar line)
     max_stretch: float = 0.08  # music with measured beats is bent at most this much to put cuts on beats
     beat_tolerance_s: float = HIT_TOLERANCE_S  # a cut within this of a beat is on it
     sample_rate: int = 48000
@@ -46,6 +50,8 @@ class MixSettings:
             raise InputError(f"ducking depth {self.duck_depth_db} dB is outside 0..60")
         if self.duck_attack_ms < 0 or self.duck_release_ms < 0 or self.duck_hold_ms < 0 or self.fade_out_s < 0:
             raise InputError("ducking attack/release/hold and fade must not be negative")
+        if self.duck_conversation_gap_ms < self.duck_hold_ms or self.duck_gap_rise_db < 0:
+            raise InputError("the conversation gap must be at least the duck's hold, and the rise in it not negative")
         if not 0.0 <= self.max_original_gain_db <= 40.0:
             raise InputError(f"max_original_gain_db {self.max_original_gain_db} dB is outside 0..40")
         if not 0.0 <= self.max_stretch <= 0.25:

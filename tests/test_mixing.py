@@ -37,6 +37,10 @@ def test_fit_cuts_to_the_exact_sample_count_and_fades_from_a_bar_line():
     out = fit_to_length(music, RATE, downbeats, 13.37, max_fade_s=3.0)
     assert len(out) == round(13.37 * RATE)
     assert fade_start(downbeats, 13.37, 3.0) == 12.0
+    # music that says where its final chord is struck: the fade waits half a second after it
+    assert fade_start(downbeats, 13.37, 3.0, final_hit=11.9) == pytest.approx(12.4)
+    assert fade_start(downbeats, 13.37, 3.0, final_hit=8.0) == pytest.approx(13.37 - 3.0)
+    assert fade_start(downbeats, 13.37, 3.0, final_hit=13.2) == pytest.approx(13.37 - 0.5)
     assert np.max(np.abs(out[: 12 * RATE - 10])) == pytest.approx(0.5, abs=1e-3)
     assert np.max(np.abs(out[-100:])) < 0.01
 

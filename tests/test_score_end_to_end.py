@@ -177,3 +177,21 @@ def test_a_twenty_minute_clip_scores_in_memory_that_does_not_grow_with_it(tmp_pa
     assert peak_kb / 1024 < 1024, f"peak PSS {peak_kb / 1024:.0f} MB"
     integrated, true_peak = ebur128(tmp_path / "twenty-minutes.scored.mp4")
     assert integrated == pytest.approx(-14.0, abs=0.5) and true_peak <= -1.0
+
+
+@pytest.mark.parametrize("fixture", ["scored_calm", "scored_energetic"])
+def test_the_final_chord_rings_before_the_fade_takes_it(request, fixture):
+    """The closing chord is struck at least 1.5 s before the picture ends and the fade waits half a second
+    after it: one second after the hit the stem is within 15 dB of the hit (before: the energetic sample's hit
+    fell 0.8 s before the end, inside a running 3 s fade, -27 dB half a second later)."""
+    source, result = request.getfixturevalue(fixture)
+    report = json.loads(result.stdout)
+    hit, fade = report["engine"]["final_hit"], report["mix"]["fade_from_s"]
+    assert hit is not None and report["duration"] - hit >= 1.5
+    assert fade >= hit + 0.5 - 1e-3
+    stem, rate = soundfile.read(str(outputs_of(source)[".music.wav"]), always_2d=True)
+
+    def level(t: float) -> float:
+        return 10 * np.log10(np.mean(stem[int(t * rate):int((t + 0.2) * rate)] ** 2) + 1e-20)
+
+    assert level(hit + 1.0) >= level(hit) - 15.0, (level(hit), level(hit + 1.0))

@@ -42,19 +42,19 @@ from autoscore_video.generation.symbolic.form import BarPlan, form_variant, plan
 from autoscore_video.generation.symbolic.genres import genre
 from autoscore_video.generation.symbolic.grooves import Parts
 from autoscore_video.generation.symbolic.instruments import lookup, track_name
-from autoscore_video.generation.symbolic.midi_file import Marker, add_keys, new_midi, origin
+from autoscore_video.generation.symbolic.midi_file import ENDING_MARKER, Marker, add_keys, new_midi, origin
 from autoscore_video.generation.symbolic.performer import Performer
 from autoscore_video.generation.symbolic.players import QUIET_LIGHT, Bar, bass, drums, fx, keys, lines, pad, timpani
 from autoscore_video.generation.symbolic.players.keys import KEYS_RANGE
 from autoscore_video.generation.tempo import Grid, beat_grid
 
-FINAL_CHORD_MIN_S = 1.0  # the closing chord sounds at least this long before the video ends
+FINAL_CHORD_MIN_S = 2.0  # the closing chord is struck at least this long before the video ends: it rings
 RING_S = 2.0  # notes of the closing chord are held past the end; mixing trims and fades
 LEAD_TOP = 86  # D6: above it a lead thins and shrills on General MIDI banks
 ACCENT_VELOCITY = 96  # a hit on a cut is played at least this hard
 STOP_AFTER_S = 0.1  # the parts rest this long after a stopped hit
 STOP_SPACING_BARS = 2  # at most one stop-time in this many bars: fast cutting gets stabs, not a stutter
-FINAL_HIT_MIN_S = 0.5  # a cut in the last bar at least this long before the end takes the final hit
+FINAL_HIT_MIN_S = 1.5  # a cut in the last bar at least this long before the end takes the final hit (it rings)
 TRACK_ORDER = ("pad", "keys", "counter", "lead", "bass", "sub", "timpani", "fx", "drums")
 PICKUP_SHARE = 0.6  # a first bar heard for less than this share of it is a pickup, not the intro's first bar
 # Room for the words: in a bar this much under speech the kit and the comping play their light patterns; no
@@ -348,7 +348,7 @@ class Composer:
         colour = "add9" if any(c in self.style.colours for c in ("add9", "9")) else ""
         tonic_chord = theory.chord(tonic, section.mode, 0, colour)
         voicing = theory.voice(tonic_chord[1:] if len(tonic_chord) > 3 else tonic_chord, previous, *KEYS_RANGE)
-        self.markers.append(Marker(start, "ending"))
+        self.markers.append(Marker(start, ENDING_MARKER))
         play = self.play
         if "keys" in roles:
             keys.final(play, roles["keys"], voicing, start, end, level)

@@ -23,6 +23,7 @@ RESOLUTION = 480  # ticks per quarter note (per beat of the grid)
 VIDEO_START_TIMECODE_S = 3600.0
 SMPTE_FPS = 30
 VIDEO_START_MARKER = "video start"
+ENDING_MARKER = "ending"  # the final hit
 
 
 @dataclass(frozen=True)

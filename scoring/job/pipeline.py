@@ -105,6 +105,7 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
             settings=score_plan.mix, beats=track.beats,
             align_to_cuts=features.cuts.times if track.grid == "measured" else None,
             source=features.info, keep_tracks=_kept_streams(features.info, score_plan.mix),
+            final_hit=track.final_hit if track.grid == "planned" else None,
         )
         timings["mixing"] = time.perf_counter() - started
         report("mixing", 1.0)
@@ -130,7 +131,8 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
                         for name, path in candidate_outputs.items()})
         result = ScoreResult(
             source=str(video), outputs=written,
-            engine={"name": track.engine, "model_id": track.model_id, "seed": track.seed, "prompt": track.prompt},
+            engine={"name": track.engine, "model_id": track.model_id, "seed": track.seed, "prompt": track.prompt,
+                    "final_hit": None if track.final_hit is None else round(track.final_hit, 3)},
             duration=features.duration, output_duration=round(output_duration, 6),
             planned_bpm=score_plan.bpm, rendered_bpm=track.bpm, mix=mix_report,
             alignment=alignment(features.cuts.times, beats, downbeats),

@@ -75,11 +75,14 @@ def plan(features: VideoFeatures, prefs: Preferences | None = None) -> ScorePlan
         why.append("builds lead into " + ", ".join(f"{t:.1f}" for t in builds) + " s (section changes and the "
                    "strongest cuts)")
     mix = prefs.mix(MixSettings())
+    # a conversation's lines are one stretch: the band does not fill each pause between them
     speech = [(round(a, 3), round(b, 3)) for a, b in
-              held_regions([(r.start, r.end) for r in features.speech.regions], mix.duck_hold_ms / 1000.0)]
+              held_regions([(r.start, r.end) for r in features.speech.regions],
+                           mix.duck_conversation_gap_ms / 1000.0)]
     if speech:
         why.append(f"melody and busy parts rest over {len(speech)} spoken stretch(es), "
-                   f"{sum(b - a for a, b in speech):.1f} s in all")
+                   f"{sum(b - a for a, b in speech):.1f} s in all (lines under "
+                   f"{mix.duck_conversation_gap_ms / 1000:.1f} s apart are one)")
     brief = MusicBrief(sections=sections, tempo_map=tempo_map, key=key, mode=longest.mode,
                        energy=round(energy, 3), genre=leading.genre, prompt=sections[0].prompt, seed=seed,
                        target_duration=duration, cuts_to_hit=list(cuts), cut_strengths=strengths, key_cuts=builds,

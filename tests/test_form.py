@@ -15,7 +15,7 @@ import pytest
 from autoscore_video.common.sound_profile import loudness_range
 from autoscore_video.generation import render
 from autoscore_video.generation.symbolic import midi_file
-from autoscore_video.generation.symbolic.composer import compose
+from autoscore_video.generation.symbolic.composer import FINAL_CHORD_MIN_S, FINAL_HIT_MIN_S, compose
 from autoscore_video.generation.symbolic.instruments import Drum, lookup
 from autoscore_video.generation.tempo import beat_grid
 from autoscore_video.scoring.job import musical_form as form
@@ -161,13 +161,16 @@ def test_a_build_leads_into_each_cut_that_matters(pieces):
 
 
 def test_the_piece_ends_on_a_final_hit_that_rings(pieces):
-    """On the last downbeat, or on a cut later in that bar; every part strikes the tonic chord and rings past
-    the end; nothing plays after it (no fade over a running groove)."""
+    """On the last downbeat at least 2 s before the end, or on a cut later in that bar at least 1.5 s before
+    it; every part strikes the tonic chord and rings past the end; nothing plays after it (no fade over a
+    running groove)."""
     for name in ("every-2s", "fast-irregular", "calm-2min", "irregular"):
         piece = pieces[name]
         duration = piece.plan.duration
-        last_downbeat = max(t for t in piece.grid.downbeats if t <= duration - 1.0)
-        late_cuts = [c for c in piece.plan.brief.cuts_to_hit if last_downbeat + 0.1 < c <= duration - 0.5]
+        last_downbeat = max(t for t in piece.grid.downbeats if t <= duration - FINAL_CHORD_MIN_S)
+        next_downbeat = min(t for t in piece.grid.downbeats if t > last_downbeat)
+        late_cuts = [c for c in piece.plan.brief.cuts_to_hit
+                     if last_downbeat + 0.1 < c <= min(next_downbeat, duration - FINAL_HIT_MIN_S)]
         final_hit = max(n.start for n in piece.notes)
         assert final_hit == pytest.approx(late_cuts[-1] if late_cuts else last_downbeat, abs=0.01), name
         final = [n for n in piece.notes if abs(n.start - final_hit) < 0.01 and not n.drum]

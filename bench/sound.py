@@ -8,8 +8,8 @@ recordings measured the same way.
 Scores a fixed set of clips (the two samples, two real clips from ../shared/media/pyscenedetect where present,
 and a two-minute calm clip made here) with the symbolic engine, on one core, and measures each music stem
 (`clip.music.wav`): L/R correlation, energy share per band, loudness range (ffmpeg's ebur128), and the
-engine's render speed as a multiple of real time. Targets: L/R correlation <= 0.6, 250-500 Hz share <= 0.35,
-20-60 Hz share >= 0.02 for electronic and pop, rendering >= 20x real time.
+engine's render speed as a multiple of real time. Targets: L/R correlation <= 0.6 (band genres 0.8),
+250-500 Hz share <= 0.35, 20-60 Hz share >= 0.02 for electronic and pop, rendering >= 20x real time.
 """
 from __future__ import annotations
 
@@ -39,7 +39,9 @@ from samples.make_samples import long_calm_spec, make_clip  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "media" / "pyscenedetect"
 RATE = 48000
-TARGETS = {"lr_correlation_max": 0.6, "low_mid_share_max": 0.35, "sub_share_min": 0.02,
+# L/R correlation: 0.6 for scores; a band's mono low end carries its energy (produced electronic 0.63, rock 0.86:
+# bench/tone.py's reference sets), so 0.8 for band genres.
+TARGETS = {"lr_correlation_max": 0.6, "lr_correlation_band_max": 0.8, "low_mid_share_max": 0.35, "sub_share_min": 0.02,
            "sub_genres": ("electronic", "pop"), "realtime_min": 20.0}
 
 
@@ -77,7 +79,9 @@ def measure_clip(name: str, video: Path, work: Path, soundfont: str | None) -> d
 
 
 def meets(row: dict) -> dict[str, bool]:
-    result = {"lr_correlation": row["lr_correlation"] <= TARGETS["lr_correlation_max"],
+    score = row["genre"] in ("ambient", "cinematic", "orchestral")
+    ceiling = TARGETS["lr_correlation_max"] if score else TARGETS["lr_correlation_band_max"]
+    result = {"lr_correlation": row["lr_correlation"] <= ceiling,
               "low_mid": row["bands"]["250-500"] <= TARGETS["low_mid_share_max"],
               "realtime": row["realtime"] >= TARGETS["realtime_min"]}
     if row["genre"] in TARGETS["sub_genres"]:

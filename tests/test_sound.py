@@ -127,17 +127,28 @@ def test_stems_meet_the_sound_targets_with_every_bank(tmp_path, bank, genre):
     track = render(brief(genre=genre), tmp_path, options=SymbolicOptions(soundfont=str(bank.path)))
     audio, rate = soundfile.read(track.audio_path, dtype="float32")
     shares = band_shares(audio, rate)
-    assert lr_correlation(audio) <= 0.6  # real soundtracks: median 0.26-0.29; before: 0.94-1.00
+    # Produced music measured as bench/tone.py measures it: orchestral (Wesnoth) 0.26, ambient (Singularity) 0.62,
+    # electronic (Warzone 2100) 0.63, rock (OpenArena) 0.86; a band's low end is mono, and it carries the most
+    # energy. Before the console: 0.94-1.00.
+    assert lr_correlation(audio) <= (0.6 if genre in ("ambient", "cinematic", "orchestral") else 0.8)
     assert shares["250-500"] <= 0.35  # before: 0.23-0.68
+    assert shares["60-250"] >= 0.33 and shares["500-2000"] <= 0.25  # the tonal match (issue 33)
+    assert shares["2000-6000"] <= (0.10 if genre == "rock" else 0.06)
     if genre in ("electronic", "pop"):
-        assert 0.02 <= shares["20-60"] <= 0.15  # a sub octave, not a sub that swamps the mix
+        assert 0.02 <= shares["20-60"] <= 0.35  # a sub octave; produced electronic (Warzone 2100): 0.35
     assert track.model_id == bank.describe()
 
 
 def test_the_console_places_parts_apart_and_the_dry_sum_does_not(tmp_path):
+    """Above the low end (mono by design, and raised by the tonal match), where the parts are placed."""
+    from scipy.signal import butter, sosfilt
+
+    placed = butter(4, [250, 6000], btype="bandpass", fs=48000, output="sos")
     mixed = render(brief(), tmp_path / "mixed")
     dry = render(brief(), tmp_path / "dry", options=SymbolicOptions(console=False))
-    assert lr_correlation(soundfile.read(mixed.audio_path)[0]) < lr_correlation(soundfile.read(dry.audio_path)[0])
+    correlation = {name: lr_correlation(sosfilt(placed, soundfile.read(track.audio_path)[0], axis=0))
+                   for name, track in (("mixed", mixed), ("dry", dry))}
+    assert correlation["mixed"] < correlation["dry"] - 0.1, correlation
 
 
 # --- voicing and performance ------------------------------------------------------------------------------

@@ -44,7 +44,8 @@ class SymbolicEngine:
         for part in parts:
             players_by_role.setdefault(part.role, []).append(Player(part, bank.path, rate, total))
         if options.console:
-            bounce_console(Console(players_by_role, production, rate, total, work_dir), audio_path, progress)
+            bounce_console(Console(players_by_role, production, rate, total, work_dir), audio_path, progress,
+                           brief.speech)
         else:
             players = [player for members in players_by_role.values() for player in members]
             bounce_dry(_summed(players, total, rate), audio_path, rate)

@@ -1,8 +1,9 @@
-"""Bouncing a piece to its WAV a window at a time. The compressor sets its threshold from the whole bus, so
-the bus goes first to a raw float32 file beside the WAV while the compressor's detector reads it; then each
-stretch of it is finished (compressed, given its top end) into the WAV. Memory holds a window; the disk holds
-the bus once more than the WAV does, until the WAV is complete. The WAV is float: it keeps the console's
-own level, with no clipping, for the mixing stage to set."""
+"""Bouncing a piece to its WAV a window at a time. The compressor sets its threshold from the whole bus, and the
+tonal match is solved on the whole bus's spectrum, so the bus goes first to a raw float32 file beside the WAV
+while the compressor's detector and the spectrum read it; then each stretch of it is finished (compressed,
+matched to its tonal target, given its top end) into the WAV. Memory holds a window; the disk holds the bus
+once more than the WAV does, until the WAV is complete. The WAV is float: it keeps the console's own level,
+with no clipping, for the mixing stage to set."""
 from __future__ import annotations
 
 import os
@@ -14,21 +15,24 @@ import soundfile
 
 from autoscore_video.generation.symbolic.studio.console import Console, Finish
 from autoscore_video.generation.symbolic.studio.dynamics import detector_powers
+from autoscore_video.generation.symbolic.studio.tone import LongTermSpectrum
 
 FRAME_BYTES = 2 * 4  # a stereo float32 frame
 CHUNK_FRAMES = 2 ** 20  # read back this much of the bus at a time
 
 
-def bounce_console(console: Console, path: Path, progress=None) -> None:
-    """The console's mix written to `path`."""
+def bounce_console(console: Console, path: Path, progress=None, speech: list[tuple[float, float]] = ()) -> None:
+    """The console's mix written to `path`; `speech` (seconds): where the words are, for the tone's presence dip."""
     raw = path.with_name(path.name + ".bus")
     try:
         powers = []
+        spectrum = LongTermSpectrum(console.sample_rate)
         with open(raw, "wb") as out:
             for _, _, bus in console.bus(progress):
                 out.write(np.ascontiguousarray(bus.T).tobytes())
                 powers.append(detector_powers(bus))
-        finish = Finish(console.production, console.sample_rate, np.concatenate(powers))
+                spectrum.feed(bus)
+        finish = Finish(console.production, console.sample_rate, np.concatenate(powers), spectrum, speech)
         with open(raw, "rb") as bus:
             _write_wav(path, console.sample_rate, (finish(start, stop, _read(bus, stop - start))
                                                    for start, stop in _chunks(console.total)))

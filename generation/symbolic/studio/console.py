@@ -19,6 +19,7 @@ from autoscore_video.generation.symbolic.studio.levels import PlayingLevel
 from autoscore_video.generation.symbolic.studio.presets import AIR_HZ, LOW_MID_HZ, Channel, Production
 from autoscore_video.generation.symbolic.studio.reverb import Reverb
 from autoscore_video.generation.symbolic.studio.stereo import DetunedDouble, pan, pan_gains, width
+from autoscore_video.generation.symbolic.studio.tone import LongTermSpectrum, ToneMatch
 from autoscore_video.generation.symbolic.windows import windows
 
 HEADROOM_DB = 20.0  # parts are balanced this far under full scale; the engine sets the final peak
@@ -190,12 +191,15 @@ class Console:
 
 class Finish:
     """What the bus goes through once the whole of it has been heard: the compressor, whose threshold is set
-    from the bus's own level, then the top end."""
+    from the bus's own level, the tonal match to the genre's target (with the presence dip under `speech`,
+    seconds), then the top end."""
 
-    def __init__(self, production: Production, sample_rate: int, powers: np.ndarray):
+    def __init__(self, production: Production, sample_rate: int, powers: np.ndarray, spectrum: LongTermSpectrum,
+                 speech: list[tuple[float, float]] = ()):
         self.gain = GainPlan.from_powers(powers, production.bus, sample_rate)
+        self.tone = ToneMatch(spectrum, production.tone, list(speech), sample_rate)
         self.air = eq.Cascade([eq.high_shelf(AIR_HZ, production.air_db, sample_rate)] if production.air_db else [])
 
     def __call__(self, start: int, stop: int, bus: np.ndarray) -> np.ndarray:
-        return self.air(bus * self.gain.at(start, stop))
+        return self.air(self.tone(start, stop, bus * self.gain.at(start, stop)))
 

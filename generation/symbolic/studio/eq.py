@@ -1,5 +1,5 @@
 """Equalisers as second-order sections (scipy.signal): high-pass and low-pass (Butterworth), and the peaking bell
-and high shelf of the Audio EQ Cookbook (R. Bristow-Johnson), run forward only, as a console's EQ is. Each
+and the shelves of the Audio EQ Cookbook (R. Bristow-Johnson), run forward only, as a console's EQ is. Each
 function gives the sections; `apply` runs a cascade of them over audio, channels first, in float32, and a
 `Cascade` runs one over audio that comes a block at a time, keeping the filters' state between blocks."""
 from __future__ import annotations
@@ -42,6 +42,25 @@ def high_shelf(hz: float, gain_db: float, sample_rate: int) -> np.ndarray:
     b = [a * ((a + 1) + (a - 1) * cos + root), -2 * a * ((a - 1) + (a + 1) * cos), a * ((a + 1) + (a - 1) * cos - root)]
     den = [(a + 1) - (a - 1) * cos + root, 2 * ((a - 1) - (a + 1) * cos), (a + 1) - (a - 1) * cos - root]
     return _section(b, den)
+
+
+def low_shelf(hz: float, gain_db: float, sample_rate: int) -> np.ndarray:
+    """A low shelf (slope 1): `gain_db` below `hz`, half of it at `hz`."""
+    a = 10 ** (gain_db / 40)
+    w = 2 * math.pi * hz / sample_rate
+    cos, alpha = math.cos(w), math.sin(w) / 2 * math.sqrt(2)
+    root = 2 * math.sqrt(a) * alpha
+    b = [a * ((a + 1) - (a - 1) * cos + root), 2 * a * ((a - 1) - (a + 1) * cos), a * ((a + 1) - (a - 1) * cos - root)]
+    den = [(a + 1) + (a - 1) * cos + root, -2 * ((a - 1) + (a + 1) * cos), (a + 1) + (a - 1) * cos - root]
+    return _section(b, den)
+
+
+def response_db(sections: list[np.ndarray], frequencies: np.ndarray, sample_rate: int) -> np.ndarray:
+    """The cascade's gain (dB) at `frequencies` (Hz)."""
+    if not sections:
+        return np.zeros(len(frequencies))
+    _, h = _signal().sosfreqz(np.concatenate(sections), worN=frequencies, fs=sample_rate)
+    return 20 * np.log10(np.abs(h) + 1e-12)
 
 
 def _section(b: list[float], a: list[float]) -> np.ndarray:

@@ -138,6 +138,7 @@ class Limited:
     audio: np.ndarray
     reduction_db: float  # largest gain reduction applied
     true_peak_db: float  # measured on the result
+    gain: np.ndarray | None = None  # the gain applied to each sample (all passes), float32; None: untouched
 
 
 LIMITER_PASSES = 3  # one does it; the others mop up what 4x oversampling under-reads
@@ -177,6 +178,7 @@ def limit_true_peak(audio: np.ndarray, rate: int, ceiling_db: float, *, peaks: n
     x = np.array(audio, dtype=np.float32, copy=True)
     look, hold = limiter_reach(rate, lookahead_ms, hold_ms)
     worst = 0.0
+    applied = None
     peaks = sample_peaks(x) if peaks is None else peaks
     for _ in range(LIMITER_PASSES):
         if peaks.size == 0 or np.all(peaks <= ceiling):
@@ -187,6 +189,8 @@ def limit_true_peak(audio: np.ndarray, rate: int, ceiling_db: float, *, peaks: n
         gain = uniform_filter1d(held, size=look + 1, origin=look - (look + 1) // 2, mode="nearest")
         x[: len(gain)] *= gain[:, None].astype(np.float32) if x.ndim == 2 else gain.astype(np.float32)
         worst = max(worst, -20.0 * float(np.log10(gain.min())))
+        applied = gain.astype(np.float32) if applied is None else applied * gain.astype(np.float32)
         peaks = sample_peaks(x)
     top = float(peaks.max()) if peaks.size else 0.0
-    return Limited(audio=x, reduction_db=worst, true_peak_db=20.0 * np.log10(top) if top > 0 else float("-inf"))
+    return Limited(audio=x, reduction_db=worst, true_peak_db=20.0 * np.log10(top) if top > 0 else float("-inf"),
+                   gain=applied)

@@ -75,6 +75,15 @@ class StemTags:
 
 
 @dataclass
+class CutHitReduction:
+    at_s: float  # the cut (video time)
+    reduction_db: float  # the delivery limiter's largest gain reduction over the hit (CUT_HIT_SPAN_S around it)
+
+
+CUT_HIT_SPAN_S = (0.01, 0.1)  # a hit's attack and body: from this long before the cut to this long after it
+
+
+@dataclass
 class MixReport:
     target_lufs: float
     integrated_lufs: float
@@ -94,6 +103,7 @@ class MixReport:
     kept_tracks: list[KeptTrack] = field(default_factory=list)  # the source's other audio tracks, in the output
     fade_from_s: float | None = None  # where the closing fade starts
     gap_rises_db: list[float] = field(default_factory=list)  # how far the music lifts in each conversation pause
+    limiter_at_cuts: list[CutHitReduction] = field(default_factory=list)  # at each cut the music hits
 
 
 class _Music:
@@ -152,6 +162,7 @@ class _Mix:
     regions: list[tuple[float, float]]  # speech
     held: list[tuple[float, float]]  # speech with short pauses bridged: where the music stays down
     conversation: list[tuple[float, float]]  # speech with the gaps of a conversation bridged: it lifts a little
+    cut_hits: list[float]  # the cuts the music hits (video time), where the limiter's reduction is reported
     keep_original: bool
     settings: MixSettings
     work_dir: Path
@@ -209,8 +220,9 @@ class _Mix:
             yield np.concatenate([stem + original * trim[:, None], stem], axis=1)
 
     def limited(self, levels: Levels, ceiling_db: float, dips: CeilingDips | None = None
-                ) -> Iterator[tuple[np.ndarray, np.ndarray, float]]:
-        """(mix, stem, the largest reduction in this block) through the true-peak limiter, a block at a time
+                ) -> Iterator[tuple[np.ndarray, np.ndarray, float, np.ndarray | None]]:
+        """(mix, stem, the largest reduction in this block, the mix's gain per sample or None where it was not
+        touched) through the true-peak limiter, a block at a time
         with enough of its neighbours for it to come out as limiting the whole would. `dips`: where the mix's
         ceiling is lower (not the stem's)."""
         context = limiter_context(self.rate)
@@ -219,7 +231,12 @@ class _Mix:
             curve = dips.curve(ceiling_db, at - core.start, len(extended)) if dips is not None else None
             mix = limit_true_peak(extended[:, :CHANNELS], self.rate, ceiling_db, ceiling=curve)
             stem = limit_true_peak(extended[:, CHANNELS:], self.rate, ceiling_db)
-            yield mix.audio[core], stem.audio[core], mix.reduction_db
+            gain = None
+            if mix.gain is not None:
+                gain = np.ones(len(extended), dtype=np.float32)
+                gain[:len(mix.gain)] = mix.gain
+                gain = gain[core]
+            yield mix.audio[core], stem.audio[core], mix.reduction_db, gain
             at += core.stop - core.start
 
 
@@ -242,12 +259,14 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
                 speech_regions: list[tuple[float, float]], has_original_audio: bool, outputs: MixOutputs,
                 tags: StemTags, settings: MixSettings, beats: list[float] | None = None,
                 align_to_cuts: list[float] | None = None, source: MediaInfo | None = None,
-                keep_tracks: tuple[AudioStream, ...] = (), final_hit: float | None = None) -> MixReport:
+                keep_tracks: tuple[AudioStream, ...] = (), final_hit: float | None = None,
+                cut_hits: list[float] | None = None) -> MixReport:
     """`align_to_cuts`: cuts to bend the music onto (music whose `beats` were measured, not planned);
     `source`: `video`'s probe with the mix's track chosen (its picture, where the picture starts, the original's
     track), without which the first streams are taken as they come; `keep_tracks`: the source's other audio
     tracks, placed on the picture and carried into the output after the mix; `final_hit`: when the music's
-    closing chord is struck (video time), which the closing fade waits for."""
+    closing chord is struck (video time), which the closing fade waits for; `cut_hits`: the cuts the music
+    hits, where the report gives the limiter's reduction."""
     rate = settings.sample_rate
     music = _Music(Path(music_wav), rate)
     try:
@@ -261,7 +280,7 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
         held = held_regions(speech_regions, settings.duck_hold_ms / 1000.0)
         conversation = held_regions(speech_regions, settings.duck_conversation_gap_ms / 1000.0)
         mix = _Mix(video=video, music=music, fit=fit, rate=rate, regions=speech_regions, held=held,
-                   conversation=conversation,
+                   conversation=conversation, cut_hits=sorted(cut_hits or []),
                    keep_original=has_original_audio and not settings.replace_audio, settings=settings,
                    work_dir=outputs.work_dir, source=source)
         return _mix(mix, has_original_audio, outputs, tags, warp, keep_tracks)
@@ -289,7 +308,7 @@ def _mix(mix: _Mix, has_original_audio: bool, outputs: MixOutputs,
     dips = None
     mp3_args = ["-y", "-i", str(outputs.stem_wav), *mp3_encoder_args(settings.mp3_bitrate), str(outputs.stem_mp3)]
     for attempt in range(1, ENCODE_ATTEMPTS + 1):
-        reduction, level = _encode(mix, levels, ceiling, dips, encoder_args, encoded, outputs, fade_at)
+        reduction, level, at_cuts = _encode(mix, levels, ceiling, dips, encoder_args, encoded, outputs, fade_at)
         # the stem's MP3 is encoded beside the measuring and the mux (stopped on leaving, where it is redone)
         with FfmpegPipe(mp3_args, what=f"writing {outputs.stem_mp3}") as mp3:
             delivered_lufs, delivered_peak, spots = _measure_encoded(
@@ -322,6 +341,7 @@ def _mix(mix: _Mix, has_original_audio: bool, outputs: MixOutputs,
     inside, outside = level.result()
     return MixReport(
         fade_from_s=round(fade_at, 3),
+        limiter_at_cuts=at_cuts,
         gap_rises_db=gap_rises_db(mix.held, mix.conversation, settings.duck_depth_db, settings.duck_gap_rise_db,
                                   settings.duck_attack_ms, settings.duck_release_ms),
         target_lufs=settings.target_lufs,
@@ -400,9 +420,10 @@ def _limiter_model(mix: _Mix, sums: PartSums, levels: Levels, ceiling_db: float)
 
 
 def _encode(mix: _Mix, levels: Levels, ceiling_db: float, dips: CeilingDips | None, encoder_args: list[str],
-            encoded: Path, outputs: MixOutputs, fade_at: float) -> tuple[float, LevelInsideOutside]:
+            encoded: Path, outputs: MixOutputs, fade_at: float
+            ) -> tuple[float, LevelInsideOutside, list[CutHitReduction]]:
     """Pass 3: the limited mix into its encoder (which runs beside this process), the limited stem into its
-    WAV; (the largest reduction, the stem's level inside and outside speech)."""
+    WAV; (the largest reduction, the stem's level inside and outside speech, the reduction at each cut hit)."""
     import soundfile
 
     s = mix.settings
@@ -413,14 +434,38 @@ def _encode(mix: _Mix, levels: Levels, ceiling_db: float, dips: CeilingDips | No
                     what="encoding the mix") as encoder, \
             soundfile.SoundFile(str(outputs.stem_wav), "w", mix.rate, CHANNELS, subtype="PCM_24",
                                 format="WAV") as stem_file:
-        for mixed, stem, block_reduction in mix.limited(levels, ceiling_db, dips):
+        at_cuts = _CutHitMeter(mix.cut_hits, mix.rate)
+        for mixed, stem, block_reduction, gain in mix.limited(levels, ceiling_db, dips):
             encoder.write(mixed)
             stem_file.write(stem)
             level.add(stem, at)
+            at_cuts.add(gain, at, len(mixed))
             reduction = max(reduction, block_reduction)
             at += len(mixed)
         encoder.finish()
-    return reduction, level
+    return reduction, level, at_cuts.result()
+
+
+class _CutHitMeter:
+    """The limiter's lowest gain over each cut hit's span, from the gain of consecutive blocks."""
+
+    def __init__(self, cuts: list[float], rate: int):
+        before, after = CUT_HIT_SPAN_S
+        self.cuts = cuts
+        self.spans = [(int((cut - before) * rate), int((cut + after) * rate)) for cut in cuts]
+        self.lowest = [1.0] * len(cuts)
+
+    def add(self, gain: np.ndarray | None, at: int, samples: int) -> None:
+        if gain is None:
+            return
+        for index, (a, b) in enumerate(self.spans):
+            lo, hi = max(a, at), min(b, at + samples)
+            if lo < hi:
+                self.lowest[index] = min(self.lowest[index], float(gain[lo - at:hi - at].min()))
+
+    def result(self) -> list[CutHitReduction]:
+        return [CutHitReduction(round(cut, 3), round(max(0.0, -20.0 * float(np.log10(max(gain, 1e-9)))), 2) + 0.0)
+                for cut, gain in zip(self.cuts, self.lowest)]
 
 
 def _measure_encoded(encoded: Path, rate: int, mark_db: float) -> tuple[float, float, list[tuple[int, float]]]:

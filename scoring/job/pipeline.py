@@ -106,6 +106,7 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
             align_to_cuts=features.cuts.times if track.grid == "measured" else None,
             source=features.info, keep_tracks=_kept_streams(features.info, score_plan.mix),
             final_hit=track.final_hit if track.grid == "planned" else None,
+            cut_hits=list(score_plan.brief.cuts_to_hit),
         )
         timings["mixing"] = time.perf_counter() - started
         report("mixing", 1.0)

@@ -122,7 +122,8 @@ class ToneMatch:
         self.sample_rate = sample_rate
         self.gains_db = (matching_gains(spectrum.frequencies, spectrum.power, target, sample_rate)
                          if target is not None else np.zeros(len(MATCHED)))
-        self.match = eq.Cascade(band_filters(self.gains_db, sample_rate) if target is not None else [])
+        self.sections = band_filters(self.gains_db, sample_rate) if target is not None else []
+        self.match = eq.Cascade(self.sections)
         self.speech = [(int(a * sample_rate), int(b * sample_rate)) for a, b in speech if b > a]
         self.dip = eq.Cascade([eq.bell(PRESENCE_HZ, PRESENCE_DIP_DB, 0.8, sample_rate)]) if self.speech else None
 

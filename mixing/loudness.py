@@ -163,9 +163,10 @@ def limiter_context(rate: int, lookahead_ms: float = LOOKAHEAD_MS, hold_ms: floa
 
 def limit_true_peak(audio: np.ndarray, rate: int, ceiling_db: float, *, peaks: np.ndarray | None = None,
                     ceiling: np.ndarray | None = None, lookahead_ms: float = LOOKAHEAD_MS,
-                    hold_ms: float = HOLD_MS) -> Limited:
+                    hold_ms: float = HOLD_MS, keep_gain: bool = False) -> Limited:
     """Lookahead limiter on oversampled peaks; `peaks` may be given when already known (`sample_peaks`);
-    `ceiling`: a linear ceiling per sample, where it is lower in places (`CeilingDips`).
+    `ceiling`: a linear ceiling per sample, where it is lower in places (`CeilingDips`); `keep_gain`: return the
+    gain applied to each sample too.
 
     The gain each sample needs to keep its true peak under the ceiling is held from `lookahead`
     before it to `hold` after it (a sliding minimum), then smoothed by a trailing mean over the
@@ -189,7 +190,8 @@ def limit_true_peak(audio: np.ndarray, rate: int, ceiling_db: float, *, peaks: n
         gain = uniform_filter1d(held, size=look + 1, origin=look - (look + 1) // 2, mode="nearest")
         x[: len(gain)] *= gain[:, None].astype(np.float32) if x.ndim == 2 else gain.astype(np.float32)
         worst = max(worst, -20.0 * float(np.log10(gain.min())))
-        applied = gain.astype(np.float32) if applied is None else applied * gain.astype(np.float32)
+        if keep_gain:
+            applied = gain.astype(np.float32) if applied is None else applied * gain.astype(np.float32)
         peaks = sample_peaks(x)
     top = float(peaks.max()) if peaks.size else 0.0
     return Limited(audio=x, reduction_db=worst, true_peak_db=20.0 * np.log10(top) if top > 0 else float("-inf"),

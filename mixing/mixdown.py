@@ -229,13 +229,14 @@ class _Mix:
         at = 0
         for extended, core in with_context(self.mixed(levels), context):
             curve = dips.curve(ceiling_db, at - core.start, len(extended)) if dips is not None else None
-            mix = limit_true_peak(extended[:, :CHANNELS], self.rate, ceiling_db, ceiling=curve)
+            mix = limit_true_peak(extended[:, :CHANNELS], self.rate, ceiling_db, ceiling=curve,
+                                  keep_gain=bool(self.cut_hits))
             stem = limit_true_peak(extended[:, CHANNELS:], self.rate, ceiling_db)
             gain = None
-            if mix.gain is not None:
-                gain = np.ones(len(extended), dtype=np.float32)
-                gain[:len(mix.gain)] = mix.gain
-                gain = gain[core]
+            if mix.gain is not None:  # shorter than the block where the last samples were not touched
+                gain = np.ones(core.stop - core.start, dtype=np.float32)
+                kept = mix.gain[core.start:core.stop]
+                gain[:len(kept)] = kept
             yield mix.audio[core], stem.audio[core], mix.reduction_db, gain
             at += core.stop - core.start
 

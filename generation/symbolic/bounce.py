@@ -34,23 +34,10 @@ def bounce_console(console: Console, path: Path, progress=None, speech: list[tup
                 spectrum.feed(bus)
         finish = Finish(console.production, console.sample_rate, np.concatenate(powers), spectrum, speech)
         with open(raw, "rb") as bus:
-            _write_wav(path, console.sample_rate, _finished(finish, bus, console.total))
+            _write_wav(path, console.sample_rate, (finish(start, stop, _read(bus, stop - start))
+                                                   for start, stop in _chunks(console.total)))
     finally:
         raw.unlink(missing_ok=True)
-
-
-def _finished(finish: Finish, bus, total: int):
-    """The bus read back and finished, in time: the limiter's look-ahead delay dropped from the start and
-    flushed at the end."""
-    late, emitted = finish.delay, 0
-    for start, stop in _chunks(total):
-        audio = finish(start, stop, _read(bus, stop - start))
-        if late:
-            dropped = min(late, audio.shape[1])
-            audio, late = audio[:, dropped:], late - dropped
-        emitted += audio.shape[1]
-        yield audio
-    yield finish.flush()[:, late:][:, :total - emitted]
 
 
 def bounce_dry(windows: Iterable[np.ndarray], path: Path, sample_rate: int) -> None:

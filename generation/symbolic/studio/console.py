@@ -16,7 +16,6 @@ import numpy as np
 from autoscore_video.generation.symbolic.studio import eq
 from autoscore_video.generation.symbolic.studio.dynamics import GainPlan
 from autoscore_video.generation.symbolic.studio.levels import PlayingLevel
-from autoscore_video.generation.symbolic.studio.peaks import CREST_DB, PeakLimiter, playing_level_db
 from autoscore_video.generation.symbolic.studio.presets import AIR_HZ, LOW_MID_HZ, Channel, Production
 from autoscore_video.generation.symbolic.studio.reverb import Reverb
 from autoscore_video.generation.symbolic.studio.stereo import DetunedDouble, pan, pan_gains, width
@@ -25,10 +24,6 @@ from autoscore_video.generation.symbolic.windows import windows
 
 HEADROOM_DB = 20.0  # parts are balanced this far under full scale; the engine sets the final peak
 FADER_S = 60.0  # of a part's playing, measured to set its fader
-# About the top a delivery codec keeps (AAC at 192 kb/s: 17-19 kHz). A bank's sharpest edges (TimGM6mb's
-# distortion guitar) above it are cut before the peak limiter, which then limits the peaks the codec rebuilds:
-# without it a rock montage on TimGM6mb was delivered at +2.2 dBTP after two encodes.
-TOP_HZ = 16000.0
 
 
 def position(part: str, pan_at: float, spread: float) -> float:
@@ -197,41 +192,14 @@ class Console:
 class Finish:
     """What the bus goes through once the whole of it has been heard: the compressor, whose threshold is set
     from the bus's own level, the tonal match to the genre's target (with the presence dip under `speech`,
-    seconds), the top end, the codec's top, then the peak limiter, its ceiling set over the level all that
-    leaves. The limiter looks ahead: what comes out is `delay` samples late, and `flush` gives the last of it."""
+    seconds), then the top end."""
 
     def __init__(self, production: Production, sample_rate: int, powers: np.ndarray, spectrum: LongTermSpectrum,
                  speech: list[tuple[float, float]] = ()):
         self.gain = GainPlan.from_powers(powers, production.bus, sample_rate)
         self.tone = ToneMatch(spectrum, production.tone, list(speech), sample_rate)
-        air = [eq.high_shelf(AIR_HZ, production.air_db, sample_rate)] if production.air_db else []
-        self.air = eq.Cascade(air)
-        level = _finished_level_db(powers, self.gain, spectrum, self.tone.sections + air, sample_rate)
-        self.peaks = PeakLimiter(None if level is None else 10 ** ((level + CREST_DB) / 20), sample_rate)
-        self.band_limit = eq.Cascade([eq.lowpass(TOP_HZ, sample_rate)])
-
-    @property
-    def delay(self) -> int:
-        return self.peaks.delay
+        self.air = eq.Cascade([eq.high_shelf(AIR_HZ, production.air_db, sample_rate)] if production.air_db else [])
 
     def __call__(self, start: int, stop: int, bus: np.ndarray) -> np.ndarray:
-        return self.peaks(self.band_limit(self.air(self.tone(start, stop, bus * self.gain.at(start, stop)))))
+        return self.air(self.tone(start, stop, bus * self.gain.at(start, stop)))
 
-    def flush(self) -> np.ndarray:
-        """The last `delay` samples."""
-        return self.peaks(np.zeros((2, self.delay), dtype=np.float32))
-
-
-def _finished_level_db(powers: np.ndarray, gain: GainPlan, spectrum: LongTermSpectrum, sections: list[np.ndarray],
-                       sample_rate: int) -> float | None:
-    """The bus's playing level once compressed and equalised: its level as it was, less the compressor's mean
-    reduction, plus what the filters do to its long-term spectrum (known before they run)."""
-    level = playing_level_db(powers)
-    if level is None:
-        return None
-    change_db = 0.0
-    if sections and spectrum.power.sum() > 0:
-        response = eq.response_db(sections, spectrum.frequencies, sample_rate)
-        change_db = float(10 * np.log10((spectrum.power * 10 ** (response / 10)).sum() / spectrum.power.sum()))
-    reduction = float(np.mean(gain.smoothed_db)) if len(gain.smoothed_db) else 0.0
-    return level + change_db - reduction

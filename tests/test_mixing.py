@@ -80,6 +80,15 @@ def test_unknown_preset_is_refused():
         settings_for_preset("cinema")
 
 
+@pytest.mark.parametrize("changed", [{"duck_conversation_gap_ms": 300.0}, {"duck_gap_rise_db": -1.0}])
+def test_a_conversation_duck_that_cannot_work_is_refused(changed):
+    """A conversation gap shorter than the duck's hold (600 ms), or a negative rise in it."""
+    from dataclasses import replace
+
+    with pytest.raises(InputError, match="conversation"):
+        replace(settings_for_preset("default"), **changed)
+
+
 def peaky_noise(seconds: float, seed: int = 7) -> np.ndarray:
     rng = np.random.default_rng(seed)
     audio = (rng.standard_normal((int(seconds * RATE), 2)) * 0.1).astype(np.float32)

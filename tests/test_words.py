@@ -78,13 +78,18 @@ def test_no_melody_note_starts_inside_speech(happy_then_sad):
     assert notes_in_speech(piece, regions, ("lead", "counter")) == 0
 
 
-@pytest.fixture(scope="module")
-def voice_over(tmp_path_factory):
+def scored_voice_over(tmp_path_factory, name: str, pause_s: float):
+    """(the spec, the clip, the outputs' stem, the report) of a documentary voice-over with `pause_s` pauses."""
     needs_espeak()
-    folder = tmp_path_factory.mktemp("voice-over")
-    spec = voice_over_spec(pause_s=0.3)
+    folder = tmp_path_factory.mktemp(name)
+    spec = voice_over_spec(pause_s=pause_s)
     out, report = scored(folder, "clip", spec)
     return spec, folder / "clip.mp4", out, report
+
+
+@pytest.fixture(scope="module")
+def voice_over(tmp_path_factory):
+    return scored_voice_over(tmp_path_factory, "voice-over", 0.3)
 
 
 def test_the_duck_holds_through_short_pauses_and_is_moderate(voice_over, tmp_path):
@@ -130,11 +135,7 @@ def applied_duck_db(stem: np.ndarray, raw: np.ndarray, rate: int, mix: dict, lin
 
 @pytest.fixture(scope="module")
 def conversation(tmp_path_factory):
-    needs_espeak()
-    folder = tmp_path_factory.mktemp("conversation")
-    spec = voice_over_spec(pause_s=2.0)
-    out, report = scored(folder, "clip", spec)
-    return spec, out, report
+    return scored_voice_over(tmp_path_factory, "conversation", 2.0)
 
 
 def test_the_music_lifts_a_little_between_the_lines_of_a_conversation(conversation, tmp_path):
@@ -142,7 +143,7 @@ def test_the_music_lifts_a_little_between_the_lines_of_a_conversation(conversati
     of the plan, so the arrangement's changes do not count), and the stem itself rises a few dB at most in a
     typical pause (before: 8.7-16.2 dB in every one, held a second, then down again). The report says how far;
     the duck itself stays 6-15 dB deep."""
-    spec, out, report = conversation
+    spec, _, out, report = conversation
     stem, rate = soundfile.read(f"{out}.music.wav", always_2d=True)
     raw, _ = soundfile.read(SymbolicEngine().render(load_plan(Path(f"{out}.plan.json")).brief, tmp_path).audio_path,
                             always_2d=True)

@@ -33,7 +33,8 @@ from autoscore_video.common.sound_profile import BANDS, band_name, band_shares  
 from autoscore_video.generation.symbolic.genres import GENRES  # noqa: E402
 from autoscore_video.scoring.job.pipeline import ScoreOptions, score  # noqa: E402
 from autoscore_video.scoring.planning.preferences import Preferences  # noqa: E402
-from samples.make_samples import ClipSpec, irregular_shots, long_calm_spec, make_clip, voice_over_spec  # noqa: E402
+from bench.arrangement import montage_spec  # noqa: E402  (the held-out montage)
+from samples.make_samples import long_calm_spec, make_clip, voice_over_spec  # noqa: E402
 
 RATE = 48000
 SECONDS = 90
@@ -43,11 +44,6 @@ BANKS = {"MuseScore General Lite": Path("/usr/share/sounds/sf3/MuseScore_General
 THIRDS = 1000.0 * 2.0 ** (np.arange(-17, 14) / 3.0)  # 1/3-octave centres, 20 Hz - 16 kHz
 TARGETS = {"body_min": 0.33, "mids_max": 0.25, "presence_max": 0.06, "presence_rock_max": 0.10,
            "presence_dialogue_max": 0.04}
-
-
-def montage_spec() -> ClipSpec:
-    """The held-out montage of bench/arrangement.py: 30 s of 1-2.5 s shots, vivid colour, no speech."""
-    return ClipSpec(shots=irregular_shots(30.0, seed=29, shortest=1.0, longest=2.5), saturation=1.0)
 
 
 def third_octave_db(audio: np.ndarray) -> list[float]:

@@ -96,12 +96,10 @@ def test_the_duck_holds_through_short_pauses_and_is_moderate(voice_over, tmp_pat
     """In 0.3 s pauses the mix does not lift the music at all (the stem over the engine's own render of the
     plan), and the stem rises 5 dB at most: what rises is the arrangement (a part entering on a bar line)."""
     spec, _, out, report = voice_over
-    stem, rate = soundfile.read(f"{out}.music.wav", always_2d=True)
-    raw, _ = soundfile.read(SymbolicEngine().render(load_plan(Path(f"{out}.plan.json")).brief, tmp_path).audio_path,
-                            always_2d=True)
+    stem, raw, rate = stem_and_render(out, tmp_path)
     lines = [(line.start, line.end) for line in spec.speech]
     heard = pause_rises_db(stem, rate, lines, longest_pause_s=0.4)
-    composed = pause_rises_db(raw[:len(stem)], rate, lines, longest_pause_s=0.4)
+    composed = pause_rises_db(raw, rate, lines, longest_pause_s=0.4)
     assert len(heard) == len(spec.speech) - 1
     assert max(h - c for h, c in zip(heard, composed)) <= 1.0, (heard, composed)
     assert max(heard) <= 5.0, heard
@@ -109,6 +107,15 @@ def test_the_duck_holds_through_short_pauses_and_is_moderate(voice_over, tmp_pat
     # duck_depth_db compares the stem's levels, so a sparse intro and ending read as a shallower duck)
     assert 6.0 <= applied_duck_db(stem, raw, rate, report["mix"], lines) <= 15.0, report["mix"]
     assert report["mix"]["duck_depth_db"] is not None
+
+
+def stem_and_render(out: Path, folder: Path) -> tuple[np.ndarray, np.ndarray, int]:
+    """(the music stem as mixed, the engine's own render of its plan cut to the stem's length, the rate): their
+    ratio is what the mix did, whatever the arrangement does."""
+    stem, rate = soundfile.read(f"{out}.music.wav", always_2d=True)
+    raw, _ = soundfile.read(SymbolicEngine().render(load_plan(Path(f"{out}.plan.json")).brief, folder).audio_path,
+                            always_2d=True)
+    return stem, raw[:len(stem)], rate
 
 
 def applied_duck_db(stem: np.ndarray, raw: np.ndarray, rate: int, mix: dict, lines: list[tuple[float, float]],
@@ -144,19 +151,17 @@ def test_the_music_lifts_a_little_between_the_lines_of_a_conversation(conversati
     typical pause (before: 8.7-16.2 dB in every one, held a second, then down again). The report says how far;
     the duck itself stays 6-15 dB deep."""
     spec, _, out, report = conversation
-    stem, rate = soundfile.read(f"{out}.music.wav", always_2d=True)
-    raw, _ = soundfile.read(SymbolicEngine().render(load_plan(Path(f"{out}.plan.json")).brief, tmp_path).audio_path,
-                            always_2d=True)
+    stem, raw, rate = stem_and_render(out, tmp_path)
     lines = [(line.start, line.end) for line in spec.speech]
     heard = pause_rises_db(stem, rate, lines, longest_pause_s=2.5)
-    composed = pause_rises_db(raw[:len(stem)], rate, lines, longest_pause_s=2.5)
+    composed = pause_rises_db(raw, rate, lines, longest_pause_s=2.5)
     lifted = [h - c for h, c in zip(heard, composed)]
     assert len(lifted) == len(lines) - 1
     assert max(lifted) <= 4.3, lifted
     assert float(np.median(heard)) <= 5.0, heard
     mix = report["mix"]
     assert len(mix["gap_rises_db"]) == len(lines) - 1 and max(mix["gap_rises_db"]) <= 4.0 + 1e-6, mix
-    assert 6.0 <= applied_duck_db(stem, raw[:len(stem)], rate, mix, lines) <= 15.0, mix
+    assert 6.0 <= applied_duck_db(stem, raw, rate, mix, lines) <= 15.0, mix
 
 
 def test_room_tone_between_the_lines_is_not_raised_with_the_dialogue(voice_over):

@@ -404,6 +404,23 @@ def test_a_note_rings_on_from_one_window_into_the_next(tmp_path):
     assert np.array_equal(np.concatenate(played, axis=1), whole)
 
 
+def test_the_render_level_does_not_depend_on_the_window_size(tmp_path, monkeypatch):
+    """A piece longer than the faders' measurement (FADER_S), rendered in 7 s windows and in 10 s ones: each
+    10 s of it is at the same level within 0.05 dB (the issue allows 0.3; measured a window at a time, the
+    faders moved it 0.1-0.45 dB)."""
+    windows_module = sys.modules["autoscore_video.generation.symbolic.windows"]
+    levels = {}
+    for seconds in (10.0, 7.0):
+        monkeypatch.setattr(windows_module, "WINDOW_S", seconds)
+        track = render(brief("pop", duration=75.0), tmp_path / f"windows{seconds:.0f}")
+        audio, _ = soundfile.read(track.audio_path, dtype="float32")
+        step = 10 * RATE
+        levels[seconds] = np.array([10 * np.log10(np.mean(audio[at:at + step] ** 2) + 1e-12)
+                                    for at in range(0, len(audio) - step + 1, step)])
+    assert len(levels[7.0]) == len(levels[10.0]) >= 7
+    assert np.max(np.abs(levels[7.0] - levels[10.0])) <= 0.05, levels[7.0] - levels[10.0]
+
+
 def test_the_engine_holds_a_window_not_the_piece(tmp_path):
     """What the symbolic engine holds at its peak (every Python and NumPy allocation, traced) is the same for a
     3.5-minute piece as for a 70-second one, and well under the long one's audio (81 MB)."""

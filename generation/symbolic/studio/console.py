@@ -1,7 +1,7 @@
 """The console: each part's players through their channel strip into the stereo bus and the room's send; the
 room's return into the bus; the bus compressed and given its top end. It works a window at a time
-(windows.py), playing each part once: a strip's fader is set from the part's playing level over its first
-FADER_S of playing, so each strip runs that far ahead of the mix and no further. Memory holds that much of
+(windows.py), playing each part once: a strip's fader is set from the part's playing level over the FADER_S
+after its first sound, so each strip runs that far ahead of the mix and no further. Memory holds that much of
 each part, not the piece; a piece shorter than FADER_S is balanced on the whole of each part."""
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from autoscore_video.generation.symbolic.studio.tone import LongTermSpectrum, To
 from autoscore_video.generation.symbolic.windows import windows
 
 HEADROOM_DB = 20.0  # parts are balanced this far under full scale; the engine sets the final peak
-FADER_S = 60.0  # of a part's playing, measured to set its fader
+FADER_S = 60.0  # of a part from its first sound, measured to set its fader
 
 
 def position(part: str, pan_at: float, spread: float) -> float:
@@ -83,14 +83,15 @@ class Strip:
 
 class Fader:
     """A strip's windows in order, at the level that balances the part: the strip is played ahead until
-    FADER_S of its playing has been measured (or the piece has ended). What is played ahead waits in a spill
-    file, not in memory."""
+    FADER_S from its first sound has been measured (or the piece has ended), to the sample, so the level is the
+    same for any windows. What is played ahead waits in a spill file, not in memory."""
 
     def __init__(self, strip: Strip, target_db: float, spans: list[tuple[int, int]], sample_rate: int,
                  spill_dir: Path | None = None):
         self.strip, self.target_db, self.spans, self.spill_dir = strip, target_db, spans, spill_dir
         self.meter: PlayingLevel | None = PlayingLevel(sample_rate)
         self.needed = int(FADER_S * sample_rate)
+        self.measured_to: int | None = None  # the sample FADER_S after the strip's first sound
         self.queue: deque[int | None] = deque()  # frames of each window waiting in the spill file; None: silent
         self.spill = None
         self.played = 0  # windows played so far
@@ -138,9 +139,12 @@ class Fader:
         if audio is None:
             self.meter.rest(stop - start)
         else:
-            self.meter.feed(audio)
-            self.needed -= stop - start
-        if self.needed <= 0 or self.played == len(self.spans):
+            if self.measured_to is None:
+                sounding = np.flatnonzero(np.any(audio != 0, axis=0))
+                if len(sounding):
+                    self.measured_to = start + int(sounding[0]) + self.needed
+            self.meter.feed(audio if self.measured_to is None else audio[:, :max(0, self.measured_to - start)])
+        if (self.measured_to is not None and stop >= self.measured_to) or self.played == len(self.spans):
             level = self.meter.level()
             self.gain = None if level is None else 10 ** ((self.target_db - level - HEADROOM_DB) / 20)
             self.meter = None

@@ -116,6 +116,7 @@ class CeilingDips:
 
     def __init__(self, dips: list[tuple[int, float]]):
         ordered = sorted(dips)
+        self.spots = ordered
         self.firsts = np.array([first for first, _ in ordered], dtype=np.int64)
         self.depths = np.array([depth for _, depth in ordered])
 

@@ -7,9 +7,9 @@
    which predicts the loudness the limiter will take off; the gains are solved again with it;
 3. the mix and the music stem go through the true-peak limiter, the mix into the encoder (a pipe), the stem
    into its WAV; the encoded audio is decoded once to measure what is delivered, while the stem's MP3 is
-   encoded. Where the codec overshot the ceiling, or the loudness missed the target, this pass runs once
-   more, the ceiling lowered by the overshoot and further around the spots that came near it, the gain aimed
-   by the miss: a clip is encoded once, twice at most;
+   encoded. Where the codec overshot the ceiling, or the loudness missed the target, this pass runs again,
+   the ceiling lowered around the spots that came near it, the gain aimed by the miss: a clip is encoded
+   once, three times at most;
 4. the encoded audio is copied beside the picture.
 """
 from __future__ import annotations
@@ -50,11 +50,12 @@ from autoscore_video.mixing.settings import MixSettings
 from autoscore_video.mixing.tracks import encode_kept_tracks
 
 CHANNELS = 2
-ENCODE_ATTEMPTS = 2  # the second lowers the ceiling by what the first overshot, and more where it did
-PEAK_SLACK_DB = 0.1  # ... and this much more
+ENCODE_ATTEMPTS = 3  # each after the first lowers the ceiling around the spots where the codec overshot
+PEAK_SLACK_DB = 0.1  # ... and this much more around the spots that came near it
 SPOT_MARGIN_DB = 0.5  # where a first encode peaks within this of the ceiling, a second is limited harder there
 RAISE_SEEN_DB = 1.5  # spots are noted this much further down, for a second encode made louder by up to this
-# AAC at 192 kb/s overshoots the limited peaks by 0.3-1 dB; the ceiling the limiter aims at leaves this much
+# AAC at 192 kb/s (mux.ENCODER_OPTIONS) overshoots the limited peaks by 0.05-0.6 dB: the ceiling the limiter
+# aims at leaves this much
 CODEC_MARGIN_DB = 0.8
 RETRY_MISS_LU = 0.3  # a first encode this far off the loudness target is encoded again, aimed by the miss
 
@@ -307,6 +308,7 @@ def _mix(mix: _Mix, has_original_audio: bool, outputs: MixOutputs,
     encoded = outputs.work_dir / f"mix{encoded_suffix}"
     fade_at = mix.fit.fade_from / rate
     dips = None
+    worst = 0.0  # the most an encode overshot the ceiling
     mp3_args = ["-y", "-i", str(outputs.stem_wav), *mp3_encoder_args(settings.mp3_bitrate), str(outputs.stem_mp3)]
     for attempt in range(1, ENCODE_ATTEMPTS + 1):
         reduction, level, at_cuts = _encode(mix, levels, ceiling, dips, encoder_args, encoded, outputs, fade_at)
@@ -320,17 +322,20 @@ def _mix(mix: _Mix, has_original_audio: bool, outputs: MixOutputs,
                 mux(mix.video, encoded, outputs.video, mix.source, kept)
                 mp3.wait()
                 break
-        # The codec overshoots most around transients, and not where it did the first time alone: where the
-        # first encode overshot, the ceiling goes down by that everywhere, and further around each spot that
-        # came near it. A second encode made louder (the first missed the target) comes nearer at every spot by
-        # the raise, so the spots are judged as they will stand then.
+        # Where the codec overshoots is local (bursts of a few milliseconds on dense bright music), and moves
+        # from one encode to the next: the ceiling goes down around each spot that came near the ceiling, by how
+        # near, and stays down there for any encode after. Lowered everywhere at once, the whole mix lost the
+        # overshoot at every hit. An encode made louder (the last missed the target)
+        # comes nearer at every spot by the raise, so the spots are judged as they will stand then.
         raise_db = max(0.0, -missed)
-        if overshoot > 0.0:
-            ceiling -= overshoot + PEAK_SLACK_DB
         mark = settings.true_peak_db - SPOT_MARGIN_DB
         near = [(first, peak + raise_db - mark + PEAK_SLACK_DB) for first, peak in spots
                 if peak + raise_db > mark or overshoot > 0.0 and peak > mark]
-        dips = CeilingDips(near) if near else None
+        dips = CeilingDips(near + (dips.spots if dips is not None else []))
+        worst = max(worst, overshoot)
+        if attempt + 1 == ENCODE_ATTEMPTS and worst > 0.0:
+            # the last encode: lowered everywhere too, by the most any encode overshot, for it must not
+            ceiling = settings.true_peak_db - CODEC_MARGIN_DB - worst - PEAK_SLACK_DB
         aim -= missed
         levels, _ = solve_with_limiter(sums, music_db, settings, model, base, has_speech=has_speech, aim_lufs=aim,
                                        lowered_db=settings.true_peak_db - CODEC_MARGIN_DB - ceiling)

@@ -34,6 +34,11 @@ def check_copyable(video_codec: str, out: Path) -> None:
 # The mix is encoded once into a file of its own, measured, then copied beside the picture: a retry (when the
 # codec overshot the peak ceiling) re-encodes the audio alone.
 ENCODED_AUDIO_SUFFIX = {"aac": ".m4a", "libopus": ".opus"}
+# ffmpeg's AAC encoder with its "fast" coder (its authors: it sounds better than the default twoloop at high
+# bitrates) and a 16 kHz band (the symbolic engine's own top): on 14 limited mixes (montages in each genre on
+# two banks, both samples, a voice-over, a 2-minute piece) the encoded audio overshot the limited true peak by
+# at most 0.57 dB (mean 0.33) where the defaults overshot by up to 1.54 (mean 0.70), in 40% of the time.
+ENCODER_OPTIONS = {"aac": ["-aac_coder", "fast", "-cutoff", "16000"]}
 
 
 def audio_encoder(out: Path, *, bitrate: str) -> tuple[list[str], str]:
@@ -43,7 +48,7 @@ def audio_encoder(out: Path, *, bitrate: str) -> tuple[list[str], str]:
         raise InputError(f"{out}: cannot write a {suffix or 'suffix-less'} file "
                          f"(use {', '.join(sorted(AUDIO_CODEC_BY_SUFFIX))})")
     codec = AUDIO_CODEC_BY_SUFFIX[suffix]
-    return ["-c:a", codec, "-b:a", bitrate], ENCODED_AUDIO_SUFFIX[codec]
+    return ["-c:a", codec, "-b:a", bitrate, *ENCODER_OPTIONS.get(codec, [])], ENCODED_AUDIO_SUFFIX[codec]
 
 
 @dataclass

@@ -404,10 +404,36 @@ def test_a_note_rings_on_from_one_window_into_the_next(tmp_path):
     assert np.array_equal(np.concatenate(played, axis=1), whole)
 
 
+RENDER_IN_TURN = """
+import sys
+from pathlib import Path
+from autoscore_video.generation import render
+from autoscore_video.generation.symbolic.options import SymbolicOptions
+from tests.test_sound import brief
+for genre in sys.argv[3:]:
+    render(brief(genre, duration=8.0), Path(sys.argv[2]) / genre, options=SymbolicOptions(soundfont=sys.argv[1]))
+"""
+
+
+@pytest.mark.parametrize("bank", [BANKS[0], BANKS[-1]], ids=[BANKS[0].name, BANKS[-1].name])
+def test_a_piece_sounds_the_same_whatever_was_rendered_before_it(tmp_path, bank):
+    """A worker renders piece after piece in one process: a rock piece rendered after a pop piece is the rock
+    piece rendered first, sample for sample (the synthesiser remembered the velocity each key was first played
+    at: on TimGM6mb a montage's rock piece moved by 0.29 of full scale)."""
+    for name, genres in (("alone", ["rock"]), ("after", ["pop", "rock"])):
+        done = subprocess.run([sys.executable, "-c", RENDER_IN_TURN, str(bank.path), str(tmp_path / name), *genres],
+                              capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+        assert done.returncode == 0, done.stderr
+    alone = soundfile.read(tmp_path / "alone" / "rock" / "music.wav", dtype="float32")[0]
+    after = soundfile.read(tmp_path / "after" / "rock" / "music.wav", dtype="float32")[0]
+    assert np.array_equal(alone, after)
+
+
 def test_the_render_level_does_not_depend_on_the_window_size(tmp_path, monkeypatch):
     """A piece longer than the faders' measurement (FADER_S), rendered in 7 s windows and in 10 s ones: each
-    10 s of it is at the same level within 0.05 dB (the issue allows 0.3; measured a window at a time, the
-    faders moved it 0.1-0.45 dB)."""
+    10 s of it is at the same level within 0.15 dB (the issue allows 0.3; measured a window at a time, the
+    faders moved it 0.1-0.45 dB; what is left, up to 0.07, is the notes grouped into other synthesiser calls,
+    through the peak limiters)."""
     windows_module = sys.modules["autoscore_video.generation.symbolic.windows"]
     levels = {}
     for seconds in (10.0, 7.0):
@@ -418,19 +444,21 @@ def test_the_render_level_does_not_depend_on_the_window_size(tmp_path, monkeypat
         levels[seconds] = np.array([10 * np.log10(np.mean(audio[at:at + step] ** 2) + 1e-12)
                                     for at in range(0, len(audio) - step + 1, step)])
     assert len(levels[7.0]) == len(levels[10.0]) >= 7
-    assert np.max(np.abs(levels[7.0] - levels[10.0])) <= 0.05, levels[7.0] - levels[10.0]
+    assert np.max(np.abs(levels[7.0] - levels[10.0])) <= 0.15, levels[7.0] - levels[10.0]
 
 
 def test_the_engine_holds_a_window_not_the_piece(tmp_path):
     """What the symbolic engine holds at its peak (every Python and NumPy allocation, traced) is the same for a
-    3.5-minute piece as for a 70-second one, and well under the long one's audio (81 MB)."""
+    3.5-minute piece as for one of 105 s, and well under the long one's audio (81 MB). (Both are longer than the
+    faders' minute and the windows it takes: a shorter piece never plays its strips live, and holds about 8 MB
+    less.)"""
     import tracemalloc
 
     import scipy.signal  # noqa: F401  (imported before tracing: what it imports is not what it holds)
 
     render(brief("ambient", duration=5.0), tmp_path / "warm")  # the bank's copy and the synthesiser, once
     peaks = {}
-    for seconds in (70.0, 210.0):
+    for seconds in (105.0, 210.0):
         tracemalloc.start()
         try:
             track = render(brief("ambient", duration=seconds), tmp_path / f"piece{seconds}")
@@ -438,7 +466,7 @@ def test_the_engine_holds_a_window_not_the_piece(tmp_path):
         finally:
             tracemalloc.stop()
         assert soundfile.info(track.audio_path).duration >= seconds
-    assert peaks[210.0] <= peaks[70.0] * 1.1 + 2.0, peaks
+    assert peaks[210.0] <= peaks[105.0] * 1.1 + 2.0, peaks
     assert peaks[210.0] < 81.0 * 2 / 3, peaks
 
 

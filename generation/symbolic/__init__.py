@@ -18,7 +18,7 @@ from autoscore_video.generation.symbolic.composer import RING_S, compose
 from autoscore_video.generation.symbolic.genres import genre
 from autoscore_video.generation.symbolic.options import SymbolicOptions
 from autoscore_video.generation.symbolic.studio import Console
-from autoscore_video.generation.symbolic.synth import Player, bank_notes, parts_of
+from autoscore_video.generation.symbolic.synth import Player, bank_notes, new_piece, parts_of
 from autoscore_video.generation.symbolic.windows import windows
 
 
@@ -40,6 +40,7 @@ class SymbolicEngine:
         rate, total = brief.sample_rate, int(round(seconds * brief.sample_rate))
         parts = parts_of(midi_path, video_at=-start, spread=production.spread_roles if options.console else frozenset())
 
+        new_piece()
         players_by_role: dict[str, list[Player]] = {}
         for part in parts:
             players_by_role.setdefault(part.role, []).append(Player(part, bank.path, rate, total))

@@ -18,26 +18,44 @@ from autoscore_video.generation.symbolic.studio.dynamics import detector_powers
 from autoscore_video.generation.symbolic.studio.tone import LongTermSpectrum
 
 FRAME_BYTES = 2 * 4  # a stereo float32 frame
-CHUNK_FRAMES = 2 ** 20  # read back this much of the bus at a time
+CHUNK_FRAMES = 2 ** 18  # read back this much of the bus at a time
 
 
 def bounce_console(console: Console, path: Path, progress=None, speech: list[tuple[float, float]] = ()) -> None:
     """The console's mix written to `path`; `speech` (seconds): where the words are, for the tone's presence dip."""
     raw = path.with_name(path.name + ".bus")
+    raw_kit = path.with_name(path.name + ".kit")
     try:
         powers = []
         spectrum = LongTermSpectrum(console.sample_rate)
-        with open(raw, "wb") as out:
-            for _, _, bus in console.bus(progress):
+        with open(raw, "wb") as out, open(raw_kit, "wb") as out_kit:
+            for start, stop, bus, kit in console.bus(progress):
                 out.write(np.ascontiguousarray(bus.T).tobytes())
+                if kit is None:
+                    kit = np.zeros_like(bus)
+                else:
+                    bus = bus + kit
+                out_kit.write(np.ascontiguousarray(kit.T).tobytes())
                 powers.append(detector_powers(bus))
                 spectrum.feed(bus)
         finish = Finish(console.production, console.sample_rate, np.concatenate(powers), spectrum, speech)
-        with open(raw, "rb") as bus:
-            _write_wav(path, console.sample_rate, (finish(start, stop, _read(bus, stop - start))
-                                                   for start, stop in _chunks(console.total)))
+        with open(raw, "rb") as bus, open(raw_kit, "rb") as kit:
+            _write_wav(path, console.sample_rate, _finished(finish, bus, kit, console.total))
     finally:
         raw.unlink(missing_ok=True)
+        raw_kit.unlink(missing_ok=True)
+
+
+def _finished(finish: Finish, bus, kit, total: int):
+    """The bus read back and finished, the kit through its limiter: the limiter looks ahead, so the kit is read
+    that far ahead of the bus (silence past its end) and the limiter comes out in time."""
+    limiter = finish.kit
+    limiter(_read(kit, limiter.delay, limiter.delay))  # its delay line, filled with the kit's first samples
+    late = finish.peaks.delay
+    for start, stop in _chunks(total):
+        audio = finish(start, stop, _read(bus, stop - start), limiter(_read(kit, stop - start, stop - start)))
+        yield audio[:, late:] if start == 0 else audio
+    yield finish.peaks(np.zeros((2, late), dtype=np.float32))
 
 
 def bounce_dry(windows: Iterable[np.ndarray], path: Path, sample_rate: int) -> None:
@@ -45,8 +63,12 @@ def bounce_dry(windows: Iterable[np.ndarray], path: Path, sample_rate: int) -> N
     _write_wav(path, sample_rate, windows)
 
 
-def _read(bus, frames: int) -> np.ndarray:
-    return np.fromfile(bus, dtype=np.float32, count=frames * 2).reshape(-1, 2).T
+def _read(raw, frames: int, least: int = 0) -> np.ndarray:
+    """The next `frames` of a raw stereo file, (2, n); with `least`, silence after its end up to that many."""
+    audio = np.fromfile(raw, dtype=np.float32, count=frames * 2).reshape(-1, 2).T
+    if audio.shape[1] < least:
+        audio = np.concatenate([audio, np.zeros((2, least - audio.shape[1]), dtype=np.float32)], axis=1)
+    return audio
 
 
 def _chunks(total: int):

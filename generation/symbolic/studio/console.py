@@ -13,9 +13,11 @@ from typing import Iterator
 
 import numpy as np
 
+from autoscore_video.generation.symbolic.instruments import DRUM_GROUPS
 from autoscore_video.generation.symbolic.studio import eq
-from autoscore_video.generation.symbolic.studio.dynamics import GainPlan
-from autoscore_video.generation.symbolic.studio.levels import PlayingLevel
+from autoscore_video.generation.symbolic.studio.dynamics import GainPlan, playing_level_db
+from autoscore_video.generation.symbolic.studio.levels import PlayingLevel, k_weighting
+from autoscore_video.generation.symbolic.studio.peaks import PeakLimiter
 from autoscore_video.generation.symbolic.studio.presets import AIR_HZ, LOW_MID_HZ, Channel, Production
 from autoscore_video.generation.symbolic.studio.reverb import Reverb
 from autoscore_video.generation.symbolic.studio.stereo import DetunedDouble, pan, pan_gains, width
@@ -23,6 +25,11 @@ from autoscore_video.generation.symbolic.studio.tone import LongTermSpectrum, To
 from autoscore_video.generation.symbolic.windows import windows
 
 HEADROOM_DB = 20.0  # parts are balanced this far under full scale; the engine sets the final peak
+KIT = frozenset([*DRUM_GROUPS, "percussion"])  # the strips summed on the drum bus
+# About the top a delivery codec keeps (AAC at 192 kb/s: 17-19 kHz). A bank's sharpest edges (TimGM6mb's
+# distortion guitar and snare) above it are cut before the peak limiter, which then limits the peaks the codec
+# rebuilds.
+TOP_HZ = 16000.0
 FADER_S = 60.0  # of a part from its first sound, measured to set its fader
 
 
@@ -164,14 +171,17 @@ class Console:
                                    spill_dir)
                        for role, players in players_by_role.items()}
 
-    def bus(self, progress=None) -> Iterator[tuple[int, int, np.ndarray]]:
-        """(start, stop, the bus over [start, stop)) window by window, before the compressor."""
+    def bus(self, progress=None) -> Iterator[tuple[int, int, np.ndarray, np.ndarray | None]]:
+        """(start, stop, the bus over [start, stop) but the kit, the kit's strips summed) window by window; the
+        kit is None where the production has no kit strip. The kit's sends are in the bus (the room)."""
         production, rate = self.production, self.sample_rate
         double = DetunedDouble(rate) if any(c.ensemble for c in self.channels.values()) else None
         room = Reverb(production.room, rate) if any(c.send_db is not None for c in self.channels.values()) else None
+        kit_roles = KIT & self.faders.keys()
         for done, (start, stop) in enumerate(self.spans, start=1):
             n = stop - start
             bus = np.zeros((2, n), dtype=np.float32)
+            kit = np.zeros((2, n), dtype=np.float32) if kit_roles else None
             send = np.zeros((2, n), dtype=np.float32)
             doubled = np.zeros(n, dtype=np.float32)
             for role, fader in self.faders.items():
@@ -179,7 +189,10 @@ class Console:
                 if audio is None:
                     continue
                 channel = self.channels[role]
-                bus += audio
+                if role in kit_roles:
+                    kit += audio
+                else:
+                    bus += audio
                 if channel.ensemble:
                     doubled += (audio[0] + audio[1]) * np.float32(channel.ensemble / 2)
                 if channel.send_db is not None:
@@ -190,20 +203,41 @@ class Console:
                 bus += room(send) * np.float32(10 ** (production.return_db / 20))
             if progress:
                 progress(done / len(self.spans))
-            yield start, stop, bus
+            yield start, stop, bus, kit
 
 
 class Finish:
-    """What the bus goes through once the whole of it has been heard: the compressor, whose threshold is set
-    from the bus's own level, the tonal match to the genre's target (with the presence dip under `speech`,
-    seconds), then the top end."""
+    """What the bus goes through once the whole of it has been heard: the kit's peak limiter (peaks.py), its
+    ceiling the production's `kit_peak_db` over the bus's playing level; the compressor, whose threshold is set
+    from the bus's own level; the tonal match to the genre's target (with the presence dip under `speech`,
+    seconds); then the top end. `powers`: the detector's (dynamics.py) over the whole bus, the kit in it."""
 
     def __init__(self, production: Production, sample_rate: int, powers: np.ndarray, spectrum: LongTermSpectrum,
                  speech: list[tuple[float, float]] = ()):
         self.gain = GainPlan.from_powers(powers, production.bus, sample_rate)
         self.tone = ToneMatch(spectrum, production.tone, list(speech), sample_rate)
         self.air = eq.Cascade([eq.high_shelf(AIR_HZ, production.air_db, sample_rate)] if production.air_db else [])
+        self.top = eq.Cascade([eq.lowpass(TOP_HZ, sample_rate)] if TOP_HZ else [])
+        level = playing_level_db(powers, sample_rate)
+        self.kit = PeakLimiter(None if level is None else 10 ** ((level + production.kit_peak_db) / 20), sample_rate)
+        loudness = None if level is None else level + self._loudness_change_db(spectrum, production, sample_rate)
+        self.peaks = PeakLimiter(None if loudness is None else 10 ** ((loudness + production.peak_db) / 20),
+                                 sample_rate)
 
-    def __call__(self, start: int, stop: int, bus: np.ndarray) -> np.ndarray:
-        return self.air(self.tone(start, stop, bus * self.gain.at(start, stop)))
+    def _loudness_change_db(self, spectrum: LongTermSpectrum, production: Production, sample_rate: int) -> float:
+        """How far the bus's playing level moves to its finished loudness: the compressor's mean reduction,
+        what the tonal match and the top end do to its long-term spectrum (known before they run), and the
+        K-weighting a loudness meter hears it through."""
+        sections = self.tone.sections + ([eq.high_shelf(AIR_HZ, production.air_db, sample_rate)]
+                                         if production.air_db else [])
+        change_db = -float(np.mean(self.gain.smoothed_db)) if len(self.gain.smoothed_db) else 0.0
+        if spectrum.power.sum() > 0:
+            response = eq.response_db(sections + k_weighting(sample_rate), spectrum.frequencies, sample_rate)
+            change_db += float(10 * np.log10((spectrum.power * 10 ** (response / 10)).sum() / spectrum.power.sum()))
+        return change_db
 
+    def __call__(self, start: int, stop: int, bus: np.ndarray, kit: np.ndarray | None = None) -> np.ndarray:
+        """The finished bus over [start, stop), `self.peaks.delay` samples late; `kit`: the kit's strips,
+        already through `self.kit`."""
+        mixed = bus if kit is None else bus + kit
+        return self.peaks(self.top(self.air(self.tone(start, stop, mixed * self.gain.at(start, stop)))))

@@ -34,6 +34,22 @@ def detector_powers(audio: np.ndarray) -> np.ndarray:
     return np.max(squares.reshape(2, blocks, DETECTOR_BLOCK).mean(axis=2), axis=0)
 
 
+PLAYING_BLOCK_S = 0.4
+PLAYING_RANGE_DB = 20.0
+
+
+def playing_level_db(powers: np.ndarray, sample_rate: int) -> float | None:
+    """The bus's level while it plays, from the detector's powers: the mean square of its 400 ms blocks within
+    PLAYING_RANGE_DB of the loudest, in dB (as levels.py measures a part, unweighted). None for silence."""
+    per_block = max(1, int(PLAYING_BLOCK_S * sample_rate / DETECTOR_BLOCK))
+    whole = len(powers) // per_block * per_block
+    blocks = powers[:whole].reshape(-1, per_block).mean(axis=1) if whole else powers[None, :].mean(axis=1)
+    if not len(blocks) or blocks.max() <= 1e-14:
+        return None
+    active = blocks[blocks >= blocks.max() * 10 ** (-PLAYING_RANGE_DB / 10)]
+    return float(10 * np.log10(active.mean()))
+
+
 STRETCH = 2 ** 16  # detector blocks filtered together: the whole bus's curves are held in float32 only
 
 

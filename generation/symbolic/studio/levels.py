@@ -17,6 +17,11 @@ BLOCK_S = 0.4
 ACTIVE_RANGE_DB = 20.0
 
 
+def k_weighting(sample_rate: int) -> list[np.ndarray]:
+    """BS.1770's weighting, as the sections of a filter: a high-pass and a +4 dB shelf above 1.5 kHz."""
+    return [eq.highpass(38.0, sample_rate), eq.high_shelf(1500.0, 4.0, sample_rate)]
+
+
 def playing_level_db(audio: np.ndarray, sample_rate: int) -> float | None:
     """`audio` (2, samples); None for silence."""
     meter = PlayingLevel(sample_rate)
@@ -30,7 +35,7 @@ class PlayingLevel:
 
     def __init__(self, sample_rate: int):
         rate = sample_rate // DECIMATE
-        self.weighting = eq.Cascade([eq.highpass(38.0, rate), eq.high_shelf(1500.0, 4.0, rate)])
+        self.weighting = eq.Cascade(k_weighting(rate))
         self.block = max(1, int(BLOCK_S * rate))
         self.position = 0  # samples at the full rate fed so far
         self.powers: list[np.ndarray] = []  # of complete blocks

@@ -63,6 +63,8 @@ class Production:
     air_db: float = 1.5  # a high shelf at AIR_HZ on the bus
     return_db: float = 0.0  # the room's level in the mix
     tone: TonalTarget | None = None  # the long-term spectrum the bus is matched to (tone.py); None: as played
+    kit_peak_db: float = 9.0  # the drum bus peaks at most this far over the bus's playing level (peaks.py)
+    peak_db: float = 12.0  # ... and the finished bus this far over its loudness
 
     def channel(self, role: str) -> Channel:
         return self.channels.get(role, Channel())

@@ -55,7 +55,8 @@ TARGETS = {"shared_lead_max": 0.30, "slow_grid_bpm_max": 95.0, "kits_min": 3, "l
 
 
 def montage_spec() -> ClipSpec:
-    """The held-out montage: 30 s of shots of 1-2.5 s, vivid colour, no speech (no test or tuning uses it)."""
+    """The held-out montage: 30 s of shots of 1-2.5 s, vivid colour, no speech (no test uses it; the engine's
+    peak limiters were set on it, and bench/headroom.py checks them on another cut)."""
     return ClipSpec(shots=irregular_shots(30.0, seed=29, shortest=1.0, longest=2.5), saturation=1.0)
 
 

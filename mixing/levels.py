@@ -171,8 +171,31 @@ def solve_with_limiter(sums: PartSums, music_db: float, settings: MixSettings, m
     for _ in range(TRIM_ITERATIONS):
         levels = plan_levels(sums, music_db, settings, target_lufs=aim + loss, has_speech=has_speech)
         new_loss = model.loss_db(levels.static_db - base.static_db + lowered_db)
-        if abs(new_loss - loss) <= TRIM_TOLERANCE_DB:
+        if abs(new_loss - loss) <= TRIM_TOLERANCE_DB or new_loss > MAX_LIMITING_LU:
             break
         loss = new_loss
+    if max(loss, new_loss) > MAX_LIMITING_LU:
+        # Past this, each dB of gain is mostly taken back by the limiter (it ran away: +150 dB for -8 LUFS on
+        # a clip whose dialogue sat at -22): the gain stops where the limiter takes MAX_LIMITING_LU off.
+        raised = _offset_for_loss(model, MAX_LIMITING_LU) - lowered_db
+        levels = plan_levels(sums, music_db, settings, target_lufs=base.predicted_lufs + raised,
+                             has_speech=has_speech, notes=notes)
+        if notes is not None:
+            notes.append(f"the {aim:.1f} LUFS target is out of reach under the {settings.true_peak_db:.1f} dBTP "
+                         f"ceiling: the limiter would take more than {MAX_LIMITING_LU:.0f} LU off; aimed at "
+                         f"{levels.predicted_lufs - MAX_LIMITING_LU:.1f} LUFS")
+        return levels, MAX_LIMITING_LU
     levels = plan_levels(sums, music_db, settings, target_lufs=aim + loss, has_speech=has_speech, notes=notes)
     return levels, loss
+
+
+MAX_LIMITING_LU = 6.0  # the most loudness the limiter may take off to reach a target
+
+
+def _offset_for_loss(model: LimiterModel, loss_db: float) -> float:
+    """The gain offset at which `model` predicts the limiter takes `loss_db` off (the loss grows with it)."""
+    low, high = 0.0, 80.0
+    for _ in range(40):
+        middle = (low + high) / 2
+        low, high = (middle, high) if model.loss_db(middle) < loss_db else (low, middle)
+    return low

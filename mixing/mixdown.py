@@ -28,6 +28,7 @@ from autoscore_video.mixing.blocks import block_samples, fixed_blocks, with_cont
 from autoscore_video.mixing.duck import LevelInsideOutside, duck_amount, gain_from_amount, gap_rises_db, held_regions
 from autoscore_video.mixing.fit import FitPlan, plan_fit, read_fitted
 from autoscore_video.mixing.levels import (
+    MAX_LIMITING_LU,
     Levels,
     LimiterModel,
     PartSums,
@@ -302,7 +303,8 @@ def _mix(mix: _Mix, has_original_audio: bool, outputs: MixOutputs,
     base = plan_levels(sums, music_db, settings, has_speech=has_speech)
     model = _limiter_model(mix, sums, base, ceiling)
     aim = settings.target_lufs
-    levels, _ = solve_with_limiter(sums, music_db, settings, model, base, has_speech=has_speech, notes=notes)
+    levels, loss = solve_with_limiter(sums, music_db, settings, model, base, has_speech=has_speech, notes=notes)
+    out_of_reach = loss >= MAX_LIMITING_LU  # the loudness is as near the target as it may be: no encode chases it
 
     encoder_args, encoded_suffix = audio_encoder(outputs.video, bitrate=settings.audio_bitrate)
     encoded = outputs.work_dir / f"mix{encoded_suffix}"
@@ -318,6 +320,8 @@ def _mix(mix: _Mix, has_original_audio: bool, outputs: MixOutputs,
                 encoded, rate, settings.true_peak_db - SPOT_MARGIN_DB - RAISE_SEEN_DB)
             overshoot = delivered_peak - settings.true_peak_db
             missed = delivered_lufs - settings.target_lufs
+            if out_of_reach:
+                missed = 0.0
             if (overshoot <= 0.0 and abs(missed) <= RETRY_MISS_LU) or attempt == ENCODE_ATTEMPTS:
                 mux(mix.video, encoded, outputs.video, mix.source, kept)
                 mp3.wait()

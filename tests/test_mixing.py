@@ -254,6 +254,27 @@ def test_the_mix_lands_on_the_target_through_the_encoder(mixing_inputs, tmp_path
     assert true_peak_db(stem.astype(np.float32)) <= -1.0 + 1e-3
 
 
+def test_a_target_out_of_reach_under_the_ceiling_is_said_and_not_chased(mixing_inputs, tmp_path):
+    """-6 LUFS with peaky music and dialogue: the limiter may take at most MAX_LIMITING_LU off, the report says
+    the target is out of reach and where the mix was aimed, and no encode chases it (the gain ran away to
+    +150 dB over three encodes before)."""
+    from autoscore_video.mixing.levels import MAX_LIMITING_LU
+    from autoscore_video.mixing.mixdown import MixOutputs, StemTags, mix_and_mux
+    from autoscore_video.mixing.settings import MixSettings
+
+    _, video, music = mixing_inputs
+    outputs = MixOutputs(video=tmp_path / "out.mp4", stem_wav=tmp_path / "stem.wav", stem_mp3=tmp_path / "stem.mp3",
+                         work_dir=tmp_path)
+    report = mix_and_mux(video, music, duration=24.0, downbeats=[i * 2.0 for i in range(13)],
+                         speech_regions=[(3.0, 6.0), (12.0, 15.0)], has_original_audio=True, outputs=outputs,
+                         tags=StemTags("t", "a", "c"), settings=MixSettings(target_lufs=-6.0))
+    assert any("out of reach" in note for note in report.notes), report.notes
+    assert report.encodes == 1 and report.true_peak_db <= -1.0
+    assert -6.0 - MAX_LIMITING_LU - 3.0 <= report.integrated_lufs < -6.0
+    integrated, _ = ebur128(outputs.video)
+    assert report.integrated_lufs == pytest.approx(integrated, abs=0.1)
+
+
 def test_mixing_memory_does_not_grow_with_the_clip(tmp_path):
     """The stage streams: what it holds at its peak (every Python and NumPy allocation, traced) is the same
     for a 2.5-minute clip as for a 30-second one, and less than one whole track (58 MB at 2.5 minutes)."""

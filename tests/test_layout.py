@@ -128,6 +128,23 @@ def test_every_package_folder_is_listed_for_installation():
     assert folders | {f"{PACKAGE}.scoring.hooks.scripts"} == listed  # the editors' scripts: data, never imported
 
 
+def test_every_install_hint_names_this_distribution_and_an_extra_it_has():
+    """`pip install 'NAME[EXTRA]'` in the code, the README and docs/ names this project's distribution (PyPI's
+    `autoscore` is an unrelated library) or the checkout (`.`), and extras that pyproject declares."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = set(project["optional-dependencies"])
+    texts = [*source_modules().values(), ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    hints = [(path.name, name, wanted) for path in texts
+             for name, wanted in re.findall(r"pip install ['\"]([A-Za-z0-9_.-]+)\[([a-z,]+)\]", path.read_text())]
+    assert len(hints) >= 5
+    for where, name, wanted in hints:
+        assert name in (project["name"], "."), (where, name)
+        assert set(wanted.split(",")) <= extras, (where, wanted)
+
+
 def test_no_import_cycles_even_through_lazy_imports():
     graph = import_graph()
     cycles = strongly_connected(graph)

@@ -22,7 +22,7 @@ def export_timeline(
     """Write an editorial timeline of SCORED: the clip, a marker at every cut (red), downbeat (blue) and section
     start (green), at the clip's frame rate; the MIDI beside it."""
     with errors_reported():
-        with needs_extras("autoscore export needs the editors extra: pip install 'autoscore[editors]'"):
+        with needs_extras("autoscore export needs the editors extra: pip install 'autoscore-video[editors]'"):
             import opentimelineio  # noqa: F401
         from autoscore_video.scoring.editorial.export import export
 

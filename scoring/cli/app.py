@@ -21,8 +21,23 @@ from autoscore_video.common import jsonio
 from autoscore_video.common.errors import AutoscoreError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  context_settings={"help_option_names": ["-h", "--help"]},
                   help="Score videos: analyse the picture, plan music that fits, render it and mix it under.")
 stderr = Console(stderr=True)
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        from autoscore_video import __version__
+
+        print(f"autoscore {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Score videos: analyse the picture, plan music that fits, render it and mix it under."""
 
 VideoArg = typer.Argument(..., help="Video file to read.", show_default=False)
 OutputOpt = typer.Option(None, "--output", "-o", help="Where to write the result.")

@@ -28,9 +28,9 @@ stderr = Console(stderr=True)
 
 def _print_version(asked: bool) -> None:
     if asked:
-        from autoscore_video import __version__
+        from importlib.metadata import version
 
-        print(f"autoscore {__version__}")
+        print(f"autoscore {version('autoscore-video')}")
         raise typer.Exit()
 
 

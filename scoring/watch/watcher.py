@@ -265,12 +265,12 @@ class Watcher:
                 raise StopRequested(0)
             output = self._score(path, identity.key, before)
         except StopRequested:
-            self.scoring = False
-            shutil.rmtree(self._stage_dir(identity.key), ignore_errors=True)
-            self.ledger.release(identity.key)
-            log.warning("%s: stopped while scoring; left for the next start", path.name)
+            self._give_back(path, identity.key)
             raise
         except Exception as exc:  # any failure is recorded; nothing escapes to stop the watcher
+            if self.stop.is_set():  # the stop reached the job as another error (a stream closed under a reader)
+                self._give_back(path, identity.key)
+                raise StopRequested(0) from exc
             message = str(exc) if isinstance(exc, AutoscoreError) else f"{type(exc).__name__}: {exc}"
             shutil.rmtree(self._stage_dir(identity.key), ignore_errors=True)
             if disk_full(exc) is not None:  # a full TMPDIR before the staging
@@ -381,6 +381,13 @@ class Watcher:
         lists = {"done": "done", "failed": "failed", "retrying": "retrying", "deferred": "retrying",
                  "waiting": "retrying"}
         getattr(summary, lists.get(outcome, "skipped")).append(str(path))
+
+    def _give_back(self, path: Path, key: str) -> None:
+        """A job a stop interrupted: its staging removed, given back to the ledger uncounted."""
+        self.scoring = False
+        shutil.rmtree(self._stage_dir(key), ignore_errors=True)
+        self.ledger.release(key)
+        log.warning("%s: stopped while scoring; left for the next start", path.name)
 
     def install_signal_handlers(self) -> None:
         """SIGTERM, SIGINT and SIGHUP stop the watcher within moments: between files at once, and during one by

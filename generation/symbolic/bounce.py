@@ -29,13 +29,11 @@ def bounce_console(console: Console, path: Path, progress=None, speech: list[tup
         powers = []
         spectrum = LongTermSpectrum(console.sample_rate)
         with open(raw, "wb") as out, open(raw_kit, "wb") as out_kit:
-            for start, stop, bus, kit in console.bus(progress):
+            for _, _, bus, kit in console.bus(progress):
                 out.write(np.ascontiguousarray(bus.T).tobytes())
-                if kit is None:
-                    kit = np.zeros_like(bus)
-                else:
-                    bus = bus + kit
-                out_kit.write(np.ascontiguousarray(kit.T).tobytes())
+                if kit is not None:  # a production without a kit writes no kit file
+                    out_kit.write(np.ascontiguousarray(kit.T).tobytes())
+                    bus += kit
                 powers.append(detector_powers(bus))
                 spectrum.feed(bus)
         finish = Finish(console.production, console.sample_rate, np.concatenate(powers), spectrum, speech)

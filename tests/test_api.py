@@ -402,6 +402,54 @@ def test_a_stalled_upload_is_cut_off_with_408(tmp_path, root):
         process.wait(timeout=10)
 
 
+def read_to_close(sock: socket.socket) -> bytes:
+    reply = b""
+    while more := sock.recv(65536):
+        reply += more
+    return reply
+
+
+def test_a_refused_upload_gets_its_reply_while_the_client_is_still_sending(tmp_path, root):
+    """RFC 9112 9.6: a server that closes at once on a client still sending makes its kernel answer the
+    client's next bytes with a reset, which can erase the reply before the client reads it. The server
+    half-closes and drops what comes after, so a client that notices the reply only after it has sent more
+    (as an uploader does) still reads the whole 408 or 413 and then a clean end of stream."""
+    import select
+
+    process, base = start_server(tmp_path, root, "--upload-timeout", "1")
+    try:
+        port = int(base.rsplit(":", 1)[1])
+        head = (b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN.encode() +
+                b"\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: %d\r\n\r\n--b\r\n")
+        stalled = socket.create_connection(("127.0.0.1", port), timeout=15)
+        stalled.sendall(head % 4_000_000)
+        assert select.select([stalled], [], [], 15)[0], "no reply to a stalled upload"
+        time.sleep(0.3)  # the server has answered and closed its side: a reset now would erase the reply
+        stalled.sendall(b"x" * 20_000)
+        time.sleep(0.3)
+        reply = read_to_close(stalled)
+        stalled.close()
+        assert reply.startswith(b"HTTP/1.1 408") and reply.endswith(b"}"), reply
+
+        oversized = socket.create_connection(("127.0.0.1", port), timeout=15)
+        oversized.sendall(head % 8_000_000)
+        sent = 0
+        try:
+            while sent < 8_000_000 and not select.select([oversized], [], [], 0)[0]:
+                oversized.sendall(b"y" * 65536)
+                sent += 65536
+        except BrokenPipeError:
+            pass
+        assert sent < 8_000_000, "an 8 MB upload against a 5 MB limit was taken whole"
+        time.sleep(0.3)
+        reply = read_to_close(oversized)
+        oversized.close()
+        assert reply.startswith(b"HTTP/1.1 413") and reply.endswith(b"}"), reply
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def test_200_concurrent_submissions_against_a_queue_of_50(tmp_path, root):
     """Every submission gets 202 or 503 with Retry-After; every accepted job is on record afterwards."""
     from concurrent.futures import ThreadPoolExecutor

@@ -248,7 +248,7 @@ class LimitUploads:
             return await self.app(scope, receive, send)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            return await _reply(send, 413, {"detail": f"upload larger than {self.max_bytes} bytes"})
+            return await _reply(send, 413, {"detail": f"upload larger than {self.max_bytes} bytes"}, close=True)
         seen = 0
         started = False
         deadline = time.monotonic() + self.deadline_s
@@ -280,13 +280,15 @@ class LimitUploads:
             await self.app(scope, counted_receive, tracked_send)
         except UploadTooLarge:
             if not started:
-                await _reply(send, 413, {"detail": f"upload larger than {self.max_bytes} bytes"})
+                await _reply(send, 413, {"detail": f"upload larger than {self.max_bytes} bytes"}, close=True)
         except UploadStalled as stalled:
             if not started:
                 await _reply(send, 408, {"detail": str(stalled)}, close=True)
 
 
 async def _reply(send, status: int, payload: dict, close: bool = False) -> None:
+    """`close` for a reply sent before the request body was read: the connection cannot carry another
+    request, and the client stops sending once it sees the header."""
     body = json.dumps(payload).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if close:

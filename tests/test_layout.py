@@ -145,6 +145,30 @@ def test_every_install_hint_names_this_distribution_and_an_extra_it_has():
         assert set(wanted.split(",")) <= extras, (where, wanted)
 
 
+def test_ci_runs_the_readme_test_command_which_pins_the_cpu_torch_that_the_extras_accept():
+    """The README's two fresh-machine commands are one line each, and `.ci/run` runs the second as written. It
+    installs a pinned torch before the extras (left to the resolver, torch is the newest CUDA build), and the
+    extras' own torch requirement admits that pin, so pip keeps it."""
+    import re
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    script = ROOT / ".ci" / "readme_command.py"
+    score, tests = (subprocess.run([sys.executable, str(script), which], capture_output=True, text=True,
+                                   check=True).stdout.strip() for which in ("score", "tests"))
+    assert score.endswith("autoscore score samples/energetic.mp4") and "pip install ." in score
+    assert "readme_command.py tests" in (ROOT / ".ci" / "run").read_text()
+    pin = re.search(r"pip install torch==([0-9.]+) && pip install \"\.\[([a-z,]+)\]\"", tests)
+    assert pin, tests
+    assert tests.endswith("ruff check . && python -m pytest")
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    torch_requirements = [Requirement(spec) for extra in pin.group(2).split(",") for spec in extras[extra]
+                          if Requirement(spec).name == "torch"]
+    assert torch_requirements
+    assert all(requirement.specifier.contains(pin.group(1)) for requirement in torch_requirements)
+
+
 def test_no_import_cycles_even_through_lazy_imports():
     graph = import_graph()
     cycles = strongly_connected(graph)

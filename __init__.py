@@ -7,6 +7,21 @@ runs the job and holds the front doors); `common` is what they share. The names 
     result = score("clip.mp4", ScoreOptions(prefs=Preferences(genre="lofi")))
 """
 from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # what type checkers and editors see; at run time each name is imported on first use
+    from autoscore_video.analysis import VideoFeatures, analyze
+    from autoscore_video.common.errors import AutoscoreError, InputError, ModelError
+    from autoscore_video.scoring import (
+        Preferences,
+        ScoreOptions,
+        ScorePlan,
+        ScoreResult,
+        load_plan,
+        make_plan,
+        plan,
+        score,
+    )
 
 __version__ = "0.1.0"
 
@@ -16,7 +31,8 @@ _EXPORTS = {
     "Preferences": ".scoring", "ScoreOptions": ".scoring", "ScorePlan": ".scoring", "ScoreResult": ".scoring",
     "make_plan": ".scoring", "plan": ".scoring", "load_plan": ".scoring", "score": ".scoring",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = ["AutoscoreError", "InputError", "ModelError", "Preferences", "ScoreOptions", "ScorePlan", "ScoreResult",
+           "VideoFeatures", "analyze", "load_plan", "make_plan", "plan", "score"]
 
 
 def __getattr__(name: str):

@@ -6,15 +6,20 @@ Layers, each importing only those below it:
 - front doors: `cli`, `watch` (a watched folder), `hooks` (editors' export hooks), `service` (HTTP API,
   Celery workers).
 
-The job and its results are imported on first use, so `autoscore analyze` does not pay for the mixing
-and generation code it never runs.
+Every name here is imported on first use, so `autoscore analyze` does not pay for the mixing and generation
+code it never runs, and the command line sets its signal handlers before any of it loads.
 """
 from importlib import import_module
+from typing import TYPE_CHECKING
 
-from autoscore_video.scoring.planning import EngineChoice, Preferences, ScorePlan, apply_overrides, load_plan, plan
+if TYPE_CHECKING:  # what type checkers and editors see; at run time each name is imported on first use
+    from autoscore_video.scoring.job.pipeline import ScoreOptions, make_plan, score
+    from autoscore_video.scoring.job.report import ScoreResult
+    from autoscore_video.scoring.planning import EngineChoice, Preferences, ScorePlan, apply_overrides, load_plan, plan
 
 _LAZY = {"ScoreOptions": ".job.pipeline", "make_plan": ".job.pipeline", "score": ".job.pipeline",
-         "ScoreResult": ".job.report"}
+         "ScoreResult": ".job.report", "EngineChoice": ".planning", "Preferences": ".planning",
+         "ScorePlan": ".planning", "apply_overrides": ".planning", "load_plan": ".planning", "plan": ".planning"}
 
 __all__ = ["EngineChoice", "Preferences", "ScoreOptions", "ScorePlan", "ScoreResult", "apply_overrides", "load_plan",
            "make_plan", "plan", "score"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -216,6 +217,38 @@ def test_a_service_managers_signal_stops_the_run_as_ctrl_c_does(tmp_path, energe
     assert f"stopped by {signal_name}" in err and "Traceback" not in err
     assert listing(tmp_path) == ["clip.mp4"]
     assert processes_reading(tmp_path) == []
+
+
+def test_a_signal_during_start_up_stops_the_run_as_any_other_stop(tmp_path, energetic_clip):
+    """The handlers are in place before the command line's heavy imports (numpy and up: half a second, more on a
+    loaded machine), so a service manager's SIGTERM at start-up exits 143 with its line, not a bare -15. Seen
+    from outside: /proc shows SIGTERM caught while numpy is not yet mapped into the process."""
+    import signal
+    import subprocess
+
+    from tests.conftest import autoscore_command
+
+    source = tmp_path / "clip.mp4"
+    shutil.copyfile(energetic_clip.path, source)
+    process = subprocess.Popen([*autoscore_command(), "score", str(source)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    caught_early = False
+    try:
+        while process.poll() is None and not caught_early:
+            try:
+                caught = int(re.search(r"SigCgt:\s*([0-9a-f]+)", Path(f"/proc/{process.pid}/status").read_text())
+                             .group(1), 16)
+                maps = Path(f"/proc/{process.pid}/maps").read_text()
+            except (OSError, AttributeError):
+                break
+            caught_early = bool(caught >> (signal.SIGTERM - 1) & 1) and "numpy" not in maps
+        process.send_signal(signal.SIGTERM)
+    finally:
+        out, err = process.communicate(timeout=120)
+    assert caught_early, "SIGTERM was not handled before numpy loaded"
+    assert process.returncode == 143, (process.returncode, err)
+    assert err.strip() == "autoscore: error: stopped by SIGTERM"
+    assert listing(tmp_path) == ["clip.mp4"]
 
 
 def _edited(plan: dict, edit: str) -> dict:

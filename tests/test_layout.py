@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-import autoscore_video
-
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "autoscore_video"
 NOT_PACKAGED = {"tests", "bench", "samples", "docs", ".venv", "build", "dist"}
@@ -242,9 +240,27 @@ def test_the_cycle_finder_finds_cycles(graph, cycles):
     assert strongly_connected(graph) == cycles
 
 
-def test_the_package_names_its_public_surface():
-    for name in autoscore_video.__all__:
-        assert getattr(autoscore_video, name) is not None
+@pytest.mark.parametrize("package", [PACKAGE, f"{PACKAGE}.scoring"])
+def test_the_public_surface_is_visible_to_type_checkers_and_lazy_at_run_time(package):
+    """Each name in `__all__` is imported under `if TYPE_CHECKING:` (what pyright, mypy and jedi read: a
+    lazy `__getattr__` alone shows them `Any`) and, at run time, resolves to that same object. py.typed marks
+    the package as typed (PEP 561) and ships in the wheel."""
+    import importlib
+    import tomllib
+
+    module = importlib.import_module(package)
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    guarded = [node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"]
+    assert len(guarded) == 1, package
+    static = {}
+    for node in ast.walk(guarded[0]):
+        if isinstance(node, ast.ImportFrom):
+            static.update({alias.asname or alias.name: node.module for alias in node.names})
+    assert set(static) == set(module.__all__), package
+    for name, source in static.items():
+        assert getattr(module, name) is getattr(importlib.import_module(source), name), name
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert "py.typed" in package_data[PACKAGE] and (ROOT / "py.typed").is_file()
 
 
 def test_score_plan_watch_and_hook_share_one_definition_of_the_music_flags():

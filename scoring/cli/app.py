@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +18,7 @@ from rich.console import Console
 
 from autoscore_video.common import jsonio
 from autoscore_video.common.errors import AutoscoreError
+from autoscore_video.scoring.cli.stopping import stopped_message
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   context_settings={"help_option_names": ["-h", "--help"]},
@@ -66,28 +66,6 @@ def setup_logging(verbose: bool) -> None:
     logging.getLogger("pyscenedetect").setLevel(logging.WARNING)
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM or SIGHUP: the command stops as Ctrl-C stops it, every `with` on the way out cleaning up
-    (temporary outputs removed, ffmpeg children killed)."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _terminated(signum, frame) -> None:
-    raise Terminated(signum)
-
-
-def stop_like_ctrl_c() -> None:
-    """What service managers and containers send (SIGTERM, SIGHUP) stops a command the way Ctrl-C does;
-    commands with their own handling (watch, serve, worker) set theirs over this."""
-    for name in ("SIGTERM", "SIGHUP"):
-        number = getattr(signal, name, None)
-        if number is not None and signal.getsignal(number) == signal.SIG_DFL:
-            signal.signal(number, _terminated)
-
-
 @contextmanager
 def errors_reported() -> Iterator[None]:
     """The one place errors become a message and an exit code (no traceback unless AUTOSCORE_DEBUG=1)."""
@@ -95,10 +73,8 @@ def errors_reported() -> Iterator[None]:
         yield
     except AutoscoreError as exc:
         fail(str(exc), exc.exit_code)
-    except Terminated as exc:
-        fail(f"stopped by {signal.Signals(exc.signum).name}", 128 + exc.signum)
-    except KeyboardInterrupt:
-        fail("interrupted", 130)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP as `Terminated`
+        fail(*stopped_message(exc))
     except (typer.Exit, typer.Abort):
         raise
     except Exception as exc:  # anything unforeseen still gets one line, never a traceback

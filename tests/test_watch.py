@@ -392,6 +392,35 @@ def test_watchers_creating_one_ledger_at_the_same_moment_all_open_it(tmp_path):
             assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_a_new_ledger_is_never_seen_without_its_tables(tmp_path):
+    """A reader that opens the ledger as soon as the file exists (a second watcher, the test helpers' `jobs`)
+    once met "no such table: jobs". Checked at every step where the ledger's files can change (each SQLite
+    open and each link, seen through Python's audit hook): once the file exists, its jobs table is in it."""
+    import sys
+
+    path = tmp_path / ".autoscore" / "ledger.sqlite"
+    seen: list[str] = []
+    active = [True]
+
+    def check(event: str, args: tuple) -> None:
+        if not active[0] or event not in ("sqlite3.connect", "os.link") or not path.exists():
+            return
+        active[0] = False  # the check's own connect is not checked
+        try:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+                tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            seen.append(f"{event}: {'jobs' in tables}")
+        finally:
+            active[0] = True
+
+    sys.addaudithook(check)
+    try:
+        Ledger(path).jobs()
+    finally:
+        active[0] = False  # an audit hook cannot be removed: this one stays inert for the rest of the run
+    assert seen and all(entry.endswith("True") for entry in seen), seen
+
+
 def test_a_file_is_complete_after_equal_readings_or_a_close_and_one_more():
     from autoscore_video.common.files import Settling
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from autoscore_video.common.leftovers import partial_name
 from autoscore_video.common.owner import owner_alive
 from autoscore_video.scoring.job.states import JobState
 
@@ -118,7 +119,9 @@ class Ledger:
         self.max_failures = max_failures
         self.max_interruptions = max_interruptions
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._use_wal()
+        if not self.path.exists():
+            self._create_whole()
+        self._use_wal()  # a ledger an older watcher made
         with self._connect() as db:
             db.executescript(SCHEMA)
             self._add_columns(db)
@@ -134,6 +137,26 @@ class Ledger:
             except sqlite3.OperationalError as exc:
                 if "duplicate column" not in str(exc):
                     raise
+
+    def _create_whole(self) -> None:
+        """A new ledger appears with its tables: made under a partial name (swept if we are killed) and linked
+        into place, so a reader (a second watcher, a status query) never finds a file without its schema.
+        A link never replaces: where another watcher made it first, theirs stays."""
+        staged = self.path.with_name(partial_name(self.path))
+        try:
+            db = sqlite3.connect(staged, isolation_level=None)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(SCHEMA)
+            finally:
+                db.close()  # the last connection's close folds the WAL into the file and removes it
+            try:
+                os.link(staged, self.path)
+            except FileExistsError:
+                pass
+        finally:
+            for leftover in (staged, Path(f"{staged}-wal"), Path(f"{staged}-shm")):
+                leftover.unlink(missing_ok=True)
 
     def _use_wal(self) -> None:
         """Switch the file to WAL once (the mode is stored in the file). The switch does not wait on the busy

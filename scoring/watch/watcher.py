@@ -113,9 +113,9 @@ class Watcher:
         self._sweep()
 
     def _sweep(self) -> None:
-        """Remove what watchers killed outright left: partial outputs and staging folders in OUT, work folders
-        in TMPDIR (each only where the process that made it is gone)."""
-        removed = sweep_partials(self.settings.out) + sweep_work_dirs()
+        """Remove what watchers killed outright left: partial outputs and staging folders in OUT, a ledger
+        being made, work folders in TMPDIR (each only where the process that made it is gone)."""
+        removed = sweep_partials(self.settings.out) + sweep_partials(self.ledger.path.parent) + sweep_work_dirs()
         for stage in self.staging.glob("*/"):
             removed += sweep_partials(stage)
             if not any(stage.iterdir()):

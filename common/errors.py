@@ -21,6 +21,13 @@ class InputError(AutoscoreError):
     """The input (video, subtitles, plan, option value) is missing, unreadable or malformed."""
 
 
+class NotFoundError(InputError):
+    """A file the command names is not there: a usage error (exit 2), like an unknown option or a bad value;
+    a file that is there but cannot be used is a failure (exit 1)."""
+
+    exit_code = 2
+
+
 class ModelError(AutoscoreError):
     """A generation engine or its model could not be loaded or run."""
 

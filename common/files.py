@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 
-from autoscore_video.common.errors import InputError
+from autoscore_video.common.errors import InputError, NotFoundError
 
 FileState = tuple[int, int]  # (size in bytes, mtime in ns)
 
@@ -33,7 +33,7 @@ def regular_file_or_refuse(path: Path, what: str = "file") -> int:
     try:
         stat = path.stat()
     except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
+        raise NotFoundError(f"{path}: no such file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror})") from exc
     if S_ISDIR(stat.st_mode):

@@ -29,8 +29,19 @@ def listing(folder: Path) -> list[str]:
 
 @pytest.mark.parametrize("command", ["score", "analyze", "plan"])
 def test_missing_file(tmp_path, command):
+    """A file the command line names that is not there is a usage error, exit 2 as for a bad option value
+    (it was 1 while a bad --mood was 2)."""
     result = run_cli(command, str(tmp_path / "nope.mp4"))
-    assert_clean_failure(result, 1, "nope.mp4", "no such file")
+    assert_clean_failure(result, 2, "nope.mp4", "no such file")
+    assert listing(tmp_path) == []
+
+
+def test_usage_errors_share_one_exit_code(tmp_path, silent_clip):
+    missing = run_cli("score", str(tmp_path / "nope.mp4"))
+    bad_value = run_cli("score", str(silent_clip.path), "--mood", "sleepy", "-o", str(tmp_path / "out.mp4"))
+    unknown_option = run_cli("score", str(silent_clip.path), "--moood", "calm")
+    missing_soundfont = run_cli("score", str(silent_clip.path), "--soundfont", str(tmp_path / "gm.sf2"))
+    assert [r.returncode for r in (missing, bad_value, unknown_option, missing_soundfont)] == [2, 2, 2, 2]
     assert listing(tmp_path) == []
 
 
@@ -72,7 +83,7 @@ def test_unreadable_subtitle_file(tmp_path, calm_clip):
     assert_clean_failure(result, 1, "clip.srt")
     assert listing(tmp_path) == before
     result = run_cli("score", str(source), "--subtitles", str(tmp_path / "missing.srt"))
-    assert_clean_failure(result, 1, "missing.srt")
+    assert_clean_failure(result, 2, "missing.srt")
     assert listing(tmp_path) == before
 
 

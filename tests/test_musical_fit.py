@@ -124,7 +124,7 @@ def test_evaluate_measures_a_clip_with_only_its_own_audio(ladder, tmp_path):
 
 def test_evaluate_rejects_bad_input_in_one_line(tmp_path, ladder):
     missing = run_cli("evaluate", str(tmp_path / "nope.mp4"))
-    assert missing.returncode == 1 and len(missing.stderr.strip().splitlines()) == 1
+    assert missing.returncode == 2 and len(missing.stderr.strip().splitlines()) == 1
     source, _, _, _ = ladder["every-4s"]
     bad_music = tmp_path / "music.wav"
     bad_music.write_bytes(b"not audio at all")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from autoscore_video.common.errors import InputError
+from autoscore_video.common.errors import InputError, NotFoundError
 
 
 @dataclass
@@ -18,4 +18,4 @@ class SymbolicOptions:
         if not self.soundfont.lower().endswith((".sf2", ".sf3")):
             raise InputError(f"--soundfont {self.soundfont!r} is not a SoundFont (.sf2 or .sf3)")
         if not Path(self.soundfont).expanduser().is_file():
-            raise InputError(f"--soundfont {self.soundfont}: no such file")
+            raise NotFoundError(f"--soundfont {self.soundfont}: no such file")

@@ -9,9 +9,9 @@ def main() -> None:
     stop_like_ctrl_c()  # before the imports below: a stop during them exits as a stop anywhere else does
     try:
         from autoscore_video.scoring.cli import score, unattended, editorial, service, tools  # noqa: F401, I001  (in help order)
-        from autoscore_video.scoring.cli.app import app
+        from autoscore_video.scoring.cli.app import command_line
     except KeyboardInterrupt as exc:
         message, code = stopped_message(exc)
         print(f"autoscore: error: {message}", file=sys.stderr)
         sys.exit(code)
-    app()
+    command_line()(prog_name="autoscore")

@@ -1,7 +1,8 @@
 """The `autoscore` command line's shared parts: the typer app, its common arguments, and the one place errors
 become a message and an exit code. Results go to stdout (`--json` for machines), logs and progress to stderr.
 
-Exit codes: 0 ok, 1 failed, 2 usage, 3 partial batch (watch), 130 Ctrl-C, 128 + N signal N (SIGTERM: 143).
+Exit codes: 0 ok, 1 failed, 2 usage (a bad option or value, a named file not there), 3 partial batch (watch),
+130 Ctrl-C, 128 + N signal N (SIGTERM: 143).
 """
 from __future__ import annotations
 
@@ -38,6 +39,26 @@ def _print_version(asked: bool) -> None:
 def _main(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
                                        help="Print the version and exit.")) -> None:
     """Score videos: analyse the picture, plan music that fits, render it and mix it under."""
+
+def command_line():
+    """The click command typer builds from `app`, with one fix to its help: typer 0.29 shows a flag as
+    taking a value (`--json <bool>`, `--help <bool>`); a flag's value column is left empty. (typer carries
+    its own copy of click, so the walk goes by attributes, not by click's classes.)"""
+    import typer.main
+
+    root = typer.main.get_command(app)
+
+    def walk(command, context) -> None:
+        for param in command.get_params(context):
+            if getattr(param, "is_flag", False):
+                param.metavar = ""
+        for name in getattr(command, "list_commands", lambda _: [])(context):
+            child = command.get_command(context, name)
+            walk(child, child.context_class(child, parent=context, info_name=name))
+
+    walk(root, root.context_class(root, info_name="autoscore"))
+    return root
+
 
 VideoArg = typer.Argument(..., help="Video file to read.", show_default=False)
 OutputOpt = typer.Option(None, "--output", "-o", help="Where to write the result.")

@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 from autoscore_video.common import jsonio
-from autoscore_video.common.errors import InputError, ResourceError
+from autoscore_video.common.errors import InputError, NotFoundError, ResourceError
 from autoscore_video.common.files import file_state
 from autoscore_video.scoring.editorial.formats import format_named, write
 from autoscore_video.scoring.editorial.timeline import build, marks_of
@@ -16,7 +16,7 @@ from autoscore_video.scoring.job.report import ScoreResult
 def read_report(scored: Path) -> ScoreResult:
     report_path = sidecar(scored, "report")
     if file_state(scored) is None:
-        raise InputError(f"{scored}: no such file")
+        raise NotFoundError(f"{scored}: no such file")
     if file_state(report_path) is None:
         raise InputError(f"{scored}: no {report_path.name} beside it (export reads what `autoscore score` wrote)")
     result = jsonio.from_dict(ScoreResult, jsonio.read_json(report_path), what=str(report_path))

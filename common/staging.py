@@ -1,15 +1,19 @@
 """Outputs are written under temporary names beside their final paths and renamed when complete.
 
-A failed run leaves nothing behind: no half-written file ever carries a final name.
+A failed run leaves nothing behind: no half-written file ever carries a final name, and a folder made for the
+outputs is removed again. A folder that a committed output needed is said on stderr (a typo in `-o` shows).
 """
 from __future__ import annotations
 
 import errno
+import logging
 import os
 from pathlib import Path
 
 from autoscore_video.common.errors import ResourceError
 from autoscore_video.common.leftovers import partial_name
+
+log = logging.getLogger(__name__)
 
 
 class StagedOutputs:
@@ -22,13 +26,16 @@ class StagedOutputs:
         """`scratch`: the run's temporary folder, whose filesystem filling up is named like the outputs'."""
         self._pending: list[tuple[Path, Path]] = []
         self._scratch = scratch
+        self.created_folders: list[Path] = []  # made for the outputs, outermost first
 
     def path_for(self, final: Path) -> Path:
         """A writable temporary path in `final`'s folder, keeping its suffix (ffmpeg picks muxers by it)."""
         final = Path(final)
         temp = final.with_name(partial_name(final))
         try:
+            missing = [folder for folder in (final.parent, *final.parent.parents) if not folder.exists()]
             final.parent.mkdir(parents=True, exist_ok=True)
+            self.created_folders += [folder for folder in reversed(missing) if folder not in self.created_folders]
             with temp.open("xb"):
                 pass
         except OSError as exc:
@@ -43,6 +50,7 @@ class StagedOutputs:
 
     def commit(self) -> list[Path]:
         finals = []
+        created = self.created_folders
         try:
             for temp, final in self._pending:
                 os.replace(temp, final)
@@ -51,6 +59,11 @@ class StagedOutputs:
             raise ResourceError(f"cannot move output into place at {final}: {exc.strerror or exc}") from exc
         finally:
             self.discard()
+        deepest = [folder for folder in created if not any(other.parent == folder for other in created)]
+        for folder in deepest:
+            outermost = next(other for other in created if other == folder or other in folder.parents)
+            log.warning("created %s for the outputs (%s did not exist)", folder,
+                        "it" if outermost == folder else f"{outermost} and the folders in it")
         return finals
 
     def discard(self) -> None:
@@ -60,6 +73,12 @@ class StagedOutputs:
             except FileNotFoundError:
                 pass
         self._pending.clear()
+        for folder in reversed(self.created_folders):
+            try:
+                folder.rmdir()  # only where nothing else was put in it meanwhile
+            except OSError:
+                pass
+        self.created_folders = []
 
     def __enter__(self) -> StagedOutputs:
         return self

@@ -134,6 +134,20 @@ def test_failure_midway_leaves_nothing(tmp_path, calm_clip):
     before = listing(tmp_path)
     assert_clean_failure(run_cli("score", str(source), "--plan", str(plan)), 1, "kazoo")
     assert listing(tmp_path) == before
+    elsewhere = tmp_path / "new" / "folder" / "out.mp4"  # folders made for the outputs go again too
+    assert_clean_failure(run_cli("score", str(source), "--plan", str(plan), "-o", str(elsewhere)), 1, "kazoo")
+    assert listing(tmp_path) == before
+
+
+def test_output_folders_that_did_not_exist_are_made_and_said(tmp_path, silent_clip):
+    """`-o` into folders that are not there makes them, and says so on stderr (a typo shows at once)."""
+    target = tmp_path / "renders" / "today" / "out.mp4"
+    result = run_cli("score", str(silent_clip.path), "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert target.is_file()
+    said = "".join(result.stderr.split())  # the log wraps long paths
+    assert "".join(f"created {target.parent} for the outputs ({tmp_path / 'renders'} and the folders in it".split()) \
+        in said
 
 
 @pytest.mark.parametrize("args", [["score"], ["score", "a.mp4", "--bogus"], ["score", "a.mp4", "--bpm", "fast"],

@@ -56,7 +56,7 @@ def command_line():
             child = command.get_command(context, name)
             walk(child, child.context_class(child, parent=context, info_name=name))
 
-    walk(root, root.context_class(root, info_name="autoscore"))
+    walk(root, root.context_class(root, info_name="autoscore", **root.context_settings))  # -h with --help
     return root
 
 

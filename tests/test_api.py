@@ -109,6 +109,21 @@ def test_upload_wait_download(served, silent_clip, tmp_path):
     assert gone.status_code == 410 and "no longer" in gone.json()["detail"]
 
 
+def test_the_readmes_client_snippet_runs_as_written(server, silent_clip, tmp_path, monkeypatch):
+    """The README's Python client example, run unchanged but for the server's address and token."""
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    (snippet,) = [block for block in blocks if "import ApiError, Client" in block]
+    assert '"http://127.0.0.1:8000", token="T"' in snippet
+    shutil.copyfile(silent_clip.path, tmp_path / "clip.mp4")
+    monkeypatch.chdir(tmp_path)
+    exec(snippet.replace('"http://127.0.0.1:8000", token="T"', f"{server!r}, token={TOKEN!r}"), {})
+    assert video_stream_md5(tmp_path / "clip.scored.mp4") == video_stream_md5(silent_clip.path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "clip.scored.mp4"]  # no partial left
+
+
 def test_tokens_are_required_and_jobs_are_private(server, root):
     anonymous = httpx.post(server + "/v1/jobs", json={"path": str(root / "clip.mp4")})
     assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"] == "Bearer"

@@ -1,22 +1,48 @@
-"""A small client for `autoscore serve`: submit, wait, download."""
+"""A small client for `autoscore serve` (the `serve` extra): submit, wait, download, cancel.
+
+    from autoscore_video.scoring.service.client import Client
+
+    with Client("http://127.0.0.1:8000", token="T") as client:
+        job_id = client.submit("clip.mp4", options={"genre": "lofi"})
+        if client.wait(job_id)["status"] == "done":
+            client.download(job_id, "clip.scored.mp4")
+"""
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
 import httpx
 
+FINISHED = ("done", "failed", "cancelled")
+
 
 class ApiError(Exception):
+    """A reply of 400 or more: `status`, the server's one-line `detail`, and `retry_after` (seconds, as the
+    server sent it) on a 503 or 507."""
+
     def __init__(self, status: int, detail: str, retry_after: str | None = None):
         super().__init__(f"HTTP {status}: {detail}")
         self.status, self.detail, self.retry_after = status, detail, retry_after
 
 
 class Client:
+    """One server and one token (a job is visible only to the token that submitted it). Errors are `ApiError`;
+    use it as a context manager, or call `close()`, to close its connections."""
+
     def __init__(self, base_url: str, token: str, timeout: float = 60.0):
         self.http = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout)
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.http.close()
 
     def _check(self, response: httpx.Response) -> httpx.Response:
         if response.status_code >= 400:
@@ -27,8 +53,11 @@ class Client:
             raise ApiError(response.status_code, str(detail), response.headers.get("Retry-After"))
         return response
 
-    def submit(self, video: Path | None = None, *, path: str | None = None, options: dict | None = None,
+    def submit(self, video: str | Path | None = None, *, path: str | None = None, options: dict | None = None,
                callback_url: str | None = None) -> str:
+        """Queue a job and return its id. `video` is uploaded; `path` names a file on the server's side (under
+        one of its --allow-root folders) instead. `options` are the score flags by name ({"genre": "lofi",
+        "seed": 5}); `callback_url` receives the signed webhook when the job ends."""
         if video is not None:
             data = {"options": json.dumps(options or {})}
             if callback_url:
@@ -41,27 +70,41 @@ class Client:
         return self._check(response).json()["id"]
 
     def status(self, job_id: str) -> dict:
+        """The job's record: `status` (queued, running, done, failed, cancelled), `progress`, `error`, and once
+        done `result` (the report, with `outputs` naming the files `download` fetches)."""
         return self._check(self.http.get(f"/v1/jobs/{job_id}")).json()
 
     def wait(self, job_id: str, timeout: float = 600.0, poll: float = 0.3) -> dict:
+        """The job's record once it has ended (done, failed or cancelled: look at `status`); TimeoutError if it
+        has not after `timeout` seconds."""
         deadline = time.monotonic() + timeout
         while True:
             state = self.status(job_id)
-            if state["status"] in ("done", "failed", "cancelled"):
+            if state["status"] in FINISHED:
                 return state
             if time.monotonic() > deadline:
                 raise TimeoutError(f"job {job_id} still {state['status']} after {timeout} s")
             time.sleep(poll)
 
-    def download(self, job_id: str, dest: Path, file: str = "video") -> Path:
-        with self.http.stream("GET", f"/v1/jobs/{job_id}/result", params={"file": file}) as response:
-            if response.status_code >= 400:
-                response.read()
-                self._check(response)
-            with Path(dest).open("wb") as handle:
-                for chunk in response.iter_bytes():
-                    handle.write(chunk)
-        return Path(dest)
+    def download(self, job_id: str, dest: str | Path, file: str = "video") -> Path:
+        """Write one of a done job's files to `dest` and return its path: `video` (the scored clip), `music`,
+        `report`, `plan`, `timeline`, ... (the report's `outputs`). Written under a temporary name and renamed
+        when complete: an interrupted download leaves no file at `dest`."""
+        dest = Path(dest)
+        partial = dest.with_name(f".{dest.name}.download-{os.getpid()}")
+        try:
+            with self.http.stream("GET", f"/v1/jobs/{job_id}/result", params={"file": file}) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    self._check(response)
+                with partial.open("wb") as handle:
+                    for chunk in response.iter_bytes():
+                        handle.write(chunk)
+            os.replace(partial, dest)
+        finally:
+            partial.unlink(missing_ok=True)
+        return dest
 
     def cancel(self, job_id: str) -> dict:
+        """Cancel a queued or running job; its record afterwards."""
         return self._check(self.http.delete(f"/v1/jobs/{job_id}")).json()

@@ -167,6 +167,35 @@ def test_ci_runs_the_readme_test_command_which_pins_the_cpu_torch_that_the_extra
     assert all(requirement.specifier.contains(pin.group(1)) for requirement in torch_requirements)
 
 
+def test_the_sdist_is_a_whole_source_release_and_the_wheel_only_the_package(tmp_path):
+    """The sdist carries what its README and tests need (the suite's helpers and data, the linked docs, the
+    samples the README scores, CI's script); the wheel carries the package, py.typed and the licence only."""
+    import re
+    import tarfile
+    import zipfile
+
+    build = ("from setuptools import build_meta; import sys; out = sys.argv[1]; "  # build_meta rewrites sys.argv
+             "print('BUILT', build_meta.build_sdist(out), build_meta.build_wheel(out))")
+    made = subprocess.run([sys.executable, "-c", build, str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert made.returncode == 0, made.stderr[-2000:]
+    sdist_name, wheel_name = made.stdout.split("BUILT ")[-1].split()
+    with tarfile.open(tmp_path / sdist_name) as sdist:
+        in_sdist = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
+    readme = (ROOT / "README.md").read_text()
+    linked = set(re.findall(r"\]\((docs/[^)]+\.md)\)", readme))
+    assert len(linked) >= 5
+    wanted = {"tests/conftest.py", "tests/measure.py", "tests/corpus.py", "samples/energetic.mp4", "samples/calm.srt",
+              "samples/make_samples.py", ".ci/run", ".ci/readme_command.py", "LICENSE", "README.md", *linked,
+              *(f"tests/data/{p.name}" for p in (ROOT / "tests" / "data").iterdir())}
+    assert wanted <= in_sdist, wanted - in_sdist
+    assert not any("__pycache__" in name or ".partial-" in name for name in in_sdist)
+    with zipfile.ZipFile(tmp_path / wheel_name) as wheel:
+        tops = {name.split("/")[0] for name in wheel.namelist()}
+        assert f"{PACKAGE}/py.typed" in wheel.namelist()
+    assert tops == {PACKAGE, wheel_name.split("-py3")[0] + ".dist-info"}, tops
+
+
 def test_no_import_cycles_even_through_lazy_imports():
     graph = import_graph()
     cycles = strongly_connected(graph)

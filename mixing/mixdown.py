@@ -23,6 +23,7 @@ import numpy as np
 from autoscore_video.common.audio import load_audio
 from autoscore_video.common.errors import InputError
 from autoscore_video.common.media import AudioStream, FfmpegPipe, FfmpegSink, MediaInfo, Placement, stream_audio
+from autoscore_video.common.progress import Fraction, Passes
 from autoscore_video.mixing.align import Warp, apply_warp, plan_warp
 from autoscore_video.mixing.blocks import block_samples, fixed_blocks, with_context
 from autoscore_video.mixing.duck import LevelInsideOutside, duck_amount, gain_from_amount, gap_rises_db, held_regions
@@ -52,6 +53,8 @@ from autoscore_video.mixing.tracks import encode_kept_tracks
 
 CHANNELS = 2
 ENCODE_ATTEMPTS = 3  # each after the first lowers the ceiling around the spots where the codec overshot
+ENCODE_PASSES = 2  # an encode is a pass through the limiter into the encoder, then one decoding it to measure
+MIX_PASSES = 2 + ENCODE_PASSES  # measuring, the limiter's model, one encode
 PEAK_SLACK_DB = 0.1  # ... and this much more around the spots that came near it
 SPOT_MARGIN_DB = 0.5  # where a first encode peaks within this of the ceiling, a second is limited harder there
 RAISE_SEEN_DB = 1.5  # spots are noted this much further down, for a second encode made louder by up to this
@@ -170,6 +173,7 @@ class _Mix:
     work_dir: Path
     source: MediaInfo | None = None  # the picture and the original's track on it (None: stream 0, audio as it comes)
     original_cached: bool = False  # the first pass decoded the original into work_dir: later ones read that
+    passes: Passes = field(default_factory=lambda: Passes(None, 1))  # the stage's progress, pass by pass
 
     @property
     def original_path(self) -> Path:
@@ -193,8 +197,10 @@ class _Mix:
                 duck = gain_from_amount(amount, -s.duck_depth_db, 0.0)  # duck_envelope's, computed once
                 if original is None:
                     yield start, fitted, duck, None, None
-                    continue
-                yield start, fitted, duck, next(original), 1.0 - amount
+                else:
+                    yield start, fitted, duck, next(original), 1.0 - amount
+                self.passes.at((start + n) / self.samples)
+            self.passes.next_pass()
         finally:
             if original is not None:
                 original.close()
@@ -263,13 +269,13 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
                 tags: StemTags, settings: MixSettings, beats: list[float] | None = None,
                 align_to_cuts: list[float] | None = None, source: MediaInfo | None = None,
                 keep_tracks: tuple[AudioStream, ...] = (), final_hit: float | None = None,
-                cut_hits: list[float] | None = None) -> MixReport:
+                cut_hits: list[float] | None = None, progress: Fraction | None = None) -> MixReport:
     """`align_to_cuts`: cuts to bend the music onto (music whose `beats` were measured, not planned);
     `source`: `video`'s probe with the mix's track chosen (its picture, where the picture starts, the original's
     track), without which the first streams are taken as they come; `keep_tracks`: the source's other audio
     tracks, placed on the picture and carried into the output after the mix; `final_hit`: when the music's
     closing chord is struck (video time), which the closing fade waits for; `cut_hits`: the cuts the music
-    hits, where the report gives the limiter's reduction."""
+    hits, where the report gives the limiter's reduction; `progress`: called with the stage's fraction done."""
     rate = settings.sample_rate
     music = _Music(Path(music_wav), rate)
     try:
@@ -285,8 +291,12 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
         mix = _Mix(video=video, music=music, fit=fit, rate=rate, regions=speech_regions, held=held,
                    conversation=conversation, cut_hits=sorted(cut_hits or []),
                    keep_original=has_original_audio and not settings.replace_audio, settings=settings,
-                   work_dir=outputs.work_dir, source=source)
-        return _mix(mix, has_original_audio, outputs, tags, warp, keep_tracks)
+                   work_dir=outputs.work_dir, source=source,
+                   passes=Passes(progress, MIX_PASSES))
+        mix.passes.at(0.0)
+        report = _mix(mix, has_original_audio, outputs, tags, warp, keep_tracks)
+        mix.passes.finished()
+        return report
     finally:
         music.close()
 
@@ -317,7 +327,7 @@ def _mix(mix: _Mix, has_original_audio: bool, outputs: MixOutputs,
         # the stem's MP3 is encoded beside the measuring and the mux (stopped on leaving, where it is redone)
         with FfmpegPipe(mp3_args, what=f"writing {outputs.stem_mp3}") as mp3:
             delivered_lufs, delivered_peak, spots = _measure_encoded(
-                encoded, rate, settings.true_peak_db - SPOT_MARGIN_DB - RAISE_SEEN_DB)
+                encoded, rate, settings.true_peak_db - SPOT_MARGIN_DB - RAISE_SEEN_DB, mix.passes, mix.samples)
             overshoot = delivered_peak - settings.true_peak_db
             missed = delivered_lufs - settings.target_lufs
             if out_of_reach:
@@ -331,6 +341,7 @@ def _mix(mix: _Mix, has_original_audio: bool, outputs: MixOutputs,
         # near, and stays down there for any encode after. Lowered everywhere at once, the whole mix lost the
         # overshoot at every hit. An encode made louder (the last missed the target)
         # comes nearer at every spot by the raise, so the spots are judged as they will stand then.
+        mix.passes.add_passes(ENCODE_PASSES)
         raise_db = max(0.0, -missed)
         mark = settings.true_peak_db - SPOT_MARGIN_DB
         near = [(first, peak + raise_db - mark + PEAK_SLACK_DB) for first, peak in spots
@@ -478,13 +489,20 @@ class _CutHitMeter:
                 for cut, gain in zip(self.cuts, self.lowest)]
 
 
-def _measure_encoded(encoded: Path, rate: int, mark_db: float) -> tuple[float, float, list[tuple[int, float]]]:
+def _measure_encoded(encoded: Path, rate: int, mark_db: float, passes: Passes | None = None, samples: int = 0
+                     ) -> tuple[float, float, list[tuple[int, float]]]:
     """(integrated LUFS, true peak dBTP, the spots over `mark_db`) of the encoded mix, decoded a block at a
-    time."""
+    time; `passes` is told how far through its `samples` the decoding is."""
     loudness, peak = LoudnessMeter(rate, CHANNELS), TruePeakMeter(CHANNELS, mark_db=mark_db)
+    read = 0
     for block in stream_audio(encoded, sample_rate=rate, channels=CHANNELS, what=f"decoding {encoded}"):
         loudness.add(block)
         peak.add(block)
+        read += len(block)
+        if passes is not None and samples:
+            passes.at(read / samples)
+    if passes is not None:
+        passes.next_pass()
     result = loudness.integrated()
     if not np.isfinite(result):
         raise InputError("the mix is silent")

@@ -239,3 +239,19 @@ def test_the_report_gives_the_limiters_reduction_at_every_cut_hit(tmp_path):
     static = float(np.median(gain[steady]))  # the music's gain where neither the duck nor the fade acts
     hit = (times >= worst["at_s"] - 0.01) & (times <= worst["at_s"] + 0.1)
     assert static - gain[hit].min() == pytest.approx(worst["reduction_db"], abs=1.5)
+
+
+def test_progress_moves_through_generation_and_mixing(tmp_path, calm_clip):
+    """Each stage's bar starts at 0, moves in small steps (generation by the windows every strip plays, the
+    fader's minute of look-ahead included; mixing by the blocks of each pass) and ends at 1, never going back.
+    Before, generation's first step came after its fader look-ahead and mixing said only 1.0 at its end."""
+    from autoscore_video import ScoreOptions, score
+
+    seen: dict[str, list[float]] = {}
+    score(calm_clip.path, ScoreOptions(output=tmp_path / "out.mp4"),
+          progress=lambda stage, fraction: seen.setdefault(stage, []).append(fraction))
+    for stage in ("analysis", "generation", "mixing"):
+        fractions = seen[stage]
+        assert fractions[0] <= 0.05 and fractions[-1] == 1.0, (stage, fractions)
+        assert all(b >= a for a, b in zip(fractions, fractions[1:])), (stage, fractions)
+        assert max(b - a for a, b in zip(fractions, fractions[1:])) <= 0.2, (stage, fractions)

@@ -13,38 +13,44 @@ from typing import Iterable
 import numpy as np
 import soundfile
 
+from autoscore_video.common.progress import Passes
 from autoscore_video.generation.symbolic.studio.console import Console, Finish
 from autoscore_video.generation.symbolic.studio.dynamics import detector_powers
 from autoscore_video.generation.symbolic.studio.tone import LongTermSpectrum
 
 FRAME_BYTES = 2 * 4  # a stereo float32 frame
 CHUNK_FRAMES = 2 ** 18  # read back this much of the bus at a time
+BUS_SHARE = 0.9  # of a bounce's time, playing the parts into the bus (the finishing pass reads it back: the rest)
 
 
 def bounce_console(console: Console, path: Path, progress=None, speech: list[tuple[float, float]] = ()) -> None:
     """The console's mix written to `path`; `speech` (seconds): where the words are, for the tone's presence dip."""
     raw = path.with_name(path.name + ".bus")
     raw_kit = path.with_name(path.name + ".kit")
+    passes = Passes(progress, 2, first_share=BUS_SHARE)
+    passes.at(0.0)
     try:
         powers = []
         spectrum = LongTermSpectrum(console.sample_rate)
         with open(raw, "wb") as out, open(raw_kit, "wb") as out_kit:
-            for _, _, bus, kit in console.bus(progress):
+            for _, _, bus, kit in console.bus(passes.at):
                 out.write(np.ascontiguousarray(bus.T).tobytes())
                 if kit is not None:  # a production without a kit writes no kit file
                     out_kit.write(np.ascontiguousarray(kit.T).tobytes())
                     bus += kit
                 powers.append(detector_powers(bus))
                 spectrum.feed(bus)
+        passes.next_pass()
         finish = Finish(console.production, console.sample_rate, np.concatenate(powers), spectrum, speech)
         with open(raw, "rb") as bus, open(raw_kit, "rb") as kit:
-            _write_wav(path, console.sample_rate, _finished(finish, bus, kit, console.total))
+            _write_wav(path, console.sample_rate, _finished(finish, bus, kit, console.total, passes.at))
+        passes.finished()
     finally:
         raw.unlink(missing_ok=True)
         raw_kit.unlink(missing_ok=True)
 
 
-def _finished(finish: Finish, bus, kit, total: int):
+def _finished(finish: Finish, bus, kit, total: int, progress=None):
     """The bus read back and finished, the kit through its limiter: the limiter looks ahead, so the kit is read
     that far ahead of the bus (silence past its end) and the limiter comes out in time."""
     limiter = finish.kit
@@ -53,6 +59,8 @@ def _finished(finish: Finish, bus, kit, total: int):
     for start, stop in _chunks(total):
         audio = finish(start, stop, _read(bus, stop - start), limiter(_read(kit, stop - start, stop - start)))
         yield audio[:, late:] if start == 0 else audio
+        if progress:
+            progress(stop / total)
     yield finish.peaks(np.zeros((2, late), dtype=np.float32))
 
 

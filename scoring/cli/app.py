@@ -122,11 +122,18 @@ def with_progress(work):
     """Run `work(update)`; on a terminal `update(stage, fraction)` drives a rich bar per stage on stderr."""
     if not sys.stderr.isatty():
         return work(None)
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     tasks: dict[str, int] = {}
-    with Progress(TextColumn("{task.description:<11}"), BarColumn(), TimeElapsedColumn(), console=stderr,
-                  transient=True) as bar:
+    with Progress(TextColumn("{task.description:<11}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
+                  TextColumn("eta"), TimeRemainingColumn(), console=stderr, transient=True) as bar:
         def update(stage: str, fraction: float) -> None:
             if stage not in tasks:
                 tasks[stage] = bar.add_task(stage, total=1.0)

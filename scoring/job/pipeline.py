@@ -86,6 +86,7 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
         features, score_plan = make_plan(video, options, progress, timings, info=info)
 
         started = time.perf_counter()
+        report("generation", 0.0)
         track = generation.render_with_fallback(score_plan.brief, work_dir / "music", engine=score_plan.engine.name,
                                                 fallback=score_plan.engine.fallback,
                                                 options=score_plan.engine.options(),
@@ -107,6 +108,7 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
             source=features.info, keep_tracks=_kept_streams(features.info, score_plan.mix),
             final_hit=track.final_hit if track.grid == "planned" else None,
             cut_hits=list(score_plan.brief.cuts_to_hit),
+            progress=lambda f: report("mixing", f),
         )
         timings["mixing"] = time.perf_counter() - started
         report("mixing", 1.0)

@@ -102,6 +102,7 @@ class Fader:
         self.queue: deque[int | None] = deque()  # frames of each window waiting in the spill file; None: silent
         self.spill = None
         self.played = 0  # windows played so far
+        self.on_play = None  # called after each window played (the bus's progress)
         self.gain: float | None = None  # None while measuring, and for a part that never sounds
 
     def take(self) -> np.ndarray | None:
@@ -141,6 +142,8 @@ class Fader:
         start, stop = self.spans[self.played]
         self.played += 1
         audio = self.strip.window(start, stop)
+        if self.on_play is not None:
+            self.on_play()
         if self.meter is None:
             return audio
         if audio is None:
@@ -178,7 +181,15 @@ class Console:
         double = DetunedDouble(rate) if any(c.ensemble for c in self.channels.values()) else None
         room = Reverb(production.room, rate) if any(c.send_db is not None for c in self.channels.values()) else None
         kit_roles = KIT & self.faders.keys()
-        for done, (start, stop) in enumerate(self.spans, start=1):
+        if progress:  # windows played by all strips: a fader plays a minute ahead before its first window
+            windows_in_all = max(1, len(self.faders) * len(self.spans))
+
+            def played() -> None:
+                progress(sum(fader.played for fader in self.faders.values()) / windows_in_all)
+
+            for fader in self.faders.values():
+                fader.on_play = played
+        for start, stop in self.spans:
             n = stop - start
             bus = np.zeros((2, n), dtype=np.float32)
             kit = np.zeros((2, n), dtype=np.float32) if kit_roles else None
@@ -201,8 +212,6 @@ class Console:
                 bus += double(doubled)
             if room is not None:
                 bus += room(send) * np.float32(10 ** (production.return_db / 20))
-            if progress:
-                progress(done / len(self.spans))
             yield start, stop, bus, kit
 
 

@@ -96,14 +96,8 @@ def mp3_encoder_args(bitrate: str) -> list[str]:
 
 
 def tag_mp3(path: Path, *, title: str, artist: str, comment: str) -> None:
-    """ID3v2 title (TIT2), artist (TPE1) and comment (COMM) frames on an MP3.
+    """ID3v2.4 title (TIT2), artist (TPE1) and comment (COMM) frames on an MP3 (id3.py: ffmpeg stores a comment
+    as TXXX:comment, which players don't show)."""
+    from autoscore_video.mixing.id3 import write_tags
 
-    Tags are written with mutagen: ffmpeg stores a comment as TXXX:comment, which players don't show.
-    """
-    from mutagen.id3 import COMM, ID3, TIT2, TPE1
-
-    tags = ID3()
-    tags.add(TIT2(encoding=3, text=title))
-    tags.add(TPE1(encoding=3, text=artist))
-    tags.add(COMM(encoding=3, lang="eng", desc="", text=comment))
-    tags.save(str(path))
+    write_tags(path, title=title, artist=artist, comment=comment, encoder="autoscore (ffmpeg libmp3lame)")

@@ -196,6 +196,42 @@ def test_the_sdist_is_a_whole_source_release_and_the_wheel_only_the_package(tmp_
     assert tops == {PACKAGE, wheel_name.split("-py3")[0] + ".dist-info"}, tops
 
 
+def test_the_default_install_pulls_in_no_gpl_package():
+    """What `pip install autoscore-video` installs (its requirements and theirs, extras left out) declares no
+    GPL licence (LGPL is fine): mutagen (GPL-2.0+) was in it for the MP3 stem's tags. The bundled ffmpeg
+    program and the TimGM6mb bank are data and a separate program, named in the README's Licence section."""
+    import re
+
+    from packaging.requirements import Requirement
+
+    def normal(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    paths = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    installed = {normal(d.metadata["Name"]): d for d in importlib.metadata.distributions(path=paths)}  # not a
+    licences, todo = {}, ["autoscore-video"]  # build's egg-info in the checkout
+    while todo:
+        name = normal(todo.pop())
+        if name in licences:
+            continue
+        dist = installed.get(name)
+        if dist is None:  # a requirement of another platform's
+            licences[name] = ""
+            continue
+        meta = dist.metadata
+        classifiers = [c for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
+        licences[name] = " ".join([meta.get("License-Expression") or "", (meta.get("License") or "")[:200],
+                                   *classifiers])
+        for spec in dist.requires or []:
+            requirement = Requirement(spec)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(requirement.name)
+    assert len(licences) > 30
+    gpl = {name: text for name, text in licences.items() if re.search(r"(?<!L)GPL|General Public", text)
+           and not re.search(r"LGPL|Lesser General Public", text)}
+    assert not gpl, gpl
+
+
 def test_no_import_cycles_even_through_lazy_imports():
     graph = import_graph()
     cycles = strongly_connected(graph)

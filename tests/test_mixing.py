@@ -280,7 +280,6 @@ def test_mixing_memory_does_not_grow_with_the_clip(tmp_path):
     for a 2.5-minute clip as for a 30-second one, and less than one whole track (58 MB at 2.5 minutes)."""
     import tracemalloc
 
-    import mutagen.id3  # noqa: F401  (imported before tracing: what the stage imports is not what it holds)
     import scipy.ndimage  # noqa: F401
     import scipy.signal  # noqa: F401
 

@@ -87,7 +87,7 @@ def source_folders(data: Path) -> set[str]:
 def test_upload_wait_download(served, silent_clip, tmp_path):
     server, data = served
     client = Client(server, TOKEN)
-    job = client.submit(silent_clip.path, options={"seed": 5, "genre": "lofi"})
+    job = client.submit(silent_clip.path, options={"seed": 5, "genre": "lofi"})["id"]
     state = client.wait(job, timeout=120)
     assert state["status"] == "done", state
     assert not list((data / "sources").glob(f"*/{silent_clip.path.name}"))  # the upload goes; outputs stay
@@ -130,7 +130,7 @@ def test_tokens_are_required_and_jobs_are_private(server, root):
     wrong = httpx.post(server + "/v1/jobs", json={"path": str(root / "clip.mp4")},
                        headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
-    job = Client(server, TOKEN).submit(path=str(root / "clip.mp4"))
+    job = Client(server, TOKEN).submit(path=str(root / "clip.mp4"))["id"]
     with pytest.raises(ApiError) as other:
         Client(server, OTHER_TOKEN).status(job)
     assert other.value.status == 404
@@ -218,8 +218,8 @@ def test_a_source_swapped_for_a_link_after_submit_is_not_followed(tmp_path, root
     process, base = start_server(tmp_path, folder, "--workers", "1", "--models-root", str(models))
     try:
         client = Client(base, TOKEN)
-        busy = client.submit(path=str(folder / "clip.mp4"))
-        job = client.submit(path=str(folder / "swapped.mp4"), options={"model": "my-checkpoint"})
+        busy = client.submit(path=str(folder / "clip.mp4"))["id"]
+        job = client.submit(path=str(folder / "swapped.mp4"), options={"model": "my-checkpoint"})["id"]
         (folder / "swapped.mp4").unlink()
         (folder / "swapped.mp4").symlink_to(outside)
         assert client.wait(busy, timeout=120)["status"] == "done"
@@ -282,7 +282,7 @@ def test_webhook_is_signed_retried_and_allow_listed(server, root):
     client = Client(server, TOKEN)
     try:
         job = client.submit(path=str(root / "clip.mp4"),
-                            callback_url=f"http://127.0.0.1:{receiver.server_port}/hook")
+                            callback_url=f"http://127.0.0.1:{receiver.server_port}/hook")["id"]
         assert client.wait(job, timeout=120)["status"] == "done"
         deadline = time.monotonic() + 20
         while len(Receiver.received) < 2 and time.monotonic() < deadline:
@@ -315,7 +315,7 @@ def test_queue_limit_gives_503_and_loses_no_accepted_job(tmp_path, root):
         accepted, refused = [], []
         for _ in range(6):
             try:
-                accepted.append(client.submit(path=str(root / "clip.mp4")))
+                accepted.append(client.submit(path=str(root / "clip.mp4"))["id"])
             except ApiError as exc:
                 assert exc.status == 503 and exc.retry_after == "30"
                 refused.append(exc)
@@ -337,7 +337,7 @@ def test_accepted_jobs_survive_a_server_kill(tmp_path, root):
     """kill -9 the server with jobs accepted; a server started on the same data finishes them."""
     process, base = start_server(tmp_path, root, "--workers", "1")
     client = Client(base, TOKEN)
-    jobs = [client.submit(path=str(root / "clip.mp4")) for _ in range(3)]
+    jobs = [client.submit(path=str(root / "clip.mp4"))["id"] for _ in range(3)]
     time.sleep(1.0)
     process.kill()
     process.wait()
@@ -357,8 +357,8 @@ def test_webhook_registered_per_token(tmp_path, root):
     url = f"http://127.0.0.1:{receiver.server_port}/registered"
     process, base = start_server(tmp_path, root, "--token-webhook", f"{OTHER_TOKEN}={url}")
     try:
-        silent = Client(base, TOKEN).submit(path=str(root / "clip.mp4"))
-        job = Client(base, OTHER_TOKEN).submit(path=str(root / "clip.mp4"))
+        silent = Client(base, TOKEN).submit(path=str(root / "clip.mp4"))["id"]
+        job = Client(base, OTHER_TOKEN).submit(path=str(root / "clip.mp4"))["id"]
         assert Client(base, OTHER_TOKEN).wait(job, timeout=120)["status"] == "done"
         assert Client(base, TOKEN).wait(silent, timeout=120)["status"] == "done"
         deadline = time.monotonic() + 10
@@ -473,7 +473,7 @@ def test_200_concurrent_submissions_against_a_queue_of_50(tmp_path, root):
     try:
         def submit(_):
             try:
-                return Client(base, TOKEN).submit(path=str(root / "clip.mp4"))
+                return Client(base, TOKEN).submit(path=str(root / "clip.mp4"))["id"]
             except ApiError as exc:
                 assert exc.status == 503 and exc.retry_after == "30", (exc.status, exc.detail)
                 return None

@@ -52,7 +52,7 @@ def test_a_second_server_leaves_a_live_runners_job_and_takes_a_dead_ones(tmp_pat
     first, first_base = start_server(tmp_path, root, *beat, new_session=True)
     second = None
     try:
-        job = Client(first_base, TOKEN).submit(path=str(root / "clip.mp4"))
+        job = Client(first_base, TOKEN).submit(path=str(root / "clip.mp4"))["id"]
         _wait_running(Client(first_base, TOKEN), job)
         runner = _record(tmp_path / "data", job)["runner"]
         runner_pid = int(runner.split(":")[1])
@@ -84,7 +84,7 @@ def test_a_second_server_leaves_a_live_runners_job_and_takes_a_dead_ones(tmp_pat
 def test_a_restart_after_kill_9_says_which_jobs_it_took_back(tmp_path, root):
     process, base = start_server(tmp_path, root, "--workers", "1", new_session=True)
     client = Client(base, TOKEN)
-    jobs = [client.submit(path=str(root / "clip.mp4")) for _ in range(2)]
+    jobs = [client.submit(path=str(root / "clip.mp4"))["id"] for _ in range(2)]
     _wait_running(client, jobs[0])
     os.killpg(process.pid, signal.SIGKILL)  # the server and the job's process with it
     process.wait()
@@ -145,7 +145,7 @@ def test_a_job_that_runs_out_of_disk_waits_and_is_tried_again(tmp_path, root):
         process, base = start_server(tmp_path, root, "--retry-after", "2")
         try:
             client = Client(base, TOKEN)
-            job = client.submit(path=str(root / "clip.mp4"))  # held by a link: the outputs do not fit
+            job = client.submit(path=str(root / "clip.mp4"))["id"]  # held by a link: the outputs do not fit
             deadline = time.monotonic() + 120
             while not client.status(job)["recoveries"]:
                 assert time.monotonic() < deadline and client.status(job)["status"] != "failed"

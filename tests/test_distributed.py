@@ -106,7 +106,7 @@ def cluster(tmp_path, redis_url, silent_clip):
 
 def test_twenty_jobs_through_two_workers_exactly_once(cluster):
     client, root, data = cluster
-    jobs = [client.submit(path=str(root / "clip.mp4"), options={"seed": i}) for i in range(20)]
+    jobs = [client.submit(path=str(root / "clip.mp4"), options={"seed": i})["id"] for i in range(20)]
     states = [client.wait(job, timeout=600)["status"] for job in jobs]
     assert states == ["done"] * 20
     records = rows(data)
@@ -116,7 +116,7 @@ def test_twenty_jobs_through_two_workers_exactly_once(cluster):
 
 def test_job_of_a_killed_worker_is_redelivered_and_done_once(cluster):
     client, root, data = cluster
-    job = client.submit(path=str(root / "clip.mp4"))
+    job = client.submit(path=str(root / "clip.mp4"))["id"]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         record = next(r for r in rows(data) if r["id"] == job)
@@ -152,7 +152,7 @@ def test_a_broker_outage_loses_no_job_and_leaves_no_ghost(tmp_path, redis_server
         assert rows(data) == [] and not any((data / "sources").iterdir())
         assert httpx.get(base + "/healthz").json()["queued_or_running"] == 0
         redis_server.start()
-        jobs = [client.submit(path=str(root / "clip.mp4"), options={"seed": i}) for i in range(3)]
+        jobs = [client.submit(path=str(root / "clip.mp4"), options={"seed": i})["id"] for i in range(3)]
         redis_server.stop()  # the three waiting messages die with it
         redis_server.start()
         lost_at = time.monotonic()
@@ -163,7 +163,7 @@ def test_a_broker_outage_loses_no_job_and_leaves_no_ghost(tmp_path, redis_server
         records = rows(data)
         assert all(r["completions"] == 1 for r in records), records
         assert all("broker no longer held it" in (r["recoveries"] or "") for r in records), records
-        accepted = client.submit(path=str(root / "clip.mp4"))  # the limit of 4 is free again
+        accepted = client.submit(path=str(root / "clip.mp4"))["id"]  # the limit of 4 is free again
         assert client.wait(accepted, timeout=300)["status"] == "done"
         print(f"three jobs lost with Redis done {recovered_in:.1f} s after it came back")
     finally:
@@ -186,7 +186,7 @@ def test_a_whole_worker_killed_mid_job_is_recovered_by_heartbeat(tmp_path, redis
     later = []
     try:
         client = Client(base, TOKEN)
-        job = client.submit(path=str(root / "clip.mp4"))
+        job = client.submit(path=str(root / "clip.mp4"))["id"]
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and next(r for r in rows(data) if r["id"] == job)["status"] != "running":
             time.sleep(0.05)

@@ -175,7 +175,7 @@ def test_api_over_the_corpus(inbox, tmp_path):
     process, base = start_server(tmp_path, folder, "--workers", "2")
     try:
         client = Client(base, TOKEN)
-        ids = {name: client.submit(path=str(folder / name)) for name in cases}
+        ids = {name: client.submit(path=str(folder / name))["id"] for name in cases}
         states = {name: client.wait(job_id, timeout=1800) for name, job_id in ids.items()}
         for name, record in states.items():
             case = cases[name]

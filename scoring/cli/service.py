@@ -1,6 +1,7 @@
 """`autoscore serve` (the HTTP API) and `autoscore worker` (Celery workers for it)."""
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Optional
@@ -57,10 +58,13 @@ def serve(
                                     "and a job that ran out of disk waits before it is tried again."),
     max_connections: int = typer.Option(500, "--max-connections", help="Open connections beyond which new ones are "
                                         "closed at once (keep it under the process's descriptor limit)."),
+    cors_origin: list[str] = typer.Option([], "--cors-origin", help="A browser origin (https://app.example) "
+                                          "allowed to call the API (repeatable; none: CORS off)."),
     verbose: bool = VerboseOpt,
 ) -> None:
-    """Run the HTTP API (OpenAPI docs at /docs)."""
-    setup_logging(verbose)
+    """Run the HTTP API (OpenAPI docs at /docs). Logs where it listens and each job's life."""
+    setup_logging(True)  # a service says what it does: each job accepted, started, done or failed
+    logging.getLogger("httpx").setLevel(logging.INFO if verbose else logging.WARNING)  # each webhook request
     with errors_reported():
         with needs_extras("serve needs the [serve] extra: pip install 'autoscore-video[serve]'"):
             import uvicorn
@@ -90,7 +94,11 @@ def serve(
             webhook_secret=webhook_secret, broker_url=broker,
             visibility_timeout_s=visibility_timeout, upload_idle_timeout_s=upload_timeout,
             upload_deadline_s=upload_deadline, models_roots=[p.resolve() for p in models_root],
-            heartbeat_timeout_s=heartbeat_timeout, reconcile_every_s=reconcile_every, retry_after_s=retry_after))
+            heartbeat_timeout_s=heartbeat_timeout, reconcile_every_s=reconcile_every, retry_after_s=retry_after,
+            cors_origins=list(cors_origin)))
+        logging.getLogger(__name__).info("listening on http://%s:%d (docs at /docs; data in %s; jobs %s)",
+                                         host, port, data.resolve(),
+                                         f"to the workers of {broker}" if broker else f"run here, {workers} at once")
         uvicorn.run(asgi, host=host, port=port, log_level="info" if verbose else "warning",
                     http=guarded_protocol(header_timeout, max_connections))
 
@@ -112,7 +120,8 @@ def worker(
     verbose: bool = VerboseOpt,
 ) -> None:
     """Run jobs from the API's queue: a Celery worker, prefetch 1, late acks, redelivery if a process dies."""
-    setup_logging(verbose)
+    setup_logging(True)  # each job it runs: started, done or failed
+    logging.getLogger("httpx").setLevel(logging.INFO if verbose else logging.WARNING)
     with errors_reported():
         with needs_extras("worker needs the [dist] and [serve] extras: pip install 'autoscore-video[serve,dist]'"):
             from autoscore_video.scoring.service.distributed import run_worker

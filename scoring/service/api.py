@@ -1,11 +1,14 @@
 """`autoscore serve`: the HTTP API (FastAPI). Jobs run the same job function as `autoscore score`.
 
-POST /v1/jobs (an upload, or a path inside the allowed roots, held at submit) → 202 and an id; GET /v1/jobs/{id};
-GET /v1/jobs/{id}/result?file=video|music_wav|music_mp3|plan|report|timeline; DELETE /v1/jobs/{id};
-GET /healthz; OpenAPI at /docs. Every submission is checked against one schema (scoring.service.schema) before
-it is accepted: a 4xx naming the field, never a 500. Bearer tokens, an upload size limit (413), an idle timeout
-and a deadline per upload (408), a queue limit (503 with Retry-After), and webhooks signed as Standard Webhooks
-to allow-listed hosts only, retried with backoff.
+POST /v1/jobs (an upload, or a path inside the allowed roots, held at submit; an Idempotency-Key makes a retry
+return the same job) → 202, the job and its Location; GET /v1/jobs (the token's jobs, newest first, by page,
+filtered by status); GET /v1/jobs/{id} (status, stage, progress); GET /v1/jobs/{id}/result?file=video|music_wav|
+music_mp3|midi|plan|report|timeline (as an attachment); DELETE /v1/jobs/{id}; GET /healthz; OpenAPI at /docs,
+served with its assets from the package (it works offline). Every submission is checked against one schema
+(scoring.service.schema) before it is accepted: a 4xx naming each field, never a 500. Bearer tokens, an upload
+size limit (413), an idle timeout and a deadline per upload (408), a queue limit (503 with Retry-After), CORS
+for the origins given, and webhooks signed as Standard Webhooks to allow-listed hosts only, retried with
+backoff.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import hmac
 import json
 import logging
 import queue
+import re
 import secrets
 import shutil
 import threading
@@ -22,7 +26,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Query, Request
 from fastapi import Path as FastApiPath
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -41,10 +45,12 @@ from autoscore_video.scoring.service.jobs import (
 )
 from autoscore_video.scoring.service.schema import (
     JOB_ID_PATTERN,
-    Accepted,
     ErrorBody,
+    Job,
+    JobList,
     ResultFile,
     component_schemas,
+    field_errors,
     parse_options,
     parse_path_submission,
 )
@@ -318,10 +324,36 @@ SUBMISSION_BODY = {"requestBody": {"required": True, "content": {
 }}}
 
 
+def refused(status: int, detail: str, errors: list[dict] | None = None, headers: dict | None = None) -> JSONResponse:
+    """An error reply (ErrorBody): the one line, and each field's error where there are fields to name."""
+    return JSONResponse({"detail": detail, "errors": errors or []}, status_code=status, headers=headers)
+
+
+def attachment(name: str) -> str:
+    """Content-Disposition for a download: the name as given (RFC 6266: an ASCII fallback and a UTF-8 one)."""
+    from urllib.parse import quote
+
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name)
+    return f'attachment; filename="{fallback}"; filename*=UTF-8\'\'{quote(name, safe="")}'
+
+
+IDEMPOTENCY_KEY_LIMIT = 255
+
+
+class RequestValidationErrorWith(Exception):
+    """A request refused for fields FastAPI's own validation does not see; answered 422 with each one."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__(errors[0]["message"])
+        self.errors = errors
+JOB_ID = re.compile(JOB_ID_PATTERN)
+
+
 def create_app(settings: ServerSettings):
     """(the ASGI app with the upload limit in front, the FastAPI app itself)."""
     from fastapi.exceptions import RequestValidationError
     from fastapi.openapi.utils import get_openapi
+    from fastapi_offline import FastAPIOffline
     from starlette.concurrency import run_in_threadpool
 
     from autoscore_video.scoring.service.jobstore import JobStore
@@ -331,9 +363,16 @@ def create_app(settings: ServerSettings):
     store = JobStore(settings.store_url, settings.heartbeat_timeout_s)
     runner = Runner(settings, store)
     bearer = HTTPBearer(auto_error=False)
-    app = FastAPI(title="autoscore", version="0.1.0",
-                  description="Score videos: submit a clip, get it back with music that fits, mixed under it.")
+    # FastAPIOffline: /docs with Swagger UI's files from the package, not a CDN
+    app = FastAPIOffline(title="autoscore", version="0.1.0",
+                         description="Score videos: submit a clip, get it back with music that fits, mixed under it.")
     app.state.runner, app.state.store = runner, store
+    if settings.cors_origins:
+        from starlette.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+                           expose_headers=["Location", "Content-Disposition", "Retry-After", "Idempotent-Replayed"])
 
     def openapi() -> dict:
         if app.openapi_schema is None:
@@ -345,10 +384,19 @@ def create_app(settings: ServerSettings):
     app.openapi = openapi
 
     @app.exception_handler(RequestValidationError)
-    async def _one_line(request: Request, exc: RequestValidationError):
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"] if part not in ("path", "query", "body"))
-        return JSONResponse({"detail": f"{where}: {first['msg']}"}, status_code=422)
+    async def _every_field(request: Request, exc: RequestValidationError):
+        errors = field_errors(list(exc.errors()), skip=("path", "query", "body", "header"))
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        return refused(422, f"{errors[0]['field']}: {errors[0]['message']}{more}", errors)
+
+    @app.exception_handler(RequestValidationErrorWith)
+    async def _listed_fields(request: Request, exc: RequestValidationErrorWith):
+        more = f" (and {len(exc.errors) - 1} more)" if len(exc.errors) > 1 else ""
+        return refused(422, f"{exc.errors[0]['field']}: {exc.errors[0]['message']}{more}", exc.errors)
+
+    @app.exception_handler(HTTPException)
+    async def _error_body(request: Request, exc: HTTPException):
+        return refused(exc.status_code, str(exc.detail), headers=exc.headers)
 
     @app.on_event("startup")
     def _start() -> None:
@@ -365,10 +413,24 @@ def create_app(settings: ServerSettings):
         return token_owner(credentials.credentials)
 
     def own_job(job_id: str, who: str):
-        record = store.get(job_id)
+        record = store.get(job_id) if JOB_ID.match(job_id) else None  # an id no job can have: 404 too
         if record is None or record.owner != who:
             raise HTTPException(404, f"no job {job_id}")
         return record
+
+    def no_unknown_query(request: Request) -> None:
+        """A query parameter the route does not take is refused (a typo such as ?stauts=done would otherwise
+        be ignored silently and answer for every job)."""
+        taken = {param.alias for param in request.scope["route"].dependant.query_params}
+        unknown = sorted(set(request.query_params) - taken)
+        if unknown:
+            errors = [{"field": name or "(empty name)", "message": "unknown query parameter"} for name in unknown]
+            raise RequestValidationErrorWith(errors)
+
+    def idempotency(key: str | None) -> str | None:
+        if key is not None and not (0 < len(key) <= IDEMPOTENCY_KEY_LIMIT and key.isprintable()):
+            raise InputError(f"Idempotency-Key: 1 to {IDEMPOTENCY_KEY_LIMIT} printable characters")
+        return key
 
     def server_options(options: dict) -> dict:
         if "model" in options:
@@ -409,38 +471,53 @@ def create_app(settings: ServerSettings):
     def healthz() -> dict:
         return {"status": "ok", "queued_or_running": store.live_count()}
 
-    @app.post("/v1/jobs", status_code=202, response_model=Accepted, openapi_extra=SUBMISSION_BODY,
-              responses=documented(400, 401, 403, 408, 413, 415, 422, 503, 507))
-    async def submit(request: Request, who: str = Depends(owner)):
+    @app.post("/v1/jobs", status_code=202, response_model=Job, openapi_extra=SUBMISSION_BODY,
+              responses={**documented(400, 401, 403, 408, 413, 415, 422, 503, 507),
+                         200: {"model": Job, "description": "an Idempotency-Key used before: that submission's "
+                                                            "job, as it stands now"}})
+    async def submit(request: Request, who: str = Depends(owner),
+                     idempotency_key: str | None = Header(None, description="The same key (per token) on a retry "
+                                                          "returns the first submission's job, 200, instead of a "
+                                                          "second job.")):
         """Score a video: upload it (multipart/form-data), or name a file inside the server's allowed roots
-        (JSON). The server keeps its own link to (or copy of) the file from this moment on."""
+        (JSON). The server keeps its own link to (or copy of) the file from this moment on. The reply is the
+        job, with its URL in Location."""
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         source_dir = settings.data_dir / "sources" / secrets.token_hex(8)
         try:
+            key = idempotency(idempotency_key)
             if content_type == "multipart/form-data":
                 options, callback, source = await uploaded(request, source_dir)
             elif content_type in ("application/json", ""):
                 options, callback, source = await held(request, source_dir)
             else:
                 raise HTTPException(415, "send JSON (a path) or multipart/form-data (an upload)")
-            record = store.create(who, str(source), options, callback or registered.get(who), settings.queue_limit)
+            record = store.create(who, str(source), options, callback or registered.get(who), settings.queue_limit,
+                                  idempotency_key=key)
             if record is None:
                 shutil.rmtree(source_dir, ignore_errors=True)
-                return JSONResponse({"detail": "the queue is full; try again later"}, status_code=503,
-                                    headers={"Retry-After": str(settings.retry_after_s)})
+                return refused(503, "the queue is full; try again later",
+                               headers={"Retry-After": str(settings.retry_after_s)})
+            if record.source != str(source):  # the key was used before: that job, and nothing new
+                shutil.rmtree(source_dir, ignore_errors=True)
+                if record.options != options or Path(record.source).name != source.name:
+                    raise InputError(f"Idempotency-Key: used before for another submission (job {record.id}); "
+                                     "a new job needs a new key")
+                return JSONResponse(record.public(), status_code=200,
+                                    headers={"Location": f"/v1/jobs/{record.id}", "Idempotent-Replayed": "true"})
         except PermissionError as exc:
             shutil.rmtree(source_dir, ignore_errors=True)
             raise HTTPException(403, str(exc)) from None
         except AutoscoreError as exc:
             shutil.rmtree(source_dir, ignore_errors=True)
-            raise HTTPException(422, str(exc)) from None
+            return refused(422, str(exc), getattr(exc, "errors", None))
         except (OSError, SQLAlchemyError) as exc:
             shutil.rmtree(source_dir, ignore_errors=True)
             if disk_full(exc) is None and "disk is full" not in str(exc):
                 raise
             log.warning("a submission was refused: %s", disk_full(exc) or exc)
-            return JSONResponse({"detail": "the server's disk is full: nothing was accepted; try again later"},
-                                status_code=507, headers={"Retry-After": str(settings.retry_after_s)})
+            return refused(507, "the server's disk is full: nothing was accepted; try again later",
+                           headers={"Retry-After": str(settings.retry_after_s)})
         except BaseException:
             shutil.rmtree(source_dir, ignore_errors=True)
             raise
@@ -450,36 +527,62 @@ def create_app(settings: ServerSettings):
             store.delete(record.id)
             shutil.rmtree(source_dir, ignore_errors=True)
             log.warning("job queue unreachable: %s", exc)
-            return JSONResponse({"detail": "the job queue cannot be reached; nothing was accepted, try again later"},
-                                status_code=503, headers={"Retry-After": str(settings.retry_after_s)})
-        return {"id": record.id, "status": record.status}
+            return refused(503, "the job queue cannot be reached; nothing was accepted, try again later",
+                           headers={"Retry-After": str(settings.retry_after_s)})
+        log.info("job %s: accepted (%s)", record.id, source.name)
+        return JSONResponse(record.public(), status_code=202, headers={"Location": f"/v1/jobs/{record.id}"})
 
-    JobId = FastApiPath(pattern=JOB_ID_PATTERN, description="The id a submission answered with.")
+    @app.get("/v1/jobs", response_model=JobList, responses=documented(401, 422),
+             dependencies=[Depends(no_unknown_query)])
+    def list_jobs(who: str = Depends(owner),
+                  status: list[JobState] = Query([], description="Only jobs in these states (repeatable)."),
+                  limit: int = Query(50, ge=1, le=200, description="Jobs per page."),
+                  cursor: str = Query("", pattern=f"^$|{JOB_ID_PATTERN}",
+                                      description="The next_cursor of the previous page (none: the first).")) -> dict:
+        """The token's jobs, newest first, a page at a time."""
+        try:
+            records, following = store.list_jobs(who, [str(state) for state in status], limit, cursor or None)
+        except KeyError:
+            return refused(422, "cursor: not a page of yours (pass the next_cursor a listing gave)",
+                           [{"field": "cursor", "message": "unknown cursor"}])
+        return {"jobs": [record.public() for record in records], "next_cursor": following}
 
-    @app.get("/v1/jobs/{job_id}", responses=documented(401, 404, 422))
+    JobId = FastApiPath(description="The id a submission answered with.")
+
+    @app.get("/v1/jobs/{job_id}", response_model=Job, responses=documented(401, 404, 422),
+             dependencies=[Depends(no_unknown_query)])
     def status(job_id: str = JobId, who: str = Depends(owner)) -> dict:
+        """The job: its status, the stage running and the share done, and once done its report."""
         return own_job(job_id, who).public()
 
     @app.get("/v1/jobs/{job_id}/result", responses=documented(401, 404, 409, 410, 422),
-             response_class=FileResponse)
+             response_class=FileResponse, dependencies=[Depends(no_unknown_query)])
     def result(job_id: str = JobId, file: ResultFile = "video", who: str = Depends(owner)):
+        """One of a done job's files, as an attachment named as `autoscore score` names it."""
         record = own_job(job_id, who)
         if record.status != JobState.DONE:
             raise HTTPException(409, f"job {job_id} is {record.status}")
-        path = Path(record.result["outputs"][file])
+        written = (record.result.get("outputs") or {}).get(file)
+        if written is None:
+            raise HTTPException(404, f"job {job_id} has no {file} file (its engine writes none)")
+        path = Path(written)
         if not path.is_file():
             raise HTTPException(410, f"the job's {file} file is no longer on the server")
         if path.suffix == ".json":  # the report and the plan name files, not the server's folders
             data = record.named_files(json.loads(path.read_text(encoding="utf-8")))
-            return Response(json.dumps(data, indent=2, ensure_ascii=False), media_type="application/json")
-        return FileResponse(path)
+            return Response(json.dumps(data, indent=2, ensure_ascii=False), media_type="application/json",
+                            headers={"Content-Disposition": attachment(path.name)})
+        return FileResponse(path, headers={"Content-Disposition": attachment(path.name)})
 
-    @app.delete("/v1/jobs/{job_id}", responses=documented(401, 404, 409, 422))
+    @app.delete("/v1/jobs/{job_id}", response_model=Job, responses=documented(401, 404, 409, 422),
+                dependencies=[Depends(no_unknown_query)])
     def cancel(job_id: str = JobId, who: str = Depends(owner)) -> dict:
+        """Cancel a queued job; the job afterwards."""
         record = own_job(job_id, who)
         if store.transition(job_id, (JobState.QUEUED,), JobState.CANCELLED):
             release_source(Path(record.source), settings)
-            return {"id": job_id, "status": JobState.CANCELLED}
+            log.info("job %s: cancelled", job_id)
+            return own_job(job_id, who).public()
         raise HTTPException(409, f"job {job_id} is {record.status} and can no longer be cancelled")
 
     return LimitUploads(app, settings.max_upload_bytes, settings.upload_idle_timeout_s,

@@ -43,6 +43,7 @@ class ServerSettings:
     visibility_timeout_s: int = 6 * 3600  # above the longest job: a message unacked this long is redelivered
     heartbeat_timeout_s: float = 60.0  # a running job whose runner is silent this long is queued again
     reconcile_every_s: float = 10.0  # how often the API (broker mode) compares the store with the broker
+    cors_origins: list[str] = field(default_factory=list)  # browser origins allowed to call the API (none: off)
 
     @property
     def store_url(self) -> str:
@@ -95,9 +96,11 @@ def execute(job_id: str, store, settings: ServerSettings, *, take_from: str | No
     if not store.start(job_id, me, take_from=take_from):
         return None  # cancelled, finished, or taken by another runner
     record = store.get(job_id)
+    started = time.monotonic()
+    log.info("job %s: started (%s, attempt %d)", job_id, Path(record.source).name, record.attempts)
     with Heartbeat(store, job_id, me, settings.heartbeat_timeout_s / 6):
         try:
-            outcome = JobState.DONE, {"result": run_job(record, settings)}
+            outcome = JobState.DONE, {"result": run_job(record, settings, JobProgress(store, job_id, me))}
         except Exception as exc:  # every failure becomes the job's error; the worker goes on
             full = disk_full(exc) or (exc if isinstance(exc, ResourceError) else None)
             if full is not None:  # the machine's fault, not the job's: queued again, tried later
@@ -112,6 +115,11 @@ def execute(job_id: str, store, settings: ServerSettings, *, take_from: str | No
                     "dropped", job_id, outcome[0])
         return None
     release_source(Path(record.source), settings)
+    took = time.monotonic() - started
+    if outcome[0] == JobState.DONE:
+        log.info("job %s: done in %.1f s", job_id, took)
+    else:
+        log.info("job %s: failed after %.1f s: %s", job_id, took, outcome[1]["error"])
     final = store.get(job_id)
     if final.callback_url and settings.webhook_secret:
         if background_webhook:
@@ -130,6 +138,9 @@ def run_in_worker(job_id: str, settings: ServerSettings, answer) -> None:
     from autoscore_video.scoring.service.jobstore import JobStore
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a spawned process starts with no logging: the job's life is said as the server says it (stderr, INFO)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)-8s %(message)s")
+    log.setLevel(logging.INFO)
     # the server stopping: unwind (partial outputs removed, ffmpeg ended); the next start takes the job back
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     store = JobStore(settings.store_url, settings.heartbeat_timeout_s)
@@ -174,7 +185,30 @@ class Heartbeat:
         self._thread.join(timeout=5)
 
 
-def run_job(record, settings: ServerSettings) -> dict:
+# each stage's share of a job's time (the shares of a typical clip with speech on two cores)
+STAGE_SHARES = {"analysis": 0.30, "planning": 0.02, "generation": 0.30, "mixing": 0.30, "outputs": 0.08}
+PROGRESS_EVERY_S = 1.0  # the record is written at most this often (and at each stage's start and end)
+
+
+class JobProgress:
+    """The pipeline's per-stage progress as the job's one fraction on its record, written now and then."""
+
+    def __init__(self, store, job_id: str, runner: str):
+        self.store, self.job_id, self.runner = store, job_id, runner
+        self.stage: str | None = None
+        self.written = 0.0
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        stages = list(STAGE_SHARES)
+        before = sum(STAGE_SHARES[s] for s in stages[:stages.index(stage)]) if stage in STAGE_SHARES else 0.0
+        overall = min(1.0, before + STAGE_SHARES.get(stage, 0.0) * min(max(fraction, 0.0), 1.0))
+        now = time.monotonic()
+        if stage != self.stage or fraction >= 1.0 or now - self.written >= PROGRESS_EVERY_S:
+            self.stage, self.written = stage, now
+            self.store.set_progress(self.job_id, self.runner, stage, round(overall, 4))
+
+
+def run_job(record, settings: ServerSettings, progress=None) -> dict:
     from autoscore_video.common import jsonio
     from autoscore_video.scoring.job.outputs import scored_name
     from autoscore_video.scoring.job.pipeline import ScoreOptions, score
@@ -184,7 +218,7 @@ def run_job(record, settings: ServerSettings) -> dict:
     out_dir = settings.data_dir / "jobs" / record.id / "out"
     out_dir.mkdir(parents=True, exist_ok=True)
     prefs = jsonio.from_dict(Preferences, record.options, what=f"job {record.id} options")
-    result = score(source, ScoreOptions(output=out_dir / scored_name(source), prefs=prefs))
+    result = score(source, ScoreOptions(output=out_dir / scored_name(source), prefs=prefs), progress=progress)
     return jsonio.to_jsonable(result)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import (
     Column,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -30,7 +31,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from autoscore_video.scoring.job.states import ACTIVE, JobState
 
@@ -52,7 +53,11 @@ jobs = Table(
     Column("recoveries", Text),  # JSON list of {"at", "reason"}: each time it was taken back from a lost runner
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    Column("stage", String(16)),  # the pipeline stage running (the last one run, once it has ended)
+    Column("progress", Float),  # the share of the job done, 0..1
+    Column("idempotency_key", String(255)),  # the submission's Idempotency-Key, unique per owner
 )
+IDEMPOTENCY_INDEX = Index("jobs_owner_idempotency_key", jobs.c.owner, jobs.c.idempotency_key, unique=True)
 
 
 @dataclass
@@ -72,16 +77,24 @@ class JobRecord:
     runner: str | None = None
     heartbeat_at: float | None = None
     recoveries: list = field(default_factory=list)
+    stage: str | None = None
+    progress: float | None = None
+    idempotency_key: str | None = None
 
     def public(self) -> dict:
-        """The record as clients see it: files by name, never a server path (the result's files are fetched by
-        name from /result)."""
+        """The record as clients see it (schema.Job): files by name, never a server path (the result's files are
+        fetched by name from /result), times in ISO 8601."""
+        from autoscore_video.scoring.service.schema import iso8601
+
         options = {key: Path(value).name if isinstance(value, str) and Path(value).is_absolute() else value
                    for key, value in self.options.items()}  # a model folder under --models-root
+        progress = 1.0 if self.status == JobState.DONE else (self.progress or 0.0)
         return {"id": self.id, "status": self.status, "source": Path(self.source).name, "options": options,
+                "stage": self.stage, "progress": round(progress, 4),
                 "result": self.named_files(self.result), "error": self.named_files(self.error),
-                "attempts": self.attempts, "created_at": self.created_at, "updated_at": self.updated_at,
-                "recoveries": self.recoveries}
+                "attempts": self.attempts, "created_at": iso8601(self.created_at),
+                "updated_at": iso8601(self.updated_at),
+                "recoveries": [{"at": iso8601(item["at"]), "reason": item["reason"]} for item in self.recoveries]}
 
     def named_files(self, value):
         """`value` (text, or JSON data walked through) with the job's folders on the server taken out of every
@@ -122,6 +135,7 @@ class JobStore:
         self.heartbeat_timeout_s = heartbeat_timeout_s
         metadata.create_all(self.engine)
         self._add_missing_columns()
+        IDEMPOTENCY_INDEX.create(self.engine, checkfirst=True)  # a store made before the column
 
     def _add_missing_columns(self) -> None:
         """A store made by an older autoscore gets the columns added since (create_all adds tables only)."""
@@ -142,19 +156,64 @@ class JobStore:
         fresh = or_(jobs.c.heartbeat_at.is_(None), jobs.c.heartbeat_at >= now - self.heartbeat_timeout_s)
         return or_(jobs.c.status == JobState.QUEUED, and_(jobs.c.status == JobState.RUNNING, fresh))
 
-    def create(self, owner: str, source: str, options: dict, callback_url: str | None, limit: int) -> JobRecord | None:
-        """A new queued job, or None when `limit` live jobs are already queued or running."""
+    def create(self, owner: str, source: str, options: dict, callback_url: str | None, limit: int,
+               idempotency_key: str | None = None) -> JobRecord | None:
+        """A new queued job, or None when `limit` live jobs are already queued or running. With an
+        `idempotency_key` the owner has used before, that job instead (see `replayed`), whatever the queue."""
+        if idempotency_key is not None:
+            earlier = self.by_idempotency_key(owner, idempotency_key)
+            if earlier is not None:
+                return earlier
         now = time.time()
         record = JobRecord(str(uuid.uuid4()), owner, JobState.QUEUED, source, options, callback_url, None, None,
-                           now, now)
-        with self.engine.begin() as db:
-            active = db.execute(select(func.count()).select_from(jobs).where(self._live(now))).scalar()
-            if active >= limit:
-                return None
-            db.execute(jobs.insert().values(id=record.id, owner=owner, status=JobState.QUEUED, source=source,
-                                            options=json.dumps(options), callback_url=callback_url,
-                                            attempts=0, completions=0, created_at=now, updated_at=now))
+                           now, now, idempotency_key=idempotency_key)
+        try:
+            with self.engine.begin() as db:
+                active = db.execute(select(func.count()).select_from(jobs).where(self._live(now))).scalar()
+                if active >= limit:
+                    return None
+                db.execute(jobs.insert().values(id=record.id, owner=owner, status=JobState.QUEUED, source=source,
+                                                options=json.dumps(options), callback_url=callback_url,
+                                                attempts=0, completions=0, created_at=now, updated_at=now,
+                                                progress=0.0, idempotency_key=idempotency_key))
+        except IntegrityError:  # the same key in a submission made at the same moment: that one won
+            earlier = self.by_idempotency_key(owner, idempotency_key) if idempotency_key is not None else None
+            if earlier is None:
+                raise
+            return earlier
         return record
+
+    def by_idempotency_key(self, owner: str, key: str) -> JobRecord | None:
+        with self.engine.connect() as db:
+            row = db.execute(select(jobs).where(jobs.c.owner == owner, jobs.c.idempotency_key == key)
+                             ).mappings().first()
+        return _record(row) if row else None
+
+    def list_jobs(self, owner: str, statuses: list[str] | None = None, limit: int = 50,
+             before: str | None = None) -> tuple[list[JobRecord], str | None]:
+        """The owner's jobs, newest first, `limit` at a time: (this page, the cursor of the next or None).
+        `before`: a cursor (the id of the last job of the previous page); KeyError where it is not theirs."""
+        query = select(jobs).where(jobs.c.owner == owner)
+        if statuses:
+            query = query.where(jobs.c.status.in_(statuses))
+        with self.engine.connect() as db:
+            if before is not None:
+                mark = db.execute(select(jobs.c.created_at).where(jobs.c.id == before, jobs.c.owner == owner)).first()
+                if mark is None:
+                    raise KeyError(before)
+                query = query.where(or_(jobs.c.created_at < mark[0],
+                                        and_(jobs.c.created_at == mark[0], jobs.c.id < before)))
+            rows = db.execute(query.order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(limit + 1)).mappings()
+            records = [_record(row) for row in rows]
+        more = len(records) > limit
+        return records[:limit], records[limit - 1].id if more else None
+
+    def set_progress(self, job_id: str, runner: str, stage: str, progress: float) -> None:
+        """Where the running job is (only while `runner` holds it)."""
+        with self.engine.begin() as db:
+            db.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.runner == runner,
+                                          jobs.c.status == JobState.RUNNING)
+                       .values(stage=stage, progress=progress))
 
     def delete(self, job_id: str) -> None:
         """Forget a job that was never handed to a runner (its broker could not be reached)."""
@@ -176,7 +235,7 @@ class JobStore:
         with self.engine.begin() as db:
             changed = db.execute(update(jobs).where(jobs.c.id == job_id, taking)
                                  .values(status=JobState.RUNNING, runner=runner, attempts=jobs.c.attempts + 1,
-                                         heartbeat_at=now, updated_at=now)).rowcount
+                                         heartbeat_at=now, updated_at=now, stage=None, progress=0.0)).rowcount
         return changed == 1
 
     def heartbeat(self, job_id: str, runner: str) -> bool:
@@ -263,4 +322,5 @@ def _record(row) -> JobRecord:
     return JobRecord(row["id"], row["owner"], row["status"], row["source"], json.loads(row["options"]),
                      row["callback_url"], json.loads(row["result"]) if row["result"] else None, row["error"],
                      row["created_at"], row["updated_at"], row["attempts"], row["completions"], row["runner"],
-                     row["heartbeat_at"], json.loads(row["recoveries"] or "[]"))
+                     row["heartbeat_at"], json.loads(row["recoveries"] or "[]"), row["stage"], row["progress"],
+                     row["idempotency_key"])

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from typing import Literal, Optional
+from datetime import datetime, timezone
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
@@ -14,7 +15,7 @@ from autoscore_video.scoring.planning.preferences import Preferences
 
 # Options that name a file on the server's disk: a caller may not choose them.
 SERVER_ONLY = {"soundfont": "the server plays the bank AUTOSCORE_SOUNDFONT names, or the one it finds"}
-ResultFile = Literal["video", "music_wav", "music_mp3", "plan", "report", "timeline"]
+ResultFile = Literal["video", "music_wav", "music_mp3", "midi", "plan", "report", "timeline"]
 TEXT_LIMIT = 2000  # a prompt is a sentence or two; nothing an option holds is longer
 PATH_LIMIT = 4096  # PATH_MAX on Linux
 JOB_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -86,42 +87,94 @@ class UploadSubmission(BaseModel):
     callback_url: Optional[str] = Field(None, max_length=2048)
 
 
-class Accepted(BaseModel):
-    id: str
-    status: str
+class FieldError(BaseModel):
+    field: str = Field(description="Where: a dotted path (`options.bpm`), `body`, a header or a query name.")
+    message: str
 
 
 class ErrorBody(BaseModel):
-    detail: str
+    detail: str = Field(description="One line: the first error, and how many more there are.")
+    errors: list[FieldError] = Field(default_factory=list, description="Every error, where there are fields to "
+                                                                        "name (a 422).")
+
+
+class Recovery(BaseModel):
+    at: str = Field(description="ISO 8601, UTC.")
+    reason: str
+
+
+class Job(BaseModel):
+    """A job as its owner sees it: files by name, never the server's folders."""
+    id: str
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
+    source: str = Field(description="The submitted file's name.")
+    options: dict[str, Any]
+    stage: Optional[Literal["analysis", "planning", "generation", "mixing", "outputs"]] = Field(
+        None, description="The stage running now (the last one run, once the job has ended).")
+    progress: float = Field(ge=0.0, le=1.0, description="The share of the job done, 0 to 1.")
+    result: Optional[dict[str, Any]] = Field(None, description="Once done: the report; its `outputs` name the "
+                                                               "files /result serves.")
+    error: Optional[str] = Field(None, description="Once failed: why, in one line.")
+    attempts: int = Field(description="Times a runner started it.")
+    created_at: str = Field(description="ISO 8601, UTC.")
+    updated_at: str = Field(description="ISO 8601, UTC.")
+    recoveries: list[Recovery] = Field(description="Each time it was taken back from a runner that was lost.")
+
+
+class JobList(BaseModel):
+    jobs: list[Job] = Field(description="Newest first.")
+    next_cursor: Optional[str] = Field(None, description="Pass as `cursor` for the next page; null on the last.")
+
+
+def iso8601(seconds: float) -> str:
+    """A POSIX time as ISO 8601 in UTC, to the millisecond: 2026-12-07T17:43:27.123Z."""
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00",
+                                                                                                         "Z")
+
+
+class InvalidFields(InputError):
+    """A request with fields that cannot be used: the one line, and every field's error."""
+
+    def __init__(self, detail: str, errors: list[dict]):
+        super().__init__(detail)
+        self.errors = errors
 
 
 def parse_options(text: str) -> dict:
-    """A multipart submission's options field (JSON text) as the job will run them, or an InputError."""
+    """A multipart submission's options field (JSON text) as the job will run them, or InvalidFields."""
     try:
         return JobOptions.model_validate_json(text).model_dump(exclude_none=True)
     except ValidationError as exc:
-        raise InputError(one_line(exc, prefix="options")) from None
+        raise invalid(exc, prefix="options") from None
 
 
 def parse_path_submission(body: bytes) -> PathSubmission:
     try:
         return PathSubmission.model_validate_json(body)
     except ValidationError as exc:
-        raise InputError(one_line(exc)) from None
+        raise invalid(exc) from None
 
 
-def one_line(exc: ValidationError, prefix: str = "") -> str:
-    """The first error of a validation, naming its field: `options.bpm: Input should be a valid number`."""
-    first = exc.errors(include_url=False)[0]
-    where = ".".join(str(part) for part in (prefix, *first["loc"]) if part != "")
-    message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden" and first["loc"][-1] in SERVER_ONLY:
-        name = first["loc"][-1]
-        return f"option {name!r} is set on the server, not per job: {SERVER_ONLY[name]}"
-    if first["type"] == "extra_forbidden":
-        message = "unknown option" if where.startswith("options.") else "unknown field"
-    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{where or 'body'}: {message}{more}"
+def invalid(exc: ValidationError, prefix: str = "") -> InvalidFields:
+    errors = field_errors(exc.errors(include_url=False), prefix)
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return InvalidFields(f"{errors[0]['field']}: {errors[0]['message']}{more}", errors)
+
+
+def field_errors(errors: list[dict], prefix: str = "", skip: tuple[str, ...] = ()) -> list[dict]:
+    """Each error of a validation as {field, message}, the field a dotted path (`options.bpm`); the messages
+    say what a user can act on (an option set on the server, an unknown option)."""
+    found = []
+    for error in errors:
+        where = ".".join(str(part) for part in (prefix, *error["loc"]) if part != "" and part not in skip)
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden" and error["loc"] and error["loc"][-1] in SERVER_ONLY:
+            name = error["loc"][-1]
+            message = f"option {name!r} is set on the server, not per job: {SERVER_ONLY[name]}"
+        elif error["type"] == "extra_forbidden":
+            message = "unknown option" if where.startswith("options.") else "unknown field"
+        found.append({"field": where or "body", "message": message})
+    return found
 
 
 def component_schemas() -> dict:

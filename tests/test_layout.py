@@ -200,36 +200,28 @@ def test_the_default_install_pulls_in_no_gpl_package():
     """What `pip install autoscore-video` installs (its requirements and theirs, extras left out) declares no
     GPL licence (LGPL is fine): mutagen (GPL-2.0+) was in it for the MP3 stem's tags. The bundled ffmpeg
     program and the TimGM6mb bank are data and a separate program, named in the README's Licence section."""
-    import re
+    from tests.licences import default_install, is_gpl
 
-    from packaging.requirements import Requirement
-
-    def normal(name: str) -> str:
-        return re.sub(r"[-_.]+", "-", name).lower()
-
-    paths = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
-    installed = {normal(d.metadata["Name"]): d for d in importlib.metadata.distributions(path=paths)}  # not a
-    licences, todo = {}, ["autoscore-video"]  # build's egg-info in the checkout
-    while todo:
-        name = normal(todo.pop())
-        if name in licences:
-            continue
-        dist = installed.get(name)
-        if dist is None:  # a requirement of another platform's
-            licences[name] = ""
-            continue
-        meta = dist.metadata
-        classifiers = [c for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
-        licences[name] = " ".join([meta.get("License-Expression") or "", (meta.get("License") or "")[:200],
-                                   *classifiers])
-        for spec in dist.requires or []:
-            requirement = Requirement(spec)
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                todo.append(requirement.name)
+    licences = default_install()
     assert len(licences) > 30
-    gpl = {name: text for name, text in licences.items() if re.search(r"(?<!L)GPL|General Public", text)
-           and not re.search(r"LGPL|Lesser General Public", text)}
-    assert not gpl, gpl
+    assert not {name: text for name, text in licences.items() if is_gpl(text)}
+    assert is_gpl("GPL-2.0-or-later") and is_gpl("GNU General Public License v2 or later (GPLv2+)")
+    assert not is_gpl("LGPL-2.1-or-later") and not is_gpl("GNU Lesser General Public License v2 (LGPLv2)")
+
+
+def test_the_dependencies_page_lists_every_licence_as_installed():
+    """docs/dependencies.md is what `python -m tests.licences` writes from the installed packages."""
+    from tests.licences import DOC, render
+
+    assert DOC.read_text(encoding="utf-8") == render(), "run `python -m tests.licences` and commit the page"
+
+
+def test_only_the_package_is_importable_under_its_name():
+    """tests, bench, samples and docs live beside the package's folders but are not part of it."""
+    import importlib.util
+
+    for folder in ("tests", "bench", "samples", "docs"):
+        assert importlib.util.find_spec(f"{PACKAGE}.{folder}") is None, folder
 
 
 def test_no_import_cycles_even_through_lazy_imports():

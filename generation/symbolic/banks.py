@@ -2,7 +2,7 @@
 
 In order, the first that exists wins:
 1. the bank asked for: `--soundfont PATH` (kept in the plan), else the environment's `AUTOSCORE_SOUNDFONT`;
-2. a bank pulled once into the model cache (`autoscore models pull-bank URL|HUB_ID`);
+2. a bank pulled once into the model cache (`autoscore models pull-bank musescore-general|URL|HUB_ID`);
 3. a system bank in the usual folders (Debian/Ubuntu, Fedora, Arch, Homebrew, the user's own), best known first;
 4. pretty_midi's TimGM6mb, with a note in the report: a small bank that sounds like it.
 
@@ -42,9 +42,9 @@ KNOWN_BANKS = (
 )
 UNKNOWN_RANK = len(KNOWN_BANKS) - 1.5  # an unknown bank ranks above TimGM6mb only
 
-NO_BANK_NOTE = ("no General MIDI bank found, so the music was played with pretty_midi's small TimGM6mb: install "
-                "one (Debian/Ubuntu: apt install musescore-general-soundfont-small or fluid-soundfont-gm), pull "
-                "one (autoscore models pull-bank URL), or pass --soundfont PATH")
+NO_BANK_NOTE = ("no General MIDI bank found, so the music was played with pretty_midi's small TimGM6mb (GPL-2.0): "
+                "get MuseScore General (MIT) with `autoscore models pull-bank musescore-general`, install one "
+                "(Debian/Ubuntu: apt install musescore-general-soundfont-small), or pass --soundfont PATH")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""`autoscore models pull-bank`: fetch a General MIDI bank once, by URL or Hugging Face hub id, into the cache
-that banks.py searches, with the same offline rule as MusicGen (HF_HUB_OFFLINE refuses)."""
+"""`autoscore models pull-bank`: fetch a General MIDI bank once, by name (a permissively licensed bank this
+catalogue knows), URL or Hugging Face hub id, into the cache that banks.py searches, with the same offline rule
+as MusicGen (HF_HUB_OFFLINE refuses)."""
 from __future__ import annotations
 
 import os
@@ -18,16 +19,26 @@ from autoscore_video.generation.symbolic.soundfont import is_soundfont
 HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
 DOWNLOAD_TIMEOUT_S = 60
 
+# Banks a pip-only install can get by name: permissive licences only (the fallback, TimGM6mb, is GPL).
+# name: (where MuseScore publishes it, what it is, its licence)
+NAMED_BANKS = {
+    "musescore-general": ("https://ftp.osuosl.org/pub/musescore/soundfont/MuseScore_General/MuseScore_General.sf3",
+                          "MuseScore General (SF3, 38 MB)", "MIT"),
+}
+
 
 def pull_bank(source: str) -> Path:
     """The path of the pulled bank. A URL must name a .sf2/.sf3 file; a hub id, a repository holding one."""
     if hub_offline():
         raise ModelError("HF_HUB_OFFLINE is set: unset it on a machine that reaches the network to pull a bank")
+    if source in NAMED_BANKS:
+        return _pull_url(NAMED_BANKS[source][0])
     if source.startswith("https://"):
         return _pull_url(source)
     if HUB_ID.match(source):
         return _pull_hub(source)
-    raise UsageError(f"{source!r} is neither an https URL nor a hub id (owner/name)")
+    raise UsageError(f"{source!r} is neither a bank's name ({', '.join(NAMED_BANKS)}), an https URL nor a hub id "
+                     "(owner/name)")
 
 
 def _pull_url(url: str) -> Path:

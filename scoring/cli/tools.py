@@ -84,9 +84,11 @@ def models_list(ctx: typer.Context, json_out: bool = JsonOpt) -> None:
 
 
 @models_app.command("pull-bank")
-def models_pull_bank(source: str = typer.Argument(..., help="An https URL of a .sf2/.sf3 file, or a Hugging Face "
-                                                                "hub id of a repository holding one.")) -> None:
-    """Download a General MIDI bank (SoundFont) once, into the cache, for the symbolic engine to play."""
+def models_pull_bank(source: str = typer.Argument(..., help="musescore-general (MuseScore General, MIT), an https "
+                                                                "URL of a .sf2/.sf3 file, or a Hugging Face hub id of "
+                                                                "a repository holding one.")) -> None:
+    """Download a General MIDI bank (SoundFont) once, into the cache, for the symbolic engine to play; it is
+    played from then on, before any bank the system has."""
     with errors_reported():
         from autoscore_video.generation.symbolic.pull import pull_bank
 

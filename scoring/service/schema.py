@@ -108,7 +108,7 @@ class Job(BaseModel):
     id: str
     status: Literal["queued", "running", "done", "failed", "cancelled"]
     source: str = Field(description="The submitted file's name.")
-    options: dict[str, Any]
+    options: JobOptions  # type: ignore[valid-type]
     stage: Optional[Literal["analysis", "planning", "generation", "mixing", "outputs"]] = Field(
         None, description="The stage running now (the last one run, once the job has ended).")
     progress: float = Field(ge=0.0, le=1.0, description="The share of the job done, 0 to 1.")

@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from autoscore_video.common.filtering import sosfilt
+
 STEP_S = 0.1
 STEPS_PER_BLOCK = 4  # 400 ms gating blocks
 ABSOLUTE_GATE_LUFS = -70.0
@@ -41,15 +43,15 @@ class KWeighting:
     def __init__(self, rate: int, channels: int):
         self.sos = k_weighting_sos(rate)
         self.state = np.zeros((channels, len(self.sos), 2))
+        self.position = 0  # samples filtered so far
 
     def __call__(self, block: np.ndarray) -> np.ndarray:
-        from scipy.signal import sosfilt
-
         block = block if block.ndim == 2 else block[:, None]
         out = np.empty((block.shape[1], len(block)))
         for channel in range(block.shape[1]):
             out[channel], self.state[channel] = sosfilt(self.sos, block[:, channel].astype(np.float64),
-                                                        zi=self.state[channel])
+                                                        self.state[channel], self.position)
+        self.position += len(block)
         return out
 
 

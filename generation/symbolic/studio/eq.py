@@ -1,12 +1,15 @@
 """Equalisers as second-order sections (scipy.signal): high-pass and low-pass (Butterworth), and the peaking bell
 and the shelves of the Audio EQ Cookbook (R. Bristow-Johnson), run forward only, as a console's EQ is. Each
-function gives the sections; `apply` runs a cascade of them over audio, channels first, in float32, and a
-`Cascade` runs one over audio that comes a block at a time, keeping the filters' state between blocks."""
+function gives the sections; `apply` runs a cascade of them over audio, channels first (float32 out), and a
+`Cascade` runs one over audio that comes a block at a time, keeping the filters' state between blocks (both
+through common/filtering.py, in float64, so that a ring-down never slows on subnormal numbers)."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
+
+from autoscore_video.common.filtering import sosfilt as flushed_sosfilt
 
 
 def _signal():
@@ -71,8 +74,7 @@ def apply(sections: list[np.ndarray], audio: np.ndarray) -> np.ndarray:
     """`audio` (channels, samples) through every section in turn; as it is where there are none."""
     if not sections:
         return audio
-    sos = np.concatenate(sections).astype(np.float32)
-    return _signal().sosfilt(sos, audio, axis=-1).astype(np.float32, copy=False)
+    return flushed_sosfilt(np.concatenate(sections), audio.astype(np.float32, copy=False))[0]
 
 
 class Cascade:
@@ -81,21 +83,21 @@ class Cascade:
     filter, since the filter and a constant gain commute."""
 
     def __init__(self, sections: list[np.ndarray]):
-        self.sos = np.concatenate(sections).astype(np.float32) if sections else None
-        self.state: np.ndarray | None = None  # (sections, channels, 2)
+        self.sos = np.concatenate(sections) if sections else None
+        self.state: np.ndarray | None = None  # (sections, channels, 2), float64
+        self.position = 0  # samples filtered so far
 
     def __call__(self, audio: np.ndarray) -> np.ndarray:
         if self.sos is None:
             return audio
-        if self.state is None:
-            self.state = np.zeros((len(self.sos), audio.shape[0], 2), dtype=np.float32)
-        out, self.state = _signal().sosfilt(self.sos, audio, axis=-1, zi=self.state)
-        return out.astype(np.float32, copy=False)
+        out, self.state = flushed_sosfilt(self.sos, audio.astype(np.float32, copy=False), self.state, self.position)
+        self.position += audio.shape[-1]
+        return out
 
     def split(self, gains: np.ndarray) -> None:
         """A mono stream's state as the state of that stream scaled by `gains` (channels,) on each channel."""
         if self.state is not None:
-            self.state = (self.state[:, :1, :] * gains.reshape(1, -1, 1)).astype(np.float32)
+            self.state = self.state[:, :1, :] * gains.reshape(1, -1, 1).astype(np.float64)
 
     @property
     def ringing(self) -> bool:

@@ -46,6 +46,7 @@ from autoscore_video.scoring.service.jobs import (
 from autoscore_video.scoring.service.schema import (
     JOB_ID_PATTERN,
     ErrorBody,
+    InvalidFields,
     Job,
     JobList,
     ResultFile,
@@ -338,14 +339,6 @@ def attachment(name: str) -> str:
 
 
 IDEMPOTENCY_KEY_LIMIT = 255
-
-
-class RequestValidationErrorWith(Exception):
-    """A request refused for fields FastAPI's own validation does not see; answered 422 with each one."""
-
-    def __init__(self, errors: list[dict]):
-        super().__init__(errors[0]["message"])
-        self.errors = errors
 JOB_ID = re.compile(JOB_ID_PATTERN)
 
 
@@ -385,14 +378,12 @@ def create_app(settings: ServerSettings):
 
     @app.exception_handler(RequestValidationError)
     async def _every_field(request: Request, exc: RequestValidationError):
-        errors = field_errors(list(exc.errors()), skip=("path", "query", "body", "header"))
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        return refused(422, f"{errors[0]['field']}: {errors[0]['message']}{more}", errors)
+        return await _fields(request, InvalidFields(field_errors(list(exc.errors()),
+                                                                 skip=("path", "query", "body", "header"))))
 
-    @app.exception_handler(RequestValidationErrorWith)
-    async def _listed_fields(request: Request, exc: RequestValidationErrorWith):
-        more = f" (and {len(exc.errors) - 1} more)" if len(exc.errors) > 1 else ""
-        return refused(422, f"{exc.errors[0]['field']}: {exc.errors[0]['message']}{more}", exc.errors)
+    @app.exception_handler(InvalidFields)
+    async def _fields(request: Request, exc: InvalidFields):
+        return refused(422, str(exc), exc.errors)
 
     @app.exception_handler(HTTPException)
     async def _error_body(request: Request, exc: HTTPException):
@@ -425,7 +416,7 @@ def create_app(settings: ServerSettings):
         unknown = sorted(set(request.query_params) - taken)
         if unknown:
             errors = [{"field": name or "(empty name)", "message": "unknown query parameter"} for name in unknown]
-            raise RequestValidationErrorWith(errors)
+            raise InvalidFields(errors)
 
     def idempotency(key: str | None) -> str | None:
         if key is not None and not (0 < len(key) <= IDEMPOTENCY_KEY_LIMIT and key.isprintable()):

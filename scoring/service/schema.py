@@ -133,10 +133,12 @@ def iso8601(seconds: float) -> str:
 
 
 class InvalidFields(InputError):
-    """A request with fields that cannot be used: the one line, and every field's error."""
+    """A request with fields that cannot be used: every field's error ({field, message}), and as its message
+    the first of them and how many more there are."""
 
-    def __init__(self, detail: str, errors: list[dict]):
-        super().__init__(detail)
+    def __init__(self, errors: list[dict]):
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(f"{errors[0]['field']}: {errors[0]['message']}{more}")
         self.errors = errors
 
 
@@ -156,9 +158,7 @@ def parse_path_submission(body: bytes) -> PathSubmission:
 
 
 def invalid(exc: ValidationError, prefix: str = "") -> InvalidFields:
-    errors = field_errors(exc.errors(include_url=False), prefix)
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return InvalidFields(f"{errors[0]['field']}: {errors[0]['message']}{more}", errors)
+    return InvalidFields(field_errors(exc.errors(include_url=False), prefix))
 
 
 def field_errors(errors: list[dict], prefix: str = "", skip: tuple[str, ...] = ()) -> list[dict]:

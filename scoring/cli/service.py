@@ -21,6 +21,13 @@ from autoscore_video.scoring.cli.app import (
 )
 
 
+def service_logging(verbose: bool) -> None:
+    """A service says what it does at INFO (where it listens; each job accepted, started, done or failed);
+    `verbose` adds each request (uvicorn's access log, httpx's webhook requests)."""
+    setup_logging(True)
+    logging.getLogger("httpx").setLevel(logging.INFO if verbose else logging.WARNING)
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
@@ -63,8 +70,7 @@ def serve(
     verbose: bool = VerboseOpt,
 ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs). Logs where it listens and each job's life."""
-    setup_logging(True)  # a service says what it does: each job accepted, started, done or failed
-    logging.getLogger("httpx").setLevel(logging.INFO if verbose else logging.WARNING)  # each webhook request
+    service_logging(verbose)
     with errors_reported():
         with needs_extras("serve needs the [serve] extra: pip install 'autoscore-video[serve]'"):
             import uvicorn
@@ -120,8 +126,7 @@ def worker(
     verbose: bool = VerboseOpt,
 ) -> None:
     """Run jobs from the API's queue: a Celery worker, prefetch 1, late acks, redelivery if a process dies."""
-    setup_logging(True)  # each job it runs: started, done or failed
-    logging.getLogger("httpx").setLevel(logging.INFO if verbose else logging.WARNING)
+    service_logging(verbose)
     with errors_reported():
         with needs_extras("worker needs the [dist] and [serve] extras: pip install 'autoscore-video[serve,dist]'"):
             from autoscore_video.scoring.service.distributed import run_worker

@@ -15,3 +15,7 @@ class JobState(StrEnum):
 
 
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
+
+# The pipeline's stages in order, as its progress reports name them, with each one's share of a job's time
+# (those of a typical clip with speech on two cores): the API's one progress fraction.
+STAGE_SHARES = {"analysis": 0.30, "planning": 0.02, "generation": 0.30, "mixing": 0.30, "outputs": 0.08}

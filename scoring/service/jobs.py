@@ -14,7 +14,7 @@ from pathlib import Path
 from autoscore_video.common.errors import AutoscoreError, ResourceError
 from autoscore_video.common.owner import this_owner
 from autoscore_video.common.staging import disk_full
-from autoscore_video.scoring.job.states import JobState
+from autoscore_video.scoring.job.states import STAGE_SHARES, JobState
 
 log = logging.getLogger(__name__)
 
@@ -185,8 +185,6 @@ class Heartbeat:
         self._thread.join(timeout=5)
 
 
-# each stage's share of a job's time (the shares of a typical clip with speech on two cores)
-STAGE_SHARES = {"analysis": 0.30, "planning": 0.02, "generation": 0.30, "mixing": 0.30, "outputs": 0.08}
 PROGRESS_EVERY_S = 1.0  # the record is written at most this often (and at each stage's start and end)
 
 

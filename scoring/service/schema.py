@@ -11,6 +11,7 @@ from typing import Any, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
 from autoscore_video.common.errors import InputError
+from autoscore_video.scoring.job.states import STAGE_SHARES
 from autoscore_video.scoring.planning.preferences import Preferences
 
 # Options that name a file on the server's disk: a caller may not choose them.
@@ -109,7 +110,7 @@ class Job(BaseModel):
     status: Literal["queued", "running", "done", "failed", "cancelled"]
     source: str = Field(description="The submitted file's name.")
     options: JobOptions  # type: ignore[valid-type]
-    stage: Optional[Literal["analysis", "planning", "generation", "mixing", "outputs"]] = Field(
+    stage: Optional[Literal[tuple(STAGE_SHARES)]] = Field(  # type: ignore[valid-type]
         None, description="The stage running now (the last one run, once the job has ended).")
     progress: float = Field(ge=0.0, le=1.0, description="The share of the job done, 0 to 1.")
     result: Optional[dict[str, Any]] = Field(None, description="Once done: the report; its `outputs` name the "

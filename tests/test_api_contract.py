@@ -102,6 +102,12 @@ def test_errors_name_every_field_and_any_unknown_id_is_404(served):
     for wrong in ("not-an-id", "00000000-0000-0000-0000-000000000000"):
         missing = httpx.get(f"{base}/v1/jobs/{wrong}", headers=auth())
         assert missing.status_code == 404 and missing.json()["detail"] == f"no job {wrong}"
+    long_key = httpx.post(base + "/v1/jobs", json={"path": str(root / "clip.mp4")},
+                          headers={**auth(), "Idempotency-Key": "k" * 300})
+    assert long_key.status_code == 422 and long_key.json()["detail"].startswith("Idempotency-Key:")
+    for cursor in ("not-a-cursor", "00000000-0000-0000-0000-000000000000"):  # malformed; no page of theirs
+        paged = httpx.get(base + "/v1/jobs", params={"cursor": cursor}, headers=auth())
+        assert paged.status_code == 422 and paged.json()["errors"][0]["field"] == "cursor", paged.text
     typo = httpx.get(base + "/v1/jobs", params={"stauts": "done"}, headers=auth())
     assert typo.status_code == 422 and typo.json()["errors"] == [{"field": "stauts",
                                                                    "message": "unknown query parameter"}]

@@ -12,9 +12,12 @@ rate works), is PySceneDetect's own PyAV stream, opened on the same file for its
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from typing import Any
 
 import av
 import numpy as np
+from av.error import FFmpegError
 from scenedetect.backends.pyav import VideoStreamAv
 
 from autoscore_video.common.errors import AutoscoreError, InputError
@@ -37,7 +40,7 @@ class LowResStreamFfmpeg(VideoStreamAv):
         self._lock = threading.Lock()
         self._closed = False
         self._nut = None  # ffmpeg's output, opened by PyAV
-        self._packets = None
+        self._packets: Iterator[Any] | None = None
         # Why the frames stopped early, raised by `close`: an exception from `read` would reach the user
         # through PySceneDetect's decode thread, which logs it as a fatal error first.
         self.failure: AutoscoreError | None = None
@@ -61,37 +64,35 @@ class LowResStreamFfmpeg(VideoStreamAv):
             return False
 
     def _read(self, decode: bool) -> np.ndarray | bool:
-        if self._packets is None:
-            self._start()
-        for packet in self._packets:
+        packets = self._packets if self._packets is not None else self._start()
+        for packet in packets:
             if packet.size == 0:  # the muxer's end-of-stream flush
                 continue
-            self._frame = packet  # has .pts and .time_base: the base class's position reads those
+            # has .pts and .time_base: the base class's position reads those
+            self._frame = packet  # pyright: ignore[reportAttributeAccessIssue]
             if not decode:
                 return True
             return np.frombuffer(packet, dtype=np.uint8).reshape(self.small_height, self.small_width, 3)
         self._finish()
         return False
 
-    def _start(self) -> None:
+    def _start(self) -> Iterator[Any]:
         with self._lock:
-            if self._closed:
-                self._packets = iter(())
-                return
-            self._start_ffmpeg()
+            self._packets = iter(()) if self._closed else self._start_ffmpeg()
+            return self._packets
 
-    def _start_ffmpeg(self) -> None:
+    def _start_ffmpeg(self) -> Iterator[Any]:
         self._ffmpeg = FfmpegPipe(
             ["-noautorotate", "-copyts", "-i", self.path, "-map", f"0:{self.stream_index}", "-an", "-sn", "-dn",
              "-vf", f"scale={self.small_width}:{self.small_height}:flags=fast_bilinear", "-pix_fmt", "bgr24",
              "-c:v", "rawvideo", "-fps_mode", "passthrough", "-enc_time_base", "demux", "-f", "nut", "pipe:1"],
             what=f"decoding the video of {self.path}")
         try:
-            self._nut = av.open(self._ffmpeg.stdout, format="nut")
-        except av.error.FFmpegError as exc:  # ffmpeg wrote nothing: it could not decode the file at all
+            self._nut = av.open(self._ffmpeg.stdout, mode="r", format="nut")
+        except FFmpegError as exc:  # ffmpeg wrote nothing: it could not decode the file at all
             self._finish()
             raise InputError(f"{self.path}: no video frame could be decoded") from exc
-        self._packets = self._nut.demux(video=0)
+        return self._nut.demux(video=0)
 
     def _finish(self) -> None:
         """Waits for ffmpeg. Its failure is the file's only where no picture came out: damaged frames

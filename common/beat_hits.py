@@ -6,15 +6,17 @@ seeing the cut and hearing the beat as one event.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Sequence, Union
 
 import numpy as np
+
+Times = Union[Sequence[float], np.ndarray]  # seconds, a list or an array
 
 HIT_TOLERANCE_S = 0.070
 _EPSILON = 1e-9  # a cut exactly at the tolerance counts, whatever the float rounding
 
 
-def distances_to_nearest(cuts: Sequence[float], beats: Sequence[float]) -> np.ndarray:
+def distances_to_nearest(cuts: Times, beats: Times) -> np.ndarray:
     """|cut - nearest beat| for each cut, in seconds (infinite when there are no beats)."""
     cut_arr = np.asarray(cuts, dtype=float)
     grid = np.sort(np.asarray(beats, dtype=float))
@@ -26,7 +28,7 @@ def distances_to_nearest(cuts: Sequence[float], beats: Sequence[float]) -> np.nd
     return np.minimum(before, after)
 
 
-def count_hits(cuts: Sequence[float], beats: Sequence[float], tolerance_s: float = HIT_TOLERANCE_S) -> int:
+def count_hits(cuts: Times, beats: Times, tolerance_s: float = HIT_TOLERANCE_S) -> int:
     """How many cuts have a beat within `tolerance_s`."""
     if not len(cuts):
         return 0

@@ -11,6 +11,9 @@ from typing import Any, TypeVar
 
 from autoscore_video.common.errors import InputError
 
+if typing.TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
 T = TypeVar("T")
 
 
@@ -23,8 +26,9 @@ def to_jsonable(value: Any) -> Any:
         return [to_jsonable(v) for v in value]
     if isinstance(value, Path):
         return str(value)
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        value = value.item()
+    item = getattr(value, "item", None)
+    if callable(item):  # numpy scalars
+        value = item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
@@ -43,7 +47,8 @@ def from_dict(cls: type[T], data: Any, *, what: str) -> T:
     if not isinstance(data, dict):
         raise InputError(f"{what}: expected a JSON object, got {type(data).__name__}")
     try:
-        return _adapter(cls).validate_json(json.dumps(data), strict=True)
+        built: T = _adapter(cls).validate_json(json.dumps(data), strict=True)
+        return built
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "(top level)"
@@ -52,7 +57,7 @@ def from_dict(cls: type[T], data: Any, *, what: str) -> T:
 
 
 @lru_cache(maxsize=None)
-def _adapter(cls: type):
+def _adapter(cls: type) -> TypeAdapter:
     from pydantic import ConfigDict, TypeAdapter
 
     for dataclass_type in _dataclasses_within(cls):

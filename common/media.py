@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -139,11 +140,12 @@ def check_readable_file(path: Path) -> None:
 def probe(path: Path) -> MediaInfo:
     """Streams and exact video duration of `path`. Raises InputError for anything not a video."""
     av = quiet_av()
+    from av.error import FFmpegError
 
     check_readable_file(path)
     try:
         container = av.open(str(path), metadata_errors="ignore")
-    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+    except (FFmpegError, UnicodeDecodeError, ValueError) as exc:
         raise InputError(f"{path}: not a readable video ({_av_reason(exc)})") from exc
     with container:
         videos = [s for s in container.streams.video if s.codec_context is not None]
@@ -161,7 +163,7 @@ def probe(path: Path) -> MediaInfo:
             raise InputError(f"{path}: video stream has no frame rate")
         try:
             rotation = _first_frame_rotation(container, video)
-        except av.error.FFmpegError as exc:
+        except FFmpegError as exc:
             raise InputError(f"{path}: video cannot be decoded ({_av_reason(exc)})") from exc
         if duration <= 0:
             raise InputError(f"{path}: video stream has no frames")
@@ -206,7 +208,7 @@ def _stream_start(stream) -> float:
 
 def _audio_streams(container) -> tuple[AudioStream, ...]:
     """The audio streams a decoder can read (those with a rate), in the container's order."""
-    import av
+    from av.stream import Disposition
 
     found = []
     for s in container.streams.audio:
@@ -215,7 +217,7 @@ def _audio_streams(container) -> tuple[AudioStream, ...]:
             continue
         found.append(AudioStream(index=s.index, codec=context.name, sample_rate=context.sample_rate,
                                  channels=context.channels or 2, start=_stream_start(s),
-                                 default=bool(s.disposition & av.stream.Disposition.default),
+                                 default=bool(s.disposition & Disposition.default),
                                  duration=(float(s.duration * s.time_base) if s.duration is not None
                                            and s.time_base is not None else None),
                                  language=s.metadata.get("language"), title=s.metadata.get("title")))
@@ -230,9 +232,9 @@ def _av_reason(exc: Exception) -> str:
 def _main_video(container, videos) -> tuple:
     """(the stream that is the picture, its duration): cover art and thumbnails (attached pictures, which
     Matroska does not mark, but which last one frame) lose to the longest stream, the first of equals."""
-    import av
+    from av.stream import Disposition
 
-    attached = av.stream.Disposition.attached_pic
+    attached = Disposition.attached_pic
     moving = [s for s in videos if not s.disposition & attached] or videos
     durations = _video_durations(container, moving)
     video = max(moving, key=lambda s: (durations[s.index], -s.index))
@@ -250,11 +252,11 @@ def _video_durations(container, videos) -> dict[int, float]:
     ends = {s.index: Fraction(0) for s in unknown}
     starts: dict[int, Fraction] = {}
     for packet in container.demux(unknown):
-        if packet.pts is None or packet.stream.index not in ends:
+        if packet.pts is None or packet.time_base is None or packet.stream.index not in ends:
             continue
         pts = packet.pts * packet.time_base
         index = packet.stream.index
-        starts[index] = min(starts.get(index, pts), pts)
+        starts[index] = min(starts[index], pts) if index in starts else pts
         ends[index] = max(ends[index], pts + (packet.duration or 0) * packet.time_base)
     for index, end in ends.items():
         durations[index] = float(end - starts[index]) if index in starts else 0.0
@@ -300,7 +302,7 @@ def read_audio(path: Path, *, sample_rate: int, channels: int, what: str,
 
 
 def stream_audio(path: Path, *, sample_rate: int, channels: int, what: str,
-                 block_seconds: float = 4.0, placement: Placement | None = None) -> Iterator[np.ndarray]:
+                 block_seconds: float = 4.0, placement: Placement | None = None) -> Generator[np.ndarray, None, None]:
     """The audio of `path` as float32 PCM blocks of shape (samples, channels), decoded by ffmpeg as they are
     consumed, so a long file never sits in memory whole: its first audio stream as it comes, or with
     `placement`, one stream placed on the picture's timeline. Errors as `run_ffmpeg`."""
@@ -331,7 +333,8 @@ class FfmpegPipe:
         except OSError as exc:
             self._stderr.close()
             raise ResourceError(f"cannot run ffmpeg for {what}: {exc}") from exc
-        self.stdout = self.process.stdout
+        assert self.process.stdout is not None  # stdout=PIPE
+        self.stdout: IO[bytes] = self.process.stdout
 
     def wait(self, *, check: bool = True) -> int:
         """ffmpeg's exit code once it ends; with `check`, a failure raises as in `run_ffmpeg`."""
@@ -369,18 +372,20 @@ class FfmpegSink:
         except OSError as exc:
             self._stderr.close()
             raise ResourceError(f"cannot run ffmpeg for {what}: {exc}") from exc
+        assert self.process.stdin is not None  # stdin=PIPE
+        self.stdin: IO[bytes] = self.process.stdin
 
     def write(self, block: np.ndarray) -> None:
         try:
-            self.process.stdin.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
+            self.stdin.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
         except BrokenPipeError:
             self.finish()  # it stopped reading: its own error says why
             raise ResourceError(f"ffmpeg stopped reading while {self.what}") from None
 
     def finish(self) -> None:
-        if not self.process.stdin.closed:
+        if not self.stdin.closed:
             try:
-                self.process.stdin.close()
+                self.stdin.close()
             except BrokenPipeError:
                 pass
         returncode = self.process.wait()
@@ -392,9 +397,9 @@ class FfmpegSink:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-        if not self.process.stdin.closed:
+        if not self.stdin.closed:
             try:
-                self.process.stdin.close()
+                self.stdin.close()
             except BrokenPipeError:
                 pass
         self._stderr.close()

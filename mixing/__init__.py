@@ -3,6 +3,12 @@
 Names are imported on first use: the settings are light, the mixdown pulls in SciPy's signal module.
 """
 from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # what type checkers and editors see; at run time, __getattr__ below
+    from autoscore_video.mixing.mixdown import MixOutputs, MixReport, StemTags, mix_and_mux
+    from autoscore_video.mixing.mux import supported_suffix
+    from autoscore_video.mixing.settings import LOUDNESS_PRESETS, MixSettings, settings_for_preset
 
 _EXPORTS = {
     "MixOutputs": ".mixdown", "MixReport": ".mixdown", "StemTags": ".mixdown",

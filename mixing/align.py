@@ -93,7 +93,7 @@ def apply_warp(audio: np.ndarray, rate: int, warp: Warp, beats: list[float], dow
 def _join(pieces: list[np.ndarray], join: int) -> np.ndarray:
     """Each piece but the last carries `join` extra samples that crossfade into the next piece's head."""
     out = pieces[0]
-    fade = np.linspace(0.0, 1.0, join, dtype=np.float32)[:, None] if join else None
+    fade = np.linspace(0.0, 1.0, join, dtype=np.float32)[:, None]
     for piece in pieces[1:]:
         if join and len(out) >= join and len(piece) >= join:
             overlap = out[-join:] * (1 - fade) + piece[:join] * fade

@@ -123,8 +123,9 @@ class LevelInsideOutside:
             self.counts[i] += int(mask.sum())
 
     def result(self) -> tuple[float | None, float | None]:
-        return tuple(None if count == 0 else (10.0 * np.log10(total / count) if total > 0 else -200.0)
-                     for total, count in zip(self.sums, self.counts))
+        inside, outside = (None if count == 0 else (10.0 * float(np.log10(total / count)) if total > 0 else -200.0)
+                           for total, count in zip(self.sums, self.counts))
+        return inside, outside
 
 
 def level_inside_outside(audio: np.ndarray, rate: int, regions: list[tuple[float, float]],

@@ -54,7 +54,7 @@ def mix_steps(sums: PartSums, music_gain_db: float, trim_db: float) -> np.ndarra
     """Per-step power (summed over channels) of the mix at these gains, before the static gain."""
     a = 10.0 ** (music_gain_db / 20.0)
     power = a * a * sums.stem.sum(axis=1)
-    if sums.original is not None:
+    if sums.original is not None and sums.cross is not None and sums.outside is not None:
         t = 10.0 ** (trim_db * sums.outside / 20.0)
         power = power + 2.0 * a * t * sums.cross.sum(axis=1) + t * t * sums.original.sum(axis=1)
     return power

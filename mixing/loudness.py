@@ -176,7 +176,8 @@ def limit_true_peak(audio: np.ndarray, rate: int, ceiling_db: float, *, peaks: n
     """
     from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
-    ceiling = np.float32(10.0 ** (ceiling_db / 20.0)) if ceiling is None else ceiling
+    if ceiling is None:
+        ceiling = np.full(1, 10.0 ** (ceiling_db / 20.0), dtype=np.float32)
     x = np.array(audio, dtype=np.float32, copy=True)
     look, hold = limiter_reach(rate, lookahead_ms, hold_ms)
     worst = 0.0

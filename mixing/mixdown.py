@@ -14,7 +14,7 @@
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,6 +145,8 @@ class _Music:
     def read(self, start: int, stop: int) -> np.ndarray:
         if self.audio is not None:
             return self.audio[start:stop]
+        if self.file is None:
+            raise RuntimeError("the music was read after it was closed")
         self.file.seek(start)
         block = self.file.read(stop - start, dtype="float32", always_2d=True)
         if block.shape[1] == 1:
@@ -205,7 +207,7 @@ class _Mix:
             if original is not None:
                 original.close()
 
-    def _original(self, size: int) -> Iterator[np.ndarray]:
+    def _original(self, size: int) -> Generator[np.ndarray, None, None]:
         """The original audio in blocks of `size`: decoded (and kept as raw samples) on the first pass, read
         back on the others (decoding costs more than reading)."""
         if self.original_cached:
@@ -221,7 +223,7 @@ class _Mix:
         music_gain = np.float32(static * 10.0 ** (levels.music_gain_db / 20.0))
         for _, fitted, duck, original, away in self.blocks():
             stem = fitted * (duck[:, None] * music_gain)
-            if original is None:
+            if original is None or away is None:
                 yield np.concatenate([stem, stem], axis=1)
                 continue
             trim = (static * 10.0 ** (levels.trim_db * away / 20.0)).astype(np.float32)
@@ -249,7 +251,7 @@ class _Mix:
             at += core.stop - core.start
 
 
-def _cached(blocks: Iterator[np.ndarray], mix: _Mix) -> Iterator[np.ndarray]:
+def _cached(blocks: Iterator[np.ndarray], mix: _Mix) -> Generator[np.ndarray, None, None]:
     with open(mix.original_path, "wb") as raw:
         for block in blocks:
             raw.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
@@ -257,7 +259,7 @@ def _cached(blocks: Iterator[np.ndarray], mix: _Mix) -> Iterator[np.ndarray]:
     mix.original_cached = True
 
 
-def _raw_blocks(path: Path, samples: int, size: int) -> Iterator[np.ndarray]:
+def _raw_blocks(path: Path, samples: int, size: int) -> Generator[np.ndarray, None, None]:
     with open(path, "rb") as raw:
         for start in range(0, samples, size):
             n = min(size, samples - start)
@@ -396,7 +398,7 @@ def _measure(mix: _Mix) -> PartSums:
         music.add(k_music * k_music)
         k_stem = weigh_stem(fitted * duck[:, None])
         stem.add(k_stem * k_stem)
-        if block is not None:
+        if block is not None and outside is not None:
             k_original = weigh_original(block)
             original.add(k_original * k_original)
             cross.add(k_stem * k_original)

@@ -1,6 +1,7 @@
 """Put the mixed audio under the picture: the video stream is copied, never re-encoded."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,7 +63,7 @@ class KeptTrack:
 
 
 def mux(video: Path, mix: Path, out: Path, source: MediaInfo | None = None,
-        kept: list[tuple[KeptTrack, Path]] = ()) -> None:
+        kept: Sequence[tuple[KeptTrack, Path]] = ()) -> None:
     """`out`: the picture of `video`, the already encoded `mix` and the source's `kept` tracks (each with its
     encoded file) after it, all copied as they are. The audio was placed on the picture's timeline, so the picture is
     moved to start at 0 with it (`source.start`: where the picture starts on `video`'s clock)."""

@@ -24,7 +24,7 @@ def encode_kept_tracks(video: Path, source: MediaInfo | None, streams: tuple[Aud
         encoder_args, suffix = audio_encoder(out, bitrate=_bitrate(settings.audio_bitrate, stream.channels))
         path = work_dir / f"track{number}{suffix}"
         try:
-            run_ffmpeg(["-y", *Placement.of(source, stream.index).ffmpeg_input(video),
+            run_ffmpeg(["-y", *Placement(stream.index, source.start, source.duration).ffmpeg_input(video),
                         *encoder_args, str(path)], what=f"encoding audio track {number}")
         except InputError as exc:
             notes.append(f"audio track {number} left out: {exc}")

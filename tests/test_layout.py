@@ -159,7 +159,7 @@ def test_ci_runs_the_readme_test_command_which_pins_the_cpu_torch_that_the_extra
     assert "readme_command.py tests" in (ROOT / ".ci" / "run").read_text()
     pin = re.search(r"pip install torch==([0-9.]+) && pip install \"\.\[([a-z,]+)\]\"", tests)
     assert pin, tests
-    assert tests.endswith("ruff check . && python -m pytest")
+    assert tests.endswith("ruff check . && pyright && python -m pytest")
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     torch_requirements = [Requirement(spec) for extra in pin.group(2).split(",") for spec in extras[extra]
                           if Requirement(spec).name == "torch"]
@@ -297,7 +297,7 @@ def test_the_cycle_finder_finds_cycles(graph, cycles):
     assert strongly_connected(graph) == cycles
 
 
-@pytest.mark.parametrize("package", [PACKAGE, f"{PACKAGE}.scoring"])
+@pytest.mark.parametrize("package", [PACKAGE, f"{PACKAGE}.scoring", f"{PACKAGE}.mixing"])
 def test_the_public_surface_is_visible_to_type_checkers_and_lazy_at_run_time(package):
     """Each name in `__all__` is imported under `if TYPE_CHECKING:` (what pyright, mypy and jedi read: a
     lazy `__getattr__` alone shows them `Any`) and, at run time, resolves to that same object. py.typed marks
@@ -318,6 +318,26 @@ def test_the_public_surface_is_visible_to_type_checkers_and_lazy_at_run_time(pac
         assert getattr(module, name) is getattr(importlib.import_module(source), name), name
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     assert "py.typed" in package_data[PACKAGE] and (ROOT / "py.typed").is_file()
+
+
+def test_pyright_sees_the_headline_names_with_their_signatures_where_the_package_is_installed(tmp_path):
+    """What an editor shows a user of the installed package (a wheel in CI, the strict editable install in a
+    checkout): `score`'s real signature, not Any."""
+    import json
+
+    (tmp_path / "pyrightconfig.json").write_text(json.dumps({"typeCheckingMode": "basic"}))
+    (tmp_path / "use.py").write_text("from autoscore_video import Preferences, score\n"
+                                     "reveal_type(score)\nreveal_type(Preferences)\n"
+                                     "score('clip.mp4', prefs=None)\n")
+    ran = subprocess.run([str(Path(sys.executable).with_name("pyright")), "--outputjson",
+                          "--pythonpath", sys.executable, "use.py"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    found = json.loads(ran.stdout)["generalDiagnostics"]
+    shown = [d["message"] for d in found if d["severity"] == "information"]
+    assert shown[0].startswith('Type of "score" is "(video: Path, options: ScoreOptions | None = None'), shown
+    assert shown[1] == 'Type of "Preferences" is "type[Preferences]"', shown
+    errors = [d["message"] for d in found if d["severity"] == "error"]
+    assert len(errors) == 1 and "prefs" in errors[0], errors  # a wrong keyword is caught, as with any typed API
 
 
 def test_score_plan_watch_and_hook_share_one_definition_of_the_music_flags():

@@ -166,7 +166,8 @@ def _lexicon() -> _Lexicon:
     valence = {word: value for word, value in source.items()
                if _carries_feeling(word, value, tags.get(word)) and word not in degrees and word not in negations
                and word not in CONTRASTS and word not in CONCESSIONS}
-    valence.update(_pairs(resources.files(__package__).joinpath("lexicon-zh.tsv").read_text(encoding="utf-8")))
+    ours = resources.files("autoscore_video.analysis.sentiment").joinpath("lexicon-zh.tsv")
+    valence.update(_pairs(ours.read_text(encoding="utf-8")))
     valence = {word: value for word, value in valence.items() if value != 0.0}
     as_word = {word: source[word] for word in degrees if abs(source.get(word, 0.0)) >= 1.0}
     longest = max(len(word) for word in (*valence, *degrees, *negations))

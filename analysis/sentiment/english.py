@@ -21,7 +21,7 @@ def polarity(text: str) -> float:
 
 
 def _rows(name: str) -> list[list[str]]:
-    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    text = resources.files("autoscore_video.analysis.sentiment").joinpath(name).read_text(encoding="utf-8")
     return [line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 

@@ -31,5 +31,5 @@ def detect_language(text: str) -> str:
         return "ko"
     if counts["han"]:
         return "zh"
-    top = max(counts, key=counts.get)
+    top = max(counts, key=lambda script: counts[script])
     return {"latin": "en", "cyrillic": "ru"}.get(top, "und")

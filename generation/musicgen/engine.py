@@ -109,11 +109,11 @@ class MusicGenEngine:
             if progress:
                 progress(min(1.0, done[0] / steps_total))
 
-        codes = audio = None
+        made = None  # (codes, audio) of the windows so far
         previous_end = 0
         for index, (start, end) in enumerate(spans):
             text = _section_prompt(brief, previous_end / fr)
-            prompt = None if codes is None else codes[:, :, start:previous_end]
+            prompt = None if made is None else made[0][:, :, start:previous_end]
             pieces = [self._window(loaded, [text] * len(chunk), None if prompt is None else prompt[chunk],
                                    end - start, options, brief.seed + index, step)
                       for chunk in _chunks(options.candidates, batch)]
@@ -121,15 +121,18 @@ class MusicGenEngine:
 
             new_codes = torch.cat([p[0] for p in pieces])
             new_audio = np.concatenate([p[1] for p in pieces])
-            if codes is None:
-                codes, audio = new_codes, new_audio
+            if made is None:
+                made = new_codes, new_audio
             else:
+                codes, audio = made
                 overlap = previous_end - start
-                codes = torch.cat([codes, new_codes[:, :, overlap:]], dim=2)
-                audio = _crossfade(audio, new_audio, start * hop, int(options.crossfade_s * loaded.sample_rate))
+                made = (torch.cat([codes, new_codes[:, :, overlap:]], dim=2),
+                        _crossfade(audio, new_audio, start * hop, int(options.crossfade_s * loaded.sample_rate)))
             previous_end = end
             log.info("musicgen window %d/%d: frames %d-%d, prompt %r", index + 1, len(spans), start, end, text)
-        return audio
+        if made is None:
+            raise RuntimeError("MusicGen had no window to generate")
+        return made[1]
 
     def _window(self, loaded, texts: list[str], prompt, frames: int, options: MusicGenOptions, seed: int, step):
         import torch
@@ -160,7 +163,10 @@ class MusicGenEngine:
         except torch.cuda.OutOfMemoryError as exc:
             torch.cuda.empty_cache()
             raise OutOfMemory() from exc
-        ids = model.decoder.apply_delay_pattern_mask(tap.latest, pattern.to(tap.latest.device))
+        latest = tap.latest
+        if latest is None:
+            raise RuntimeError("MusicGen generated no step")
+        ids = model.decoder.apply_delay_pattern_mask(latest, pattern.to(latest.device))
         codes = undelay(ids, k)
         hop = loaded.sample_rate // loaded.frame_rate
         audio = values[:, 0, : frames * hop].float().cpu().numpy()

@@ -159,7 +159,10 @@ class FastDecoder:
         """One token per codebook for every row, from the state on the device; advances the position."""
         tokens = self.ids.index_select(2, self.position).reshape(self.rows, self.k, 1)
         fed = tokens.repeat(2, 1, 1) if self.cfg else tokens
-        scores = self.forward(fed, self.position, limit)
+        forward = self.forward
+        if forward is None:
+            raise RuntimeError("the decode loop was used after it was released")
+        scores = forward(fed, self.position, limit)
         if self.scores_log is not None:
             self.scores_log.append(scores.clone())
         chosen = self._choose(scores).view(self.rows, self.k)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from autoscore_video.common.errors import ModelError
 from autoscore_video.common.hub import cache_dir, hub_offline
@@ -93,7 +94,7 @@ def load(model: str = "small", device: str = "auto") -> LoadedModel:
         attention = {"text_encoder": "sdpa", "decoder": "sdpa", "audio_encoder": "eager", "": "sdpa"}
         try:
             processor = AutoProcessor.from_pretrained(source, local_files_only=local or hub_offline())
-            loaded = ModelClass.from_pretrained(source, dtype=dtype, attn_implementation=attention,
+            loaded: Any = ModelClass.from_pretrained(source, dtype=dtype, attn_implementation=attention,
                                                 local_files_only=local or hub_offline())
         except OSError as exc:
             if local:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 ARCHITECTURES = {  # decoder (hidden, layers, heads, ffn); every size uses T5-base and 32 kHz EnCodec
     "tiny": (32, 2, 4, 64),
@@ -43,7 +44,7 @@ def build(size: str = "tiny", seed: int = 0, device: str | None = None):
 
     torch.manual_seed(seed)
     with torch.device(device or "cpu"):
-        model = MusicgenForConditionalGeneration(config(size))
+        model: Any = MusicgenForConditionalGeneration(config(size))
     with torch.no_grad():  # EnCodec's codebooks start as zero buffers: every code would decode to the same sound
         for layer in model.audio_encoder.quantizer.layers:
             layer.codebook.embed.normal_()
@@ -58,7 +59,11 @@ def build(size: str = "tiny", seed: int = 0, device: str | None = None):
 def processor():
     """A processor of the real kind (EnCodec feature extractor + T5 tokenizer) over a tiny vocabulary."""
     from tokenizers import Tokenizer, models, pre_tokenizers, processors
-    from transformers import EncodecFeatureExtractor, MusicgenProcessor, T5TokenizerFast
+    from transformers import (
+        EncodecFeatureExtractor,
+        MusicgenProcessor,
+        T5TokenizerFast,  # pyright: ignore[reportAttributeAccessIssue]  # 5.x: a lazy alias
+    )
 
     pieces = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)] + [("\u2581" + w, -1.0 - i) for i, w in enumerate(WORDS)]
     tokenizer = Tokenizer(models.Unigram(pieces, unk_id=2))

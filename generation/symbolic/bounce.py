@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 import soundfile
@@ -23,7 +23,7 @@ CHUNK_FRAMES = 2 ** 18  # read back this much of the bus at a time
 BUS_SHARE = 0.9  # of a bounce's time, playing the parts into the bus (the finishing pass reads it back: the rest)
 
 
-def bounce_console(console: Console, path: Path, progress=None, speech: list[tuple[float, float]] = ()) -> None:
+def bounce_console(console: Console, path: Path, progress=None, speech: Sequence[tuple[float, float]] = ()) -> None:
     """The console's mix written to `path`; `speech` (seconds): where the words are, for the tone's presence dip."""
     raw = path.with_name(path.name + ".bus")
     raw_kit = path.with_name(path.name + ".kit")

@@ -254,7 +254,7 @@ class Composer:
                            for _, beat, length, degree in counter], self._spoken, with_lead=plays_lead)
         if kit and "drums" in layers:
             drums.play(play, bar, roles["drums"])
-        elif kit and plan.build:
+        elif kit and plan.build and self.parts.groove is not None:
             drums.play_fill(play, bar, roles["drums"], play.bar_beats - 2, self.parts.groove.fill)
         if plan.build:  # into a cut that matters: a riser (where the genre has one), the orchestra's timpani roll
             if self.style.riser and not section.underscore:

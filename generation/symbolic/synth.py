@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -29,6 +30,9 @@ from autoscore_video.generation.symbolic.instruments import DRUM_GROUPS, ROLE_SE
 from autoscore_video.generation.symbolic.soundfont import playable_copy
 from autoscore_video.generation.symbolic.synths import SYNTHS
 from autoscore_video.generation.symbolic.windows import windows
+
+if TYPE_CHECKING:
+    from symusic.core import TrackSecond
 
 VELOCITY_STEP = 8  # velocities rendered together: each note's gain within 0.6 dB of its own above velocity 50
 HIT_LENGTH_STEP = 0.02  # s: drum hits this close in length are one hit (a kit's samples mostly ignore note-off)
@@ -50,10 +54,11 @@ class Part:
     controllers over it, and what plays it."""
     name: str  # as Stem.part
     role: str
-    track: object  # the symusic track the notes came from (name, program, drum or not)
+    track: TrackSecond  # the symusic track the notes came from (name, program, drum or not)
     notes: dict[str, np.ndarray]
     controls: dict[str, np.ndarray]
-    synth: object = None  # an instrument of synths.py, or None for the bank
+    # an instrument of synths.py (notes, start, stop, sample rate → audio or None), or None for the bank
+    synth: Callable[[dict[str, np.ndarray], int, int, int], np.ndarray | None] | None = None
 
 
 @lru_cache(maxsize=2)
@@ -139,8 +144,8 @@ def _render(synthesizer, track, notes: dict[str, np.ndarray], shift: float, prog
     track's where given): (2, samples) float32."""
     import symusic
 
-    score = symusic.Score(480, "second")
-    one = symusic.Track(name=track.name, program=track.program if program is None else program,
+    score: Any = symusic.Score(480, "second")
+    one: Any = symusic.Track(name=track.name, program=track.program if program is None else program,
                         is_drum=track.is_drum, ttype="second")
     one.notes = symusic.Note.from_numpy(np.maximum(notes["time"] - shift, 0), notes["duration"], notes["pitch"],
                                         notes["velocity"],
@@ -154,7 +159,8 @@ def parts_of(midi_path: Path, *, spread: frozenset[str] = frozenset(), video_at:
     file's bar 1 may lie before the video). `spread`: the roles whose chords are dealt to two sides."""
     import symusic
 
-    score = symusic.Score(str(midi_path)).to("second")
+    read: Any = symusic.Score(str(midi_path))
+    score = read.to("second")
     parts: list[Part] = []
     for track in score.tracks:
         if not len(track.notes):
@@ -277,6 +283,8 @@ class Player:
             yield int(self.onsets[index]) - start, self.hits[key]
 
     def _synthesizer(self):
+        if self.bank is None:
+            raise ModelError(f"{self.part.name}: a part the bank plays, with no bank given")
         return _synthesizer(playable_copy(self.bank), self.sample_rate)
 
 

@@ -125,13 +125,14 @@ def with_progress(work):
     from rich.progress import (
         BarColumn,
         Progress,
+        TaskID,
         TaskProgressColumn,
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
 
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
     with Progress(TextColumn("{task.description:<11}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
                   TextColumn("eta"), TimeRemainingColumn(), console=stderr, transient=True) as bar:
         def update(stage: str, fraction: float) -> None:

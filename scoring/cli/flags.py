@@ -51,6 +51,12 @@ def _parameters(fallback: str | None) -> list[inspect.Parameter]:
     return parameters
 
 
+# The default of a music_flags command's `prefs` parameter, which the decorator always fills with a Preferences.
+# Typed Any, so that the command's body may use it as the Preferences it will be; its module need not import
+# Preferences at start-up.
+FROM_FLAGS: typing.Any = None
+
+
 def music_flags(*, fallback: str | None = None):
     """Give the decorated command every music flag; it receives them as `prefs: Preferences`. `fallback`: the
     default of --fallback (unattended commands fall back to the symbolic engine rather than fail)."""
@@ -74,7 +80,7 @@ def music_flags(*, fallback: str | None = None):
             return command(prefs=prefs, **given)
 
         hints = typing.get_type_hints(command)
-        with_prefs.__signature__ = signature.replace(parameters=own + added)
+        setattr(with_prefs, "__signature__", signature.replace(parameters=own + added))  # what typer reads
         with_prefs.__annotations__ = {**{k: v for k, v in hints.items() if k != "prefs"},
                                       **{p.name: p.annotation for p in added}}
         del with_prefs.__wrapped__  # typer reads the signature above, not the command's own

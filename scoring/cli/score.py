@@ -23,7 +23,7 @@ from autoscore_video.scoring.cli.app import (
     with_progress,
     write_json,
 )
-from autoscore_video.scoring.cli.flags import music_flags
+from autoscore_video.scoring.cli.flags import FROM_FLAGS, music_flags
 
 
 @app.command()
@@ -40,7 +40,7 @@ def score(
                                                                      "write (its own earlier outputs always are)."),
     json_out: bool = JsonOpt,
     verbose: bool = VerboseOpt,
-    prefs=None,
+    prefs=FROM_FLAGS,
 ) -> None:
     """Score VIDEO: writes <clip>.scored.<ext>, .music.wav/.mp3/.mid, .plan.json, .report.json, .timeline.png."""
     setup_logging(verbose)
@@ -77,7 +77,7 @@ def plan_command(
     no_subtitles: bool = NoSubsOpt,
     json_out: bool = JsonOpt,
     verbose: bool = VerboseOpt,
-    prefs=None,
+    prefs=FROM_FLAGS,
 ) -> None:
     """Analyse VIDEO and write the score plan as JSON, to edit and render with `score --plan`."""
     setup_logging(verbose)

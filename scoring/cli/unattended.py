@@ -18,7 +18,7 @@ from autoscore_video.scoring.cli.app import (
     setup_logging,
     stderr,
 )
-from autoscore_video.scoring.cli.flags import music_flags
+from autoscore_video.scoring.cli.flags import FROM_FLAGS, music_flags
 
 
 @app.command()
@@ -46,7 +46,7 @@ def watch(
                                           "still being written is never moved to --failed."),
     json_out: bool = JsonOpt,
     verbose: bool = VerboseOpt,
-    prefs=None,
+    prefs=FROM_FLAGS,
 ) -> None:
     """Score every video that lands in INBOX, exactly once; sources are never modified."""
     setup_logging(verbose)
@@ -98,7 +98,7 @@ def hook(
     readings: int = typer.Option(3, "--readings", help="Equal readings before the file counts as complete."),
     json_out: bool = JsonOpt,
     verbose: bool = VerboseOpt,
-    prefs=None,
+    prefs=FROM_FLAGS,
 ) -> None:
     """For editors' export hooks: wait until each FILE is complete, score it, print the scored video's path.
     With several files, one failing does not stop the others; the exit code is 1 if any failed, and --json

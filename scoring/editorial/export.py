@@ -38,6 +38,8 @@ def export(scored: Path, format_name: str, out: Path | None = None, *, with_stem
     chosen = format_named(format_name)
     result = read_report(scored)
     marks = result.marks
+    if marks is None:
+        raise InputError(f"{scored}: its report has no timeline marks (an older autoscore wrote it); score it again")
     out = out or editorial_timeline(scored, chosen.suffix)
     if out.suffix.lower() != chosen.suffix:
         raise InputError(f"{out}: a {format_name} timeline is written as {chosen.suffix}")

@@ -33,7 +33,7 @@ def export_files(files: list[Path], new_in: Path | None, since: float | None) ->
     if (new_in is None) != (since is None):
         raise InputError("--new-in and --since go together: the folder a render wrote into, and when it started")
     chosen = list(files)
-    if new_in is not None:
+    if new_in is not None and since is not None:
         chosen += written_since(new_in, since)
     unique, seen = [], set()
     for path in chosen:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from autoscore_video.analysis import VideoFeatures
 from autoscore_video.generation import BriefSection, MusicBrief, TempoPoint
+from autoscore_video.generation.symbolic.genres import genre as genre_record
 from autoscore_video.generation.symbolic.theory import tonic_pitch_class
 from autoscore_video.generation.tempo import beat_grid, mean_bpm
 from autoscore_video.mixing import MixSettings
@@ -145,7 +146,7 @@ def _feel_tempos(choices: list[_SectionChoice], genre: str, why: list[str]) -> N
     """Each section's asked BPM in the piece's genre's range: halved or doubled where the cut pace lies outside
     it (the rationale names the feel), else kept; the search band (rules.tempo_band) keeps to the range where
     the asked BPM lies in it."""
-    low, high = rules.genre_record(genre).tempo
+    low, high = genre_record(genre).tempo
     for choice in choices:
         choice.genre = genre
         bpm, feel = rules.felt_tempo(choice.target_bpm, genre)
@@ -175,7 +176,7 @@ def _mood_cue(cue: str, span: SectionSpan, sentiment: float | None, energy: floa
         lines = [c for c in features.subtitles.cues if c.sentiment is not None and c.end > span.start
                  and c.start < span.end]
         if lines:
-            line = max(lines, key=lambda c: abs(c.sentiment))
+            line = max(lines, key=lambda c: abs(c.sentiment or 0.0))
             text = line.text if len(line.text) <= 60 else line.text[:57] + "..."
             return (f"words: sentiment {sentiment:+.2f}, strongest line at {line.start:.1f} s "
                     f"\"{text}\" {line.sentiment:+.2f}")

@@ -97,6 +97,7 @@ def fit_section(start: float, end: float, cuts: list[float], target_bpm: float, 
                      - DRIFT_COST * abs(math.log(bpm / target_bpm)) * max(1, len(cuts)))
         if best is None or fit.score > best.score + 1e-9:
             best = fit
+    assert best is not None  # candidates always holds the band's ends
     return best
 
 

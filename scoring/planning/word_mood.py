@@ -30,11 +30,21 @@ class SentimentStretch:
     strongest: str  # its strongest line, for the plan's rationale
 
 
+@dataclass(frozen=True)
+class _Line:
+    """A subtitle cue that has a sentiment."""
+    start: float
+    end: float
+    sentiment: float
+    text: str
+
+
 def sentiment_stretches(cues: list[SubtitleCue]) -> list[SentimentStretch]:
-    scored = sorted((c for c in cues if c.sentiment is not None and c.end > c.start), key=lambda c: c.start)
+    scored = sorted((_Line(c.start, c.end, c.sentiment, c.text) for c in cues
+                     if c.sentiment is not None and c.end > c.start), key=lambda line: line.start)
     stretches: list[SentimentStretch] = []
-    run: list[SubtitleCue] = []
-    last_end = None
+    run: list[_Line] = []
+    last_end = 0.0
 
     def close():
         if run and run[-1].end - run[0].start >= MIN_STRETCH_S:
@@ -59,7 +69,7 @@ def sentiment_stretches(cues: list[SubtitleCue]) -> list[SentimentStretch]:
     return stretches
 
 
-def _sign(run: list[SubtitleCue]) -> int:
+def _sign(run: list[_Line]) -> int:
     return 1 if run[0].sentiment > 0 else -1
 
 

@@ -23,6 +23,7 @@ import secrets
 import shutil
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -325,7 +326,8 @@ SUBMISSION_BODY = {"requestBody": {"required": True, "content": {
 }}}
 
 
-def refused(status: int, detail: str, errors: list[dict] | None = None, headers: dict | None = None) -> JSONResponse:
+def refused(status: int, detail: str, errors: list[dict] | None = None,
+            headers: Mapping[str, str] | None = None) -> JSONResponse:
     """An error reply (ErrorBody): the one line, and each field's error where there are fields to name."""
     return JSONResponse({"detail": detail, "errors": errors or []}, status_code=status, headers=headers)
 
@@ -534,8 +536,8 @@ def create_app(settings: ServerSettings):
         try:
             records, following = store.list_jobs(who, [str(state) for state in status], limit, cursor or None)
         except KeyError:
-            return refused(422, "cursor: not a page of yours (pass the next_cursor a listing gave)",
-                           [{"field": "cursor", "message": "unknown cursor"}])
+            raise InvalidFields([{"field": "cursor",
+                                  "message": "not a page of yours (pass the next_cursor a listing gave)"}]) from None
         return {"jobs": [record.public() for record in records], "next_cursor": following}
 
     JobId = FastApiPath(description="The id a submission answered with.")
@@ -553,7 +555,7 @@ def create_app(settings: ServerSettings):
         record = own_job(job_id, who)
         if record.status != JobState.DONE:
             raise HTTPException(409, f"job {job_id} is {record.status}")
-        written = (record.result.get("outputs") or {}).get(file)
+        written = ((record.result or {}).get("outputs") or {}).get(file)
         if written is None:
             raise HTTPException(404, f"job {job_id} has no {file} file (its engine writes none)")
         path = Path(written)

@@ -68,6 +68,7 @@ def guarded_protocol(header_timeout_s: float = HEADER_TIMEOUT_S,
     """uvicorn's h11 protocol with the header deadline and the connection cap, for `uvicorn.run(http=...)`."""
 
     class GuardedProtocol(H11Protocol):
+        transport: LingeringTransport  # uvicorn's, wrapped in connection_made
         _header_timer = None
         _refused = False
         _opened = 0.0
@@ -85,9 +86,10 @@ def guarded_protocol(header_timeout_s: float = HEADER_TIMEOUT_S,
         def _evict_one(self) -> bool:
             """Over the cap: the connection that has waited longest without sending a whole request (a slow
             or idle client) is closed to make room; False where every other one is busy with a request."""
-            waiting = [c for c in self.connections if c is not self and isinstance(c, GuardedProtocol)
-                       and not c._refused and c.conn.their_state is h11.IDLE and c.conn.our_state is h11.IDLE
-                       and not c.transport.is_closing()]
+            waiting: list[GuardedProtocol] = [
+                c for c in self.connections if c is not self and isinstance(c, GuardedProtocol)
+                and not c._refused and c.conn.their_state is h11.IDLE and c.conn.our_state is h11.IDLE
+                and not c.transport.is_closing()]
             if not waiting:
                 return False
             if not GuardedProtocol.warned:

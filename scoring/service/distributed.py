@@ -121,7 +121,7 @@ def _store(url: str, heartbeat_timeout_s: float):
 @worker_process_init.connect
 def _after_fork(**_) -> None:
     """One GPU per worker process (by its pool index), then the model loaded once for every job it runs."""
-    from celery import current_process
+    from billiard.process import current_process  # celery's process pool
 
     gpus = [g for g in os.environ.get("AUTOSCORE_GPUS", "").split(",") if g.strip()]
     if gpus:

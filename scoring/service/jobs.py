@@ -223,14 +223,16 @@ def run_job(record, settings: ServerSettings, progress=None) -> dict:
 def deliver_webhook(record, settings: ServerSettings) -> bool:
     import httpx
 
+    secret = settings.webhook_secret
+    assert secret, "a webhook is sent only where the server has a secret to sign it with"
     public = record.public()  # file names, never the server's paths
     body = json.dumps({"id": record.id, "status": record.status, "result": public["result"],
                        "error": public["error"]}).encode()
     message_id = f"{record.id}.{record.status}"
     delay = settings.webhook_backoff_s
     for attempt in range(1, settings.webhook_retries + 1):
-        headers = {"Content-Type": "application/json", "X-Autoscore-Signature": sign(settings.webhook_secret, body),
-                   "X-Autoscore-Job": record.id, **signed_headers(settings.webhook_secret, message_id, body)}
+        headers = {"Content-Type": "application/json", "X-Autoscore-Signature": sign(secret, body),
+                   "X-Autoscore-Job": record.id, **signed_headers(secret, message_id, body)}
         try:
             response = httpx.post(record.callback_url, content=body, headers=headers, timeout=10.0)
             if response.status_code < 300:

@@ -169,7 +169,7 @@ class JobStore:
                            now, now, idempotency_key=idempotency_key)
         try:
             with self.engine.begin() as db:
-                active = db.execute(select(func.count()).select_from(jobs).where(self._live(now))).scalar()
+                active = db.execute(select(func.count()).select_from(jobs).where(self._live(now))).scalar_one()
                 if active >= limit:
                     return None
                 db.execute(jobs.insert().values(id=record.id, owner=owner, status=JobState.QUEUED, source=source,
@@ -315,7 +315,7 @@ class JobStore:
 
     def live_count(self) -> int:
         with self.engine.connect() as db:
-            return db.execute(select(func.count()).select_from(jobs).where(self._live(time.time()))).scalar()
+            return db.execute(select(func.count()).select_from(jobs).where(self._live(time.time()))).scalar_one()
 
 
 def _record(row) -> JobRecord:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, Literal, Optional
 
@@ -47,7 +48,7 @@ def _choices() -> dict[str, tuple[str, ...]]:
 def _option_field(name: str, hint) -> tuple:
     """(type, Field) of one option: the Preferences field's type, made optional and bounded."""
     base = next(arg for arg in typing.get_args(hint) or (hint,) if arg is not type(None))
-    constraints = {"max_length": TEXT_LIMIT} if base is str else {}
+    constraints: dict[str, Any] = {"max_length": TEXT_LIMIT} if base is str else {}
     if name == "seed":
         from autoscore_video.scoring.planning.rules import SEED_MAX
 
@@ -57,12 +58,12 @@ def _option_field(name: str, hint) -> tuple:
     return Optional[base], Field(None, **constraints)
 
 
+_OPTION_FIELDS: dict[str, Any] = {
+    f.name: _option_field(f.name, hint) for f in dataclasses.fields(Preferences)
+    if f.name not in SERVER_ONLY for hint in [typing.get_type_hints(Preferences)[f.name]]}
 JobOptions = create_model(
     "JobOptions", __base__=OptionsBase,
-    __doc__="The flags of `autoscore score`, each optional; unknown names are refused.",
-    **{f.name: _option_field(f.name, hint) for f in dataclasses.fields(Preferences)
-       if f.name not in SERVER_ONLY
-       for hint in [typing.get_type_hints(Preferences)[f.name]]})
+    __doc__="The flags of `autoscore score`, each optional; unknown names are refused.", **_OPTION_FIELDS)
 
 
 class PathSubmission(BaseModel):
@@ -162,7 +163,7 @@ def invalid(exc: ValidationError, prefix: str = "") -> InvalidFields:
     return InvalidFields(field_errors(exc.errors(include_url=False), prefix))
 
 
-def field_errors(errors: list[dict], prefix: str = "", skip: tuple[str, ...] = ()) -> list[dict]:
+def field_errors(errors: Sequence[Mapping[str, Any]], prefix: str = "", skip: tuple[str, ...] = ()) -> list[dict]:
     """Each error of a validation as {field, message}, the field a dotted path (`options.bpm`); the messages
     say what a user can act on (an option set on the server, an unknown option)."""
     found = []

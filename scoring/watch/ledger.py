@@ -206,7 +206,7 @@ class Ledger:
                 if old:
                     db.execute("UPDATE jobs SET state='done', completions=?, output=? WHERE key=?",
                                (*old, identity.key))
-            return self._get(db, identity.key)
+            return self._existing(db, identity.key)
 
     def record_done(self, identity: Identity, output: str, base: str) -> bool:
         """Record `identity` as scored into `output` (named from `base`) without running it: a ledger rebuilt
@@ -275,13 +275,13 @@ class Ledger:
         else failed for good. A failure that is not the file's fault (`counts=False`: a full disk, a file still
         being written) is recorded and queued again, uncounted."""
         with self._transaction() as db:
-            job = self._get(db, key)
+            job = self._existing(db, key)
             counted = 1 if counts else 0
             state = JobState.FAILED if counts and job.failures + 1 >= self.max_failures else JobState.QUEUED
             now = time.time()
             db.execute("UPDATE jobs SET state=?, failures=failures+?, error=?, owner=NULL, updated_at=?, retry_at=? "
                        "WHERE key=?", (state, counted, error, now, now + retry_after_s, key))
-            return self._get(db, key)
+            return self._existing(db, key)
 
     def jobs(self) -> list[Job]:
         with self._connect() as db:
@@ -292,3 +292,10 @@ class Ledger:
     def _get(db: sqlite3.Connection, key: str) -> Job | None:
         row = db.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE key=?", (key,)).fetchone()
         return Job(*row) if row else None
+
+    @classmethod
+    def _existing(cls, db: sqlite3.Connection, key: str) -> Job:
+        job = cls._get(db, key)
+        if job is None:
+            raise KeyError(f"the ledger has no job {key}")
+        return job

@@ -203,7 +203,7 @@ class Watcher:
         class Handler(FileSystemEventHandler):
             def on_any_event(self, event):
                 if not event.is_directory and event.event_type in WRITE_EVENTS:
-                    events.put((event.event_type, Path(getattr(event, "dest_path", "") or event.src_path)))
+                    events.put((event.event_type, Path(os.fsdecode(getattr(event, "dest_path", "") or event.src_path))))
 
         observer = Observer()
         observer.schedule(Handler(), str(self.settings.inbox), recursive=False)
@@ -313,7 +313,7 @@ class Watcher:
         than quiet_s), or None. Left alone: by its mtime, or, for an mtime in the future (a camera's wrong clock),
         since the ledger first saw it as it is now, by the watcher's own clock."""
         now = file_state(path)
-        if now != before:
+        if now is None or now != before:
             return "it changed while it was scored"
         wall = time.time()
         age = wall - now[1] / 1e9

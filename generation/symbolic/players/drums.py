@@ -15,6 +15,8 @@ CRASH_ENERGY = 0.35  # a phrase's first bar opens on a crash from this energy
 
 def play(performer: Performer, bar: Bar, track: str) -> None:
     groove, plan, bpb, level = bar.parts.groove, bar.plan, performer.bar_beats, bar.level
+    if groove is None:  # the genre has no kit groove
+        return
     energy, light = bar.section.energy, bar.light
     fill = plan.build or (plan.phrase_bar == plan.phrase_length - 1 and plan.phrase_length >= 4
                           and not plan.last_in_section and energy >= QUIET_LIGHT)

@@ -9,7 +9,7 @@ import os
 import tempfile
 from collections import deque
 from pathlib import Path
-from typing import Iterator
+from typing import IO, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -100,9 +100,9 @@ class Fader:
         self.needed = int(FADER_S * sample_rate)
         self.measured_to: int | None = None  # the sample FADER_S after the strip's first sound
         self.queue: deque[int | None] = deque()  # frames of each window waiting in the spill file; None: silent
-        self.spill = None
+        self.spill: IO[bytes] | None = None
         self.played = 0  # windows played so far
-        self.on_play = None  # called after each window played (the bus's progress)
+        self.on_play: Callable[[], None] | None = None  # called after each window played (the bus's progress)
         self.gain: float | None = None  # None while measuring, and for a part that never sounds
 
     def take(self) -> np.ndarray | None:
@@ -117,6 +117,8 @@ class Fader:
         frames = self.queue.popleft()
         if frames is None:
             return None
+        if self.spill is None:
+            raise RuntimeError("a window was queued without its spill file")
         audio = np.frombuffer(self.spill.read(8 * frames), dtype=np.float32).reshape(2, frames)
         if not self.queue:
             self.spill.close()
@@ -222,7 +224,7 @@ class Finish:
     seconds); then the top end. `powers`: the detector's (dynamics.py) over the whole bus, the kit in it."""
 
     def __init__(self, production: Production, sample_rate: int, powers: np.ndarray, spectrum: LongTermSpectrum,
-                 speech: list[tuple[float, float]] = ()):
+                 speech: Sequence[tuple[float, float]] = ()):
         self.gain = GainPlan.from_powers(powers, production.bus, sample_rate)
         self.tone = ToneMatch(spectrum, production.tone, list(speech), sample_rate)
         self.air = eq.Cascade([eq.high_shelf(AIR_HZ, production.air_db, sample_rate)] if production.air_db else [])

@@ -19,11 +19,11 @@ def _signal():
 
 
 def highpass(hz: float, sample_rate: int, order: int = 2) -> np.ndarray:
-    return _signal().butter(order, hz, btype="highpass", fs=sample_rate, output="sos")
+    return np.asarray(_signal().butter(order, hz, btype="highpass", fs=sample_rate, output="sos"))
 
 
 def lowpass(hz: float, sample_rate: int, order: int = 2) -> np.ndarray:
-    return _signal().butter(order, hz, btype="lowpass", fs=sample_rate, output="sos")
+    return np.asarray(_signal().butter(order, hz, btype="lowpass", fs=sample_rate, output="sos"))
 
 
 def bell(hz: float, gain_db: float, q: float, sample_rate: int) -> np.ndarray:

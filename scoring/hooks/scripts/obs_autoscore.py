@@ -17,7 +17,7 @@ import shlex
 import subprocess
 import tempfile
 
-import obspython as obs
+import obspython as obs  # pyright: ignore[reportMissingImports]  # OBS's own module, there only inside OBS
 
 AUTOSCORE_COMMAND = ["autoscore"]  # `autoscore hooks install` writes the full command here
 LOG_NAME = "autoscore-hook.log"  # what autoscore prints, in the temporary folder
@@ -70,7 +70,7 @@ def launch(paths, remux):
     state["scored"].update(fresh)
     arguments = ["hook", *fresh] + (["--remuxed-as", REMUX_TO] if remux else [])
     print("autoscore: scoring %s in the background%s" % (", ".join(fresh), " (its remuxed copy)" if remux else ""))
-    detached = {"creationflags": subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP} \
+    detached: dict = {"creationflags": subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP} \
         if os.name == "nt" else {"start_new_session": True}
     with open(os.path.join(tempfile.gettempdir(), LOG_NAME), "ab") as log:
         return subprocess.Popen(command() + arguments, stdin=subprocess.DEVNULL, stdout=log,

@@ -67,7 +67,7 @@ def decide(project, job_id, trigger_status, now=None):
 
 def launch(arguments):
     """`autoscore hook ARGUMENTS`, detached: it outlives the script and Resolve waits for nothing."""
-    detached = {"creationflags": subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP} \
+    detached: dict = {"creationflags": subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP} \
         if os.name == "nt" else {"start_new_session": True}
     with open(os.path.join(tempfile.gettempdir(), LOG_NAME), "ab") as log:
         return subprocess.Popen(command() + ["hook"] + arguments, stdin=subprocess.DEVNULL, stdout=log,

@@ -1,6 +1,11 @@
 """Measured beat grids for engines that do not render on a planned grid (librosa's beat tracker)."""
 from __future__ import annotations
 
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
 import numpy as np
 
 from autoscore_video.common.beat_hits import count_hits, distances_to_nearest
@@ -41,3 +46,24 @@ def cut_fit(cuts: list[float], beats: list[float]) -> tuple[float, float]:
     if not cuts or not beats:
         return 0.0, 0.0
     return count_hits(cuts, beats) / len(cuts), float(distances_to_nearest(cuts, beats).mean())
+
+
+COMPILE_S = 25  # numba's compile of librosa's beat tracker and onset functions, the first time (2-core machine)
+
+
+def beat_tracker_compiled() -> bool:
+    """Whether numba's cache holds librosa's beat tracker for this Python, so importing it takes seconds, not
+    the COMPILE_S of its first compile. librosa asks numba to cache what it compiles: beside its own source
+    (`__pycache__`), in numba's per-user cache where that folder is read-only, or in NUMBA_CACHE_DIR where set."""
+    found = importlib.util.find_spec("librosa")
+    if found is None or found.origin is None:
+        return True  # nothing to compile (the import fails on its own terms)
+    index = f"beat.*.py{sys.version_info.major}{sys.version_info.minor}.nbi"
+    chosen = os.environ.get("NUMBA_CACHE_DIR")
+    if chosen:
+        places = [Path(chosen)]
+    else:
+        from numba.misc.appdirs import user_cache_dir
+
+        places = [Path(found.origin).parent / "__pycache__", Path(user_cache_dir(appname="numba"))]
+    return any(next(place.rglob(index), None) is not None for place in places if place.is_dir())

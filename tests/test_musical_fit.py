@@ -7,7 +7,9 @@ The ladder (samples.make_samples.ladder_specs) is scored with the symbolic engin
 from __future__ import annotations
 
 import json
+import os
 import struct
+import sys
 
 import pytest
 
@@ -156,3 +158,24 @@ def _planned_downbeats(plan) -> list[float]:
 def test_plan_sidecar_matches_what_was_scored(ladder):
     source, result, _, plan = ladder["irregular"]
     assert load_plan(source.with_name("irregular.plan.json")).bpm == plan.bpm == result.planned_bpm
+
+
+def test_a_first_evaluation_says_that_numba_compiles_the_beat_tracker_once(ladder, tmp_path):
+    """numba's cache decides: none (an empty NUMBA_CACHE_DIR) and the command says it will compile, once; a cache
+    that holds the beat tracker (as numba writes it there) and it says nothing."""
+    from autoscore_video.generation.beats import beat_tracker_compiled
+
+    empty = tmp_path / "numba"
+    empty.mkdir()
+    os.environ["NUMBA_CACHE_DIR"] = str(empty)
+    try:
+        assert not beat_tracker_compiled()
+        written = empty / "librosa_0123" / f"beat.__beat_track_dp-558.py{sys.version_info[0]}{sys.version_info[1]}.nbi"
+        written.parent.mkdir()
+        written.write_bytes(b"")
+        assert beat_tracker_compiled()
+    finally:
+        del os.environ["NUMBA_CACHE_DIR"]
+    source, _, _, _ = ladder["every-2s"]
+    here = run_cli("evaluate", str(source.with_name("every-2s.scored.mp4")), "--json", "--no-timeline")
+    assert here.returncode == 0 and "compiles" not in here.stderr, here.stderr  # this machine's cache is warm

@@ -20,6 +20,7 @@ from autoscore_video.scoring.cli.app import (
     emit,
     errors_reported,
     setup_logging,
+    stderr,
     with_progress,
     write_json,
 )
@@ -135,11 +136,15 @@ def evaluate(
     setup_logging(verbose)
     with errors_reported():
         from autoscore_video.common.staging import StagedOutputs
+        from autoscore_video.generation.beats import COMPILE_S, beat_tracker_compiled
         from autoscore_video.scoring.job.evaluate import EvaluationInputs
         from autoscore_video.scoring.job.evaluate import evaluate as run_evaluate
         from autoscore_video.scoring.job.outputs import evaluation_timeline
         from autoscore_video.scoring.job.timeline import draw_timeline
 
+        if not beat_tracker_compiled():
+            stderr.print(f"autoscore: the first evaluation on this machine: numba compiles librosa's beat tracker "
+                         f"once (about {COMPILE_S} s); later runs reuse it", markup=False)
         png = None if no_timeline else (timeline or evaluation_timeline(video))
         if png is not None and png.resolve() in {p.resolve() for p in (video, music, plan_path) if p}:
             raise AutoscoreError(f"{png}: the timeline would overwrite an input")

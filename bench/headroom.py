@@ -72,8 +72,8 @@ def main() -> None:
                 continue
             for genre in GENRES:
                 result = score(montage, ScoreOptions(output=Path(work) / f"{genre}-{path.stem}.mp4",
-                                                     prefs=Preferences(engine="symbolic", genre=genre,
-                                                                       soundfont=str(path))))
+                                                     prefs=Preferences.of(engine="symbolic", genre=genre,
+                                                                          soundfont=str(path))))
                 mix, finish = result.mix, finishes[-1]
                 at_cuts = [c.reduction_db for c in mix.limiter_at_cuts]
                 row = {"bank": bank, "genre": genre, "at_cuts_db": at_cuts, "at_cut_max_db": max(at_cuts),

@@ -66,7 +66,7 @@ def render_speed(plan_path: Path, work: Path, soundfont: str | None, runs: int =
 
 def measure_clip(name: str, video: Path, work: Path, soundfont: str | None) -> dict:
     out = work / (video.stem + ".scored.mp4")
-    result = score(video, ScoreOptions(output=out, prefs=Preferences(engine="symbolic", soundfont=soundfont)))
+    result = score(video, ScoreOptions(output=out, prefs=Preferences.of(engine="symbolic", soundfont=soundfont)))
     stem, plan = Path(result.outputs["music_wav"]), Path(result.outputs["plan"])
     audio = read_audio(stem, sample_rate=RATE, channels=2, what="the music stem")
     measured = profile(stem, audio, RATE)

@@ -82,7 +82,7 @@ def stems(work: Path) -> list[dict]:
             continue
         for index, (name, clip, genre, dialogue) in enumerate(jobs):
             out = work / f"{clip.stem}-{index}-{path.stem}.scored.mp4"
-            prefs = Preferences(engine="symbolic", soundfont=str(path), **({"genre": genre} if genre else {}))
+            prefs = Preferences.of(engine="symbolic", soundfont=str(path), **({"genre": genre} if genre else {}))
             result = score(clip, ScoreOptions(output=out, prefs=prefs))
             plan = json.loads(Path(result.outputs["plan"]).read_text())
             row = {"clip": name, "bank": bank, "genre": plan["brief"]["genre"], "dialogue": dialogue,

@@ -67,3 +67,6 @@ class MusicTrack:
     candidates: list[str] = field(default_factory=list)  # every rendered alternative, the chosen one first
     grid: str = "planned"  # "planned": beats exactly where the brief's tempo map puts them; "measured": tracked
     final_hit: float | None = None  # when the closing chord is struck (the mix's fade waits for it); None: unknown
+    # what the music may be used for: the weights' licence, or the bank's for its samples ("": the engine's own
+    # registered licence)
+    licence: str = ""

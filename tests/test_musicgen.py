@@ -152,6 +152,9 @@ def test_models_command_lists_the_catalogue(tmp_path):
     names = {m["name"]: m for m in listing["models"]}
     assert set(names) >= {"small", "medium", "large", "melody"}
     assert names["small"]["present"] is False and names["small"]["vram_gb"] < names["large"]["vram_gb"]
+    engines = {e["name"]: e for e in listing["engines"]}
+    assert engines["musicgen"]["commercial_use"] is False and "CC-BY-NC" in engines["musicgen"]["licence"]
+    assert engines["symbolic"]["commercial_use"] is True and engines["symbolic"]["flags"] == ["--soundfont"]
     pulled = run_cli("models", "pull", "small", env=offline_env(tmp_path))
     assert pulled.returncode == 1 and "HF_HUB_OFFLINE" in pulled.stderr
 
@@ -168,6 +171,13 @@ def test_score_end_to_end_with_the_tiny_model(tiny_model, tmp_path, silent_clip)
     assert all(Path(report["outputs"][k]).is_file() for k in ("candidate_1", "candidate_2", "music_wav"))
     assert "midi" not in report["outputs"]
     assert report["mix"]["integrated_lufs"] == pytest.approx(-14.0, abs=0.5)
+    # what MusicGen makes is marked non-commercial: in the report, its notes and the MP3's comment
+    assert report["engine"]["commercial_use"] is False and "CC-BY-NC" in report["engine"]["licence"]
+    assert report["notes"][0].startswith("NOT FOR COMMERCIAL USE")
+    from mutagen.mp3 import MP3
+
+    comment = [str(f) for k, f in MP3(report["outputs"]["music_mp3"]).tags.items() if k.startswith("COMM")][0]
+    assert "licence=CC-BY-NC-4.0" in comment and comment.endswith("NOT FOR COMMERCIAL USE")
 
 
 def test_a_hand_edited_plan_chooses_the_engine_and_its_options(tiny_model, tmp_path, silent_clip):
@@ -178,7 +188,7 @@ def test_a_hand_edited_plan_chooses_the_engine_and_its_options(tiny_model, tmp_p
     plan = json.loads(plan_path.read_text())
     assert "engine_options" not in plan["brief"] and plan["engine"]["name"] == "symbolic"
     plan["engine"]["name"] = "musicgen"
-    plan["engine"]["musicgen"].update(model=str(tiny_model), device="cpu", candidates=2)
+    plan["engine"]["options"] = {"model": str(tiny_model), "device": "cpu", "candidates": 2}
     plan_path.write_text(json.dumps(plan))
     out = tmp_path / "edited.mp4"
     result = run_cli("score", str(silent_clip.path), "--plan", str(plan_path), "-o", str(out), "--json")
@@ -187,9 +197,9 @@ def test_a_hand_edited_plan_chooses_the_engine_and_its_options(tiny_model, tmp_p
     assert report["engine"]["name"] == "musicgen" and report["engine"]["model_id"] == str(tiny_model.resolve())
     assert {"candidate_1", "candidate_2"} <= set(report["outputs"])
     written = json.loads((tmp_path / "edited.plan.json").read_text())
-    assert written["engine"]["musicgen"]["candidates"] == 2 and "engine_options" not in written["brief"]
+    assert written["engine"]["options"]["candidates"] == 2 and "engine_options" not in written["brief"]
 
-    plan["engine"]["musicgen"]["device"] = "tpu"
+    plan["engine"]["options"]["device"] = "tpu"
     plan_path.write_text(json.dumps(plan))
     refused = run_cli("score", str(silent_clip.path), "--plan", str(plan_path), "-o", str(tmp_path / "no.mp4"))
     assert refused.returncode == 1 and "tpu" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1

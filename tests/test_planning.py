@@ -8,6 +8,7 @@ import pytest
 from autoscore_video import analysis
 from autoscore_video.common import jsonio
 from autoscore_video.common.errors import InputError
+from autoscore_video.generation.symbolic.banks import usable_banks
 from autoscore_video.scoring import Preferences, apply_overrides, load_plan, plan
 from autoscore_video.scoring.planning import rules
 
@@ -65,7 +66,7 @@ def test_bad_overrides_are_refused_when_made(given):
     """Preferences that exist are valid: a bad value is refused where the Preferences is made (the CLI, the API),
     by the one check that owns it, before any work."""
     with pytest.raises(InputError):
-        Preferences(**given)
+        Preferences.of(**given)
 
 
 def test_plan_json_round_trip_and_edit(tmp_path, calm_features):
@@ -110,14 +111,43 @@ def test_plan_that_is_not_json(tmp_path):
         load_plan(path)
 
 
+def _as_version_2(data: dict) -> dict:
+    """A plan as version 2 wrote it: a field of options per engine, the fallback by name."""
+    engine = data["engine"]
+    fallback = engine["fallback"]
+    data["engine"] = {"name": engine["name"], "fallback": fallback and fallback["name"],
+                      engine["name"]: engine["options"]}
+    if fallback:
+        data["engine"][fallback["name"]] = fallback["options"]
+    data["version"] = 2
+    return data
+
+
 def test_a_version_1_plan_still_loads_and_its_copy_of_the_options_is_dropped(tmp_path, calm_features):
-    data = json.loads(jsonio.dumps(plan(calm_features, Preferences(engine="musicgen", model="medium"))))
+    data = _as_version_2(json.loads(jsonio.dumps(plan(calm_features, Preferences.of(engine="musicgen",
+                                                                                    model="medium")))))
     data["version"] = 1
     data["brief"]["engine_options"] = {"model": "large", "device": "cpu"}  # the copy version 1 plans carried
     path = tmp_path / "old.plan.json"
     path.write_text(json.dumps(data))
     loaded = load_plan(path)
-    assert loaded.version == 2 and loaded.engine.name == "musicgen" and loaded.engine.musicgen.model == "medium"
+    assert loaded.version == 3 and loaded.engine.name == "musicgen" and loaded.engine.options.model == "medium"
+
+
+def test_a_version_2_plan_loads_with_each_engine_s_options_where_version_3_keeps_them(tmp_path, calm_features):
+    written = plan(calm_features, Preferences.of(engine="musicgen", model="medium", candidates=3,
+                                                 fallback="symbolic", soundfont=str(usable_banks()[-1].path)))
+    data = _as_version_2(json.loads(jsonio.dumps(written)))
+    assert data["engine"]["musicgen"]["candidates"] == 3 and data["engine"]["fallback"] == "symbolic"
+    path = tmp_path / "v2.plan.json"
+    path.write_text(json.dumps(data))
+    loaded = load_plan(path)
+    assert loaded.version == 3 and loaded.engine == written.engine
+    assert loaded.engine.fallback.options.soundfont == str(usable_banks()[-1].path)
+    data["engine"]["symbolc"] = {}
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match="symbolc"):
+        load_plan(path)
 
 
 @pytest.mark.parametrize("edit, field", [

@@ -116,8 +116,9 @@ def test_a_bank_given_by_flag_is_played_and_kept_in_the_plan(tmp_path, energetic
     bank = BANKS[-1]  # TimGM6mb: always here, and never chosen first where another bank is
     report = _score(energetic_clip.path, tmp_path / "clip.scored.mp4", {}, "--soundfont", str(bank.path))
     assert report["engine"]["model_id"] == bank.describe()
+    assert report["engine"]["commercial_use"] is True and bank.licence in report["engine"]["licence"]
     plan = json.loads((tmp_path / "clip.plan.json").read_text())
-    assert plan["engine"]["symbolic"]["soundfont"] == str(bank.path)
+    assert plan["engine"]["options"]["soundfont"] == str(bank.path)
 
 
 # --- the sound, as bench/sound.py measures it -------------------------------------------------------------

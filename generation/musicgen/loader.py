@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+import autoscore_video.generation.devices as devices
 from autoscore_video.common.errors import ModelError
 from autoscore_video.common.hub import cache_dir, hub_offline
 from autoscore_video.generation.musicgen.catalog import cached_snapshot, resolve
@@ -30,37 +31,15 @@ class LoadedModel:
 
 
 def require_torch():
-    try:
-        import torch
-        import transformers  # noqa: F401
-    except ImportError as exc:
-        raise ModelError("the musicgen engine needs torch and transformers: "
-                         "pip install 'autoscore-video[musicgen]'") from exc
-    return torch
+    return devices.require_torch("musicgen", "musicgen", "transformers")
 
 
 def pick_device(requested: str = "auto") -> str:
-    torch = require_torch()
-    if requested not in {"auto", "cuda", "mps", "cpu"} and not requested.startswith("cuda:"):
-        raise ModelError(f"unknown device {requested!r} (auto, cuda, mps or cpu)")
-    if requested == "auto":
-        if torch.cuda.is_available():
-            return "cuda"
-        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-            return "mps"
-        return "cpu"
-    if requested.startswith("cuda") and not torch.cuda.is_available():
-        raise ModelError("--device cuda was asked for but no CUDA GPU is visible to torch")
-    if requested == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise ModelError("--device mps was asked for but MPS is not available")
-    return requested
+    return devices.pick_device(require_torch(), requested)
 
 
 def pick_dtype(device: str):
-    torch = require_torch()
-    if device.startswith("cuda"):
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.float32
+    return devices.pick_dtype(require_torch(), device)
 
 
 def missing_weights_message(model: str, repo_id: str) -> str:

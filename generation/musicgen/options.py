@@ -1,5 +1,5 @@
-"""The musicgen engine's options: what a plan's `engine.musicgen` holds and the flags `--model`, `--device` and
-`--candidates` set. Valid by construction."""
+"""The musicgen engine's options: what a plan's `engine.options` holds, valid by construction; the flags
+`--model`, `--device` and `--candidates` set them (spec.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,3 +36,4 @@ class MusicGenOptions:
             raise InputError("guidance must be >= 1, temperature > 0, top_k >= 0 and top_p in 0..1")
         if self.decoder not in ("auto", "fast", "plain"):
             raise InputError(f"unknown musicgen decoder {self.decoder!r} (auto, fast or plain)")
+

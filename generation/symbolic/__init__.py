@@ -60,6 +60,7 @@ class SymbolicEngine:
             bpm=round(60.0 * (len(beats) - 1) / span, 3) if span > 0 else brief.tempo_map[0].bpm,
             beats=beats, downbeats=downbeats, engine=self.name, seed=brief.seed, prompt=brief.prompt,
             model_id=bank.describe(), midi_path=str(midi_path), notes=notes,
+            licence=f"composed by autoscore (yours to use); played on {bank.name}, whose samples are {bank.licence}",
             final_hit=next((m.time for m in markers if m.text == midi_file.ENDING_MARKER), None),
         )
 

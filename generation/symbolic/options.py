@@ -1,4 +1,5 @@
-"""The symbolic engine's options: what a plan's `engine.symbolic` holds and the flag `--soundfont` sets."""
+"""The symbolic engine's options: what a plan's `engine.options` holds, valid by construction; the flag
+`--soundfont` sets the bank (spec.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,3 +20,4 @@ class SymbolicOptions:
             raise InputError(f"--soundfont {self.soundfont!r} is not a SoundFont (.sf2 or .sf3)")
         if not Path(self.soundfont).expanduser().is_file():
             raise NotFoundError(f"--soundfont {self.soundfont}: no such file")
+

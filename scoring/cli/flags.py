@@ -21,33 +21,40 @@ HELP = {
     "genre": "Genre override: ambient, cinematic, lofi, pop, electronic, rock, orchestral.",
     "prompt": "Prompt text override.",
     "seed": "Random seed (default: derived from the clip).",
-    "engine": "Generation engine (default: symbolic).",
+    "engine": "Generation engine: {engines} (default: symbolic; `autoscore models` says what each is for).",
     "preset": "Loudness preset: default, youtube, tiktok, instagram (-14 LUFS), broadcast (-23 LUFS).",
     "lufs": "Integrated loudness target, overrides the preset.",
     "replace_audio": "Drop the original audio (default: keep it).",
-    "model": "musicgen checkpoint: small, medium, large, a hub id or a local folder.",
-    "device": "musicgen device: auto, cuda, mps or cpu.",
-    "candidates": "musicgen: render N alternatives, keep all, use the one whose beats fit the cuts best.",
     "fallback": "Engine to use when the chosen one cannot run (e.g. symbolic), or none.",
-    "soundfont": "symbolic: the General MIDI bank (.sf2/.sf3) to play (default: $AUTOSCORE_SOUNDFONT, a pulled "
-                 "bank, then the system's).",
     "audio_track": "The source's audio track (1, 2, ...) the music is mixed with (default: the one marked default, "
                    "else the first that is not silent). Every other track is kept in the output.",
 }
 FLAG_NAMES = {"replace_audio": "--replace-audio/--keep-audio"}
 
 
-def _parameters(fallback: str | None) -> list[inspect.Parameter]:
+def flag_help() -> dict[str, tuple[type, str]]:
+    """(type, help) of every music flag: Preferences' own, then each engine's (generation's registry), the help
+    of a flag that several engines take naming each engine's use of it."""
+    from autoscore_video.generation import engine_flags, engine_specs
+    from autoscore_video.generation.registry import flag_engines
     from autoscore_video.scoring.planning.preferences import Preferences
 
-    hints = typing.get_type_hints(Preferences)
+    types = Preferences.types()
+    engines = ", ".join(spec.name for spec in engine_specs())
+    found = {name: (types[name], HELP[name].format(engines=engines)) for name in Preferences.own_names()}
+    for name, declared in engine_flags().items():
+        found[name] = (declared[0].type, " ".join(f"{engine}: {flag.help}"
+                                                  for engine, flag in zip(flag_engines(name), declared)))
+    return found
+
+
+def _parameters(fallback: str | None) -> list[inspect.Parameter]:
     parameters = []
-    for name in Preferences.names():
+    for name, (kind, text) in flag_help().items():
         default = fallback if name == "fallback" else None
-        option = typer.Option(default, FLAG_NAMES.get(name, "--" + name.replace("_", "-")), help=HELP[name])
-        annotation = Optional[typing.get_args(hints[name])[0]]
+        option = typer.Option(default, FLAG_NAMES.get(name, "--" + name.replace("_", "-")), help=text)
         parameters.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option,
-                                            annotation=annotation))
+                                            annotation=Optional[kind]))
     return parameters
 
 
@@ -74,7 +81,7 @@ def music_flags(*, fallback: str | None = None):
             values = {name: given.pop(name) for name in names}
             with errors_reported():
                 try:
-                    prefs = Preferences(**values)
+                    prefs = Preferences.of(**values)
                 except InputError as exc:
                     raise UsageError(str(exc)) from exc
             return command(prefs=prefs, **given)

@@ -33,19 +33,22 @@ def hooks_install(
         print(target)
 
 
-models_app = typer.Typer(help="MusicGen checkpoints and General MIDI banks: what is known, what is here, what is used.",
+models_app = typer.Typer(help="The engines (what each is for, the licence of what it makes), MusicGen checkpoints and "
+                              "General MIDI banks: what is known, what is here, what is used.",
                          invoke_without_command=True, no_args_is_help=False)
 app.add_typer(models_app, name="models")
 
 
 @models_app.callback()
 def models_list(ctx: typer.Context, json_out: bool = JsonOpt) -> None:
-    """List the MusicGen checkpoints (in the Hugging Face cache or not, size, VRAM need) and the General MIDI banks
-    the symbolic engine can play, the one it will use first."""
+    """List the engines (what each is for, the licence of what it makes, its flags), the MusicGen checkpoints (in
+    the Hugging Face cache or not, size, VRAM need) and the General MIDI banks the symbolic engine can play, the
+    one it will use first."""
     if ctx.invoked_subcommand is not None:
         return
     with errors_reported():
         from autoscore_video.common.hub import cache_dir
+        from autoscore_video.generation import engine_specs
         from autoscore_video.generation.musicgen.catalog import CATALOG, cached_snapshot, folder_size_gb
         from autoscore_video.generation.symbolic.banks import find_bank, usable_banks
 
@@ -63,9 +66,19 @@ def models_list(ctx: typer.Context, json_out: bool = JsonOpt) -> None:
         if chosen.found_by in ("asked", "environment"):
             banks.insert(0, {"name": chosen.name, "path": str(chosen.path), "licence": chosen.licence,
                              "found_by": chosen.found_by, "used": True})
+        engines = [{"name": spec.name, "summary": spec.summary, "licence": spec.licence,
+                    "commercial_use": spec.commercial, "flags": ["--" + f.name.replace("_", "-") for f in spec.flags]}
+                   for spec in engine_specs()]
         if json_out:
-            emit({"cache": cache_dir(), "models": rows, "banks": banks}, True, None)
+            emit({"engines": engines, "cache": cache_dir(), "models": rows, "banks": banks}, True, None)
             return
+        engine_table = Table(title="Engines (--engine)")
+        for column in ("engine", "what it is for", "licence of what it makes", "commercial use", "flags"):
+            engine_table.add_column(column)
+        for engine in engines:
+            engine_table.add_row(engine["name"], engine["summary"], engine["licence"],
+                                 "yes" if engine["commercial_use"] else "no", " ".join(engine["flags"]))
+        Console().print(engine_table)
         table = Table(title=f"MusicGen checkpoints (cache: {cache_dir()})")
         for column in ("name", "hub id", "here", "size on disk", "parameters", "VRAM (fp16)"):
             table.add_column(column)
@@ -96,14 +109,21 @@ def models_pull_bank(source: str = typer.Argument(..., help="musescore-general (
 
 
 @models_app.command("pull")
-def models_pull(name: str = typer.Argument(..., help="small, medium, large, melody or a hub id.")) -> None:
+def models_pull(name: str = typer.Argument(..., help="MusicGen: small, medium, large, melody or a hub id; ACE-Step: "
+                                                      "acestep-xl-turbo, or acestep-<hub id>.")) -> None:
     """Download a checkpoint into the Hugging Face cache (needs a machine that reaches the hub)."""
     with errors_reported():
         from autoscore_video.common.errors import ModelError
         from autoscore_video.common.hub import hub_offline
-        from autoscore_video.generation.musicgen.catalog import resolve
 
-        source, _, local = resolve(name)
+        if name.startswith("acestep-"):
+            from autoscore_video.generation.acestep.catalog import resolve
+
+            source, _, local = resolve(name.removeprefix("acestep-"))
+        else:
+            from autoscore_video.generation.musicgen.catalog import resolve
+
+            source, _, local = resolve(name)
         if local:
             raise UsageError(f"{name} is a local folder already; nothing to pull")
         if hub_offline():

@@ -21,6 +21,8 @@ from autoscore_video.scoring.job.timeline import draw_timeline
 from autoscore_video.scoring.planning import Preferences, apply_overrides, plan
 from autoscore_video.scoring.planning.score_plan import ScorePlan, load_plan
 
+NON_COMMERCIAL = "NOT FOR COMMERCIAL USE"  # in the report's notes and the MP3's comment, where the licence says so
+
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, float], None]
@@ -87,12 +89,16 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
 
         started = time.perf_counter()
         report("generation", 0.0)
-        track = generation.render_with_fallback(score_plan.brief, work_dir / "music", engine=score_plan.engine.name,
-                                                fallback=score_plan.engine.fallback,
-                                                options=score_plan.engine.options(),
-                                                progress=lambda f: report("generation", f))
+        choice = score_plan.engine
+        track = generation.render_with_fallback(
+            score_plan.brief, work_dir / "music", engine=choice.name, options=choice.options,
+            fallback=choice.fallback.name if choice.fallback else None,
+            fallback_options=choice.fallback.options if choice.fallback else None,
+            progress=lambda f: report("generation", f))
         candidate_outputs = _stage_candidates(track.candidates, paths, staged)
         timings["generation"] = time.perf_counter() - started
+        spec = generation.engine_spec(track.engine)  # the engine that rendered: the fallback, where it took over
+        licence, commercial = track.licence or spec.licence, spec.commercial
 
         started = time.perf_counter()
         regions = [(r.start, r.end) for r in features.speech.regions]
@@ -102,7 +108,8 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
             outputs=mixing.MixOutputs(video=temp["video"], stem_wav=temp["music_wav"], stem_mp3=temp["music_mp3"],
                                       work_dir=work_dir),
             tags=mixing.StemTags(title=f"{video.stem} score", artist=f"autoscore {track.engine} engine",
-                                 comment=f"engine={track.engine}; seed={track.seed}; prompt={track.prompt}"),
+                                 comment=f"engine={track.engine}; seed={track.seed}; prompt={track.prompt}; "
+                                         f"licence={licence}" + ("" if commercial else f"; {NON_COMMERCIAL}")),
             settings=score_plan.mix, beats=track.beats,
             align_to_cuts=features.cuts.times if track.grid == "measured" else None,
             source=features.info, keep_tracks=_kept_streams(features.info, score_plan.mix),
@@ -116,6 +123,8 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
         started = time.perf_counter()
         output_duration = probe(temp["video"]).duration
         notes = list(features.audio_track.notes if features.audio_track else []) + list(track.notes)
+        if not commercial:
+            notes.insert(0, f"{NON_COMMERCIAL}: the {track.engine} engine's licence is {licence}")
         if abs(output_duration - features.duration) > 1.0 / features.info.fps:
             notes.append(f"output duration {output_duration:.3f} s differs from the source's "
                          f"{features.duration:.3f} s by more than a frame")
@@ -135,7 +144,8 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
         result = ScoreResult(
             source=str(video), outputs=written,
             engine={"name": track.engine, "model_id": track.model_id, "seed": track.seed, "prompt": track.prompt,
-                    "final_hit": None if track.final_hit is None else round(track.final_hit, 3)},
+                    "final_hit": None if track.final_hit is None else round(track.final_hit, 3),
+                    "licence": licence, "commercial_use": commercial},
             duration=features.duration, output_duration=round(output_duration, 6),
             planned_bpm=score_plan.bpm, rendered_bpm=track.bpm, mix=mix_report,
             alignment=alignment(features.cuts.times, beats, downbeats),

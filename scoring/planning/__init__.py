@@ -5,6 +5,6 @@
 """
 from autoscore_video.scoring.planning.planner import apply_overrides, plan
 from autoscore_video.scoring.planning.preferences import Preferences
-from autoscore_video.scoring.planning.score_plan import EngineChoice, ScorePlan, load_plan
+from autoscore_video.scoring.planning.score_plan import EngineChoice, EngineRun, ScorePlan, load_plan
 
-__all__ = ["EngineChoice", "Preferences", "ScorePlan", "apply_overrides", "load_plan", "plan"]
+__all__ = ["EngineChoice", "EngineRun", "Preferences", "ScorePlan", "apply_overrides", "load_plan", "plan"]

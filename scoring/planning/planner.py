@@ -5,7 +5,7 @@ import zlib
 from dataclasses import dataclass
 
 from autoscore_video.analysis import VideoFeatures
-from autoscore_video.generation import BriefSection, MusicBrief, TempoPoint
+from autoscore_video.generation import BriefSection, MusicBrief, TempoPoint, engine_spec
 from autoscore_video.generation.symbolic.genres import genre as genre_record
 from autoscore_video.generation.symbolic.theory import tonic_pitch_class
 from autoscore_video.generation.tempo import beat_grid, mean_bpm
@@ -13,7 +13,7 @@ from autoscore_video.mixing import MixSettings
 from autoscore_video.mixing.duck import held_regions
 from autoscore_video.scoring.planning import rules
 from autoscore_video.scoring.planning.preferences import Preferences
-from autoscore_video.scoring.planning.score_plan import EngineChoice, ScorePlan
+from autoscore_video.scoring.planning.score_plan import EngineChoice, EngineRun, ScorePlan
 from autoscore_video.scoring.planning.sections import SectionSpan, find_sections
 from autoscore_video.scoring.planning.tempo_map import MAX_DEVIATION, SectionTempo, fit_section, hits_on_grid
 from autoscore_video.scoring.planning.word_mood import dark_words
@@ -93,14 +93,20 @@ def plan(features: VideoFeatures, prefs: Preferences | None = None) -> ScorePlan
 
 
 def engine_choice(prefs: Preferences, base: EngineChoice | None = None) -> EngineChoice:
-    """`base` (a loaded plan's choice, else the default) with the engine, fallback and options asked for."""
+    """`base` (a loaded plan's choice, else the default) with the engine, fallback and options asked for: each
+    engine takes the flags it declares, over its options in `base` where `base` has that engine."""
     base = base or EngineChoice()
+    chosen = _run(prefs.engine or base.name, prefs, base)
     if prefs.fallback is None:
-        fallback = base.fallback
+        fallback = None if base.fallback is None else _run(base.fallback.name, prefs, base.fallback)
     else:
-        fallback = None if prefs.fallback == "none" else prefs.fallback
-    return EngineChoice(name=prefs.engine or base.name, fallback=fallback, musicgen=prefs.musicgen(base.musicgen),
-                        symbolic=prefs.symbolic(base.symbolic))
+        fallback = None if prefs.fallback == "none" else _run(prefs.fallback, prefs, base.fallback)
+    return EngineChoice(name=chosen.name, options=chosen.options, fallback=fallback)
+
+
+def _run(name: str, prefs: Preferences, base: EngineRun | None) -> EngineRun:
+    kept = base.options if base is not None and base.name == name else None
+    return EngineRun(name, engine_spec(name).with_flags(prefs.engine_options, kept))
 
 
 @dataclass

@@ -2,22 +2,22 @@
 the API's job options. Every field that is set wins over the rules.
 
 A Preferences that exists is a valid one: each value is checked when it is made, by the one check that owns
-it (the rules for bpm, mood and genre; the registry for engines; MixSettings for loudness; MusicGenOptions for
-the musicgen fields; SymbolicOptions for the bank), so the CLI, the API and a plan all give the same one-line error.
+it (the rules for bpm, mood and genre; the registry for engines; MixSettings for loudness; each engine's options
+for its own flags), so the CLI, the API and a plan all give the same one-line error.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+import typing
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 from autoscore_video.common.errors import InputError
-from autoscore_video.generation import check_engine
-from autoscore_video.generation.musicgen.options import MusicGenOptions
-from autoscore_video.generation.symbolic.options import SymbolicOptions
+from autoscore_video.generation import check_engine, engine_flags, engine_specs
 from autoscore_video.mixing import MixSettings
 from autoscore_video.scoring.planning import rules
 
-MUSICGEN_FIELDS = ("model", "device", "candidates")
 MAX_AUDIO_TRACK = 64
+KINDS = {str: "text", int: "a whole number", float: "a number", bool: "true or false"}  # an engine flag's types
 
 
 @dataclass(frozen=True)
@@ -31,12 +31,11 @@ class Preferences:
     preset: str | None = None
     lufs: float | None = None
     replace_audio: bool | None = None
-    model: str | None = None
-    device: str | None = None
-    candidates: int | None = None
     fallback: str | None = None  # an engine name, or "none"
-    soundfont: str | None = None  # the symbolic engine's General MIDI bank
     audio_track: int | None = None  # the source's audio track (1-based) the mix is made on
+    # The engines' own flags (generation's registry: `model`, `device`, `candidates`, `soundfont`, ...) by name;
+    # each engine takes those it declares. `Preferences.of(model="small")` fills it from flat names.
+    engine_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.bpm is not None:
@@ -55,12 +54,52 @@ class Preferences:
             raise InputError(f"--audio-track {self.audio_track} is outside 1..{MAX_AUDIO_TRACK}")
         if self.preset is not None or self.lufs is not None:
             self.mix(MixSettings())
-        self.musicgen(MusicGenOptions())
-        self.symbolic(SymbolicOptions())
+        declared = engine_flags()
+        for name, value in self.engine_options.items():
+            if name not in declared:
+                raise InputError(f"unknown engine option {name!r} (the engines take: {', '.join(declared)})")
+            wanted = declared[name][0].type
+            if value is not None and not _of_type(value, wanted):
+                raise InputError(f"--{name.replace('_', '-')} {value!r}: expected {KINDS[wanted]}")
+        named = {name for name in (self.engine, self.fallback) if name is not None}
+        for spec in engine_specs():  # each engine that may run checks the values of its own flags
+            if not self.engine or spec.name in named:
+                spec.with_flags(self.engine_options)
+
+    @classmethod
+    def of(cls, **values: Any) -> Preferences:
+        """From flat names, as the CLI and the API give them: Preferences' own fields and the engines' flags
+        (`Preferences.of(genre="lofi", soundfont="bank.sf2")`); None means not given."""
+        own = cls.own_names()
+        flags = engine_flags()
+        for name in values:
+            if name not in own and name not in flags:
+                raise InputError(f"unknown option {name!r}")
+        return cls(**{name: value for name, value in values.items() if name in own},
+                   engine_options={name: value for name, value in values.items()
+                                   if name in flags and value is not None})
+
+    @classmethod
+    def own_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls) if f.name != "engine_options")
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(cls))
+        """Every flat name: Preferences' own fields, then the engines' flags."""
+        return tuple(cls.types())
+
+    @classmethod
+    def types(cls) -> dict[str, type]:
+        """The type of each flat name's value (without None)."""
+        hints = typing.get_type_hints(cls)
+        own = {name: next(arg for arg in typing.get_args(hints[name]) if arg is not type(None))
+               for name in cls.own_names()}
+        return {**own, **{name: declared[0].type for name, declared in engine_flags().items()}}
+
+    def flat(self) -> dict[str, Any]:
+        """The names `of` takes, each that is set."""
+        own = {name: getattr(self, name) for name in self.own_names() if getattr(self, name) is not None}
+        return {**own, **self.engine_options}
 
     def mix(self, base: MixSettings) -> MixSettings:
         """`base` with the loudness preset, target and audio choice asked for (each only where given)."""
@@ -75,9 +114,8 @@ class Preferences:
             mix = replace(mix, replace_audio=self.replace_audio)
         return mix
 
-    def musicgen(self, base: MusicGenOptions) -> MusicGenOptions:
-        given = {name: getattr(self, name) for name in MUSICGEN_FIELDS if getattr(self, name) is not None}
-        return replace(base, **given) if given else base
 
-    def symbolic(self, base: SymbolicOptions) -> SymbolicOptions:
-        return replace(base, soundfont=self.soundfont) if self.soundfont is not None else base
+def _of_type(value: Any, wanted: type) -> bool:
+    if isinstance(value, bool):
+        return wanted is bool
+    return isinstance(value, (int, float)) if wanted is float else isinstance(value, wanted)

@@ -9,36 +9,35 @@ from typing import Any
 
 from autoscore_video.common import jsonio
 from autoscore_video.common.errors import InputError
-from autoscore_video.generation import MusicBrief, TempoPoint, check_engine
-from autoscore_video.generation.musicgen.options import MusicGenOptions
-from autoscore_video.generation.symbolic.options import SymbolicOptions
+from autoscore_video.generation import MusicBrief, TempoPoint, engine_spec
 from autoscore_video.generation.tempo import beat_grid, check_tempo_map, mean_bpm
 from autoscore_video.mixing import MixSettings
 
 log = logging.getLogger(__name__)
 
 # 2: the engine's options live only in `engine` (version 1 plans also copied them into brief.engine_options).
-PLAN_VERSION = 2
+# 3: `engine` is {name, options, fallback: {name, options} or null}; version 2 kept a field per engine.
+PLAN_VERSION = 3
 
 
 @dataclass
-class EngineChoice:
-    """The engine and its options: the one place a plan holds them. The pipeline hands `options()` to the
-    engine as they are, so a hand edit here is what renders."""
+class EngineRun:
+    """An engine and its options."""
 
     name: str = "symbolic"
-    fallback: str | None = None  # engine to use when this one cannot run (no weights, out of memory)
-    musicgen: MusicGenOptions = field(default_factory=MusicGenOptions)  # model, device, sampling, candidates
-    symbolic: SymbolicOptions = field(default_factory=SymbolicOptions)  # the General MIDI bank, the console
+    options: Any = None  # the engine's options (its registered type); JSON: an object of their fields; None: defaults
 
     def __post_init__(self) -> None:
-        check_engine(self.name)
-        if self.fallback is not None:
-            check_engine(self.fallback, what="fallback engine")
+        self.options = engine_spec(self.name).options_of(self.options, what=f"engine {self.name}'s options")
 
-    def options(self) -> Any:
-        """The chosen engine's own options (None for an engine that has none)."""
-        return {"musicgen": self.musicgen, "symbolic": self.symbolic}.get(self.name)
+
+@dataclass
+class EngineChoice(EngineRun):
+    """The engine, its options and the engine to fall back on when it cannot run (no weights, out of memory): the
+    one place a plan holds them. The pipeline hands the options to the engine as they are, so a hand edit here
+    is what renders."""
+
+    fallback: EngineRun | None = None
 
 
 @dataclass
@@ -79,12 +78,16 @@ class ScorePlan:
 
 def load_plan(path: Path) -> ScorePlan:
     """A plan from JSON, checked once on the way in: unknown or mistyped fields and out-of-range values are one
-    InputError line. Version 1 plans load too (their copy of the engine options is dropped)."""
+    InputError line. Version 1 and 2 plans load too (as version 3 holds what they held)."""
     data = jsonio.read_json(path)
     if isinstance(data, dict) and data.get("version") == 1:
         brief = data.get("brief")
         if isinstance(brief, dict):
             brief.pop("engine_options", None)
+        data["version"] = 2
+    if isinstance(data, dict) and data.get("version") == 2:
+        if isinstance(data.get("engine"), dict):
+            data["engine"] = _engine_from_version_2(data["engine"])
         data["version"] = PLAN_VERSION
     if isinstance(data, dict) and data.get("version") != PLAN_VERSION:
         raise InputError(f"plan {path}: version {json.dumps(data.get('version'))} is not supported "
@@ -98,6 +101,16 @@ def load_plan(path: Path) -> ScorePlan:
         plan.rationale.append(note)
     plan.stamp_tempo_map()
     return plan
+
+
+def _engine_from_version_2(engine: dict) -> dict:
+    """{name, fallback, musicgen: {...}, symbolic: {...}} as {name, options, fallback: {name, options}}."""
+    name, fallback = engine.get("name", "symbolic"), engine.get("fallback")
+    unknown = set(engine) - {"name", "fallback", "musicgen", "symbolic"}
+    if unknown:
+        raise InputError(f"engine: unknown field {sorted(unknown)[0]!r} in a version 2 plan")
+    return {"name": name, "options": engine.get(name) if isinstance(name, str) else None,
+            "fallback": {"name": fallback, "options": engine.get(fallback)} if isinstance(fallback, str) else None}
 
 
 def _played_bpm(grid, tempo_map: list[TempoPoint], start: float, end: float) -> float:
@@ -166,7 +179,8 @@ def _check_musical_values(plan: ScorePlan, refuse) -> None:
     from autoscore_video.scoring.planning import rules
 
     brief = plan.brief
-    symbolic = "symbolic" in (plan.engine.name, plan.engine.fallback)
+    fallback = plan.engine.fallback
+    symbolic = "symbolic" in (plan.engine.name, fallback.name if fallback else None)
     checks = [("brief.genre", rules.check_genre, brief.genre), ("brief.key", tonic_pitch_class, brief.key),
               ("brief.mode", scale, brief.mode), ("brief.seed", rules.check_seed, brief.seed)]
     for i, section in enumerate(brief.sections):

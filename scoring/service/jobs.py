@@ -215,7 +215,7 @@ def run_job(record, settings: ServerSettings, progress=None) -> dict:
     source = Path(record.source)
     out_dir = settings.data_dir / "jobs" / record.id / "out"
     out_dir.mkdir(parents=True, exist_ok=True)
-    prefs = jsonio.from_dict(Preferences, record.options, what=f"job {record.id} options")
+    prefs = Preferences.of(**record.options)
     result = score(source, ScoreOptions(output=out_dir / scored_name(source), prefs=prefs), progress=progress)
     return jsonio.to_jsonable(result)
 

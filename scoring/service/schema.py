@@ -3,8 +3,6 @@ OpenAPI document. Job options are the flags of `autoscore score` (Preferences), 
 on the server's disk; each value is checked by the same rule the CLI uses."""
 from __future__ import annotations
 
-import dataclasses
-import typing
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, Literal, Optional
@@ -16,7 +14,6 @@ from autoscore_video.scoring.job.states import STAGE_SHARES
 from autoscore_video.scoring.planning.preferences import Preferences
 
 # Options that name a file on the server's disk: a caller may not choose them.
-SERVER_ONLY = {"soundfont": "the server plays the bank AUTOSCORE_SOUNDFONT names, or the one it finds"}
 ResultFile = Literal["video", "music_wav", "music_mp3", "midi", "plan", "report", "timeline"]
 TEXT_LIMIT = 2000  # a prompt is a sentence or two; nothing an option holds is longer
 PATH_LIMIT = 4096  # PATH_MAX on Linux
@@ -29,7 +26,7 @@ class OptionsBase(BaseModel):
     @model_validator(mode="after")
     def _checked_as_the_cli_checks(self):
         try:
-            Preferences(**self.model_dump(exclude_none=True))
+            Preferences.of(**self.model_dump(exclude_none=True))
         except InputError as exc:
             raise ValueError(str(exc)) from None
         return self
@@ -45,9 +42,15 @@ def _choices() -> dict[str, tuple[str, ...]]:
             "engine": tuple(engine_names()), "fallback": ("none", *engine_names())}
 
 
-def _option_field(name: str, hint) -> tuple:
-    """(type, Field) of one option: the Preferences field's type, made optional and bounded."""
-    base = next(arg for arg in typing.get_args(hint) or (hint,) if arg is not type(None))
+def _server_only() -> dict[str, str]:
+    """The engines' options an API job may not set, and why."""
+    from autoscore_video.generation import engine_flags
+
+    return {name: flags[0].server_only for name, flags in engine_flags().items() if flags[0].server_only}
+
+
+def _option_field(name: str, base: type) -> tuple:
+    """(type, Field) of one option: its flag's type, made optional and bounded."""
     constraints: dict[str, Any] = {"max_length": TEXT_LIMIT} if base is str else {}
     if name == "seed":
         from autoscore_video.scoring.planning.rules import SEED_MAX
@@ -58,9 +61,8 @@ def _option_field(name: str, hint) -> tuple:
     return Optional[base], Field(None, **constraints)
 
 
-_OPTION_FIELDS: dict[str, Any] = {
-    f.name: _option_field(f.name, hint) for f in dataclasses.fields(Preferences)
-    if f.name not in SERVER_ONLY for hint in [typing.get_type_hints(Preferences)[f.name]]}
+_OPTION_FIELDS: dict[str, Any] = {name: _option_field(name, kind) for name, kind in Preferences.types().items()
+                                  if name not in _server_only()}
 JobOptions = create_model(
     "JobOptions", __base__=OptionsBase,
     __doc__="The flags of `autoscore score`, each optional; unknown names are refused.", **_OPTION_FIELDS)
@@ -170,9 +172,9 @@ def field_errors(errors: Sequence[Mapping[str, Any]], prefix: str = "", skip: tu
     for error in errors:
         where = ".".join(str(part) for part in (prefix, *error["loc"]) if part != "" and part not in skip)
         message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden" and error["loc"] and error["loc"][-1] in SERVER_ONLY:
+        if error["type"] == "extra_forbidden" and error["loc"] and error["loc"][-1] in _server_only():
             name = error["loc"][-1]
-            message = f"option {name!r} is set on the server, not per job: {SERVER_ONLY[name]}"
+            message = f"option {name!r} is set on the server, not per job: {_server_only()[name]}"
         elif error["type"] == "extra_forbidden":
             message = "unknown option" if where.startswith("options.") else "unknown field"
         found.append({"field": where or "body", "message": message})

@@ -1,0 +1,39 @@
+"""The ACE-Step 1.5 checkpoints autoscore knows (diffusers format), and how a `--model` value is found."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    name: str
+    repo_id: str
+    steps: int  # what it was distilled or trained for
+    turbo: bool
+
+
+CATALOG = {c.name: c for c in (
+    Checkpoint("xl-turbo", "ACE-Step/acestep-v15-xl-turbo-diffusers", steps=8, turbo=True),
+)}
+LICENCE = "MIT (ACE-Step 1.5's weights, trained on licensed and royalty-free data: fit for commercial use)"
+
+
+def resolve(model: str) -> tuple[str, Checkpoint | None, bool]:
+    """(what to pass to from_pretrained, catalogue entry if any, is a local folder)."""
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return str(path.resolve()), None, True
+    if model in CATALOG:
+        return CATALOG[model].repo_id, CATALOG[model], False
+    return model, next((c for c in CATALOG.values() if c.repo_id == model), None), False
+
+
+def cached_snapshot(repo_id: str) -> Path | None:
+    """The folder of a pipeline already in the Hugging Face cache (HF_HOME / HF_HUB_CACHE honoured)."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return None
+    found = try_to_load_from_cache(repo_id, "model_index.json")
+    return Path(found).parent if isinstance(found, str) else None

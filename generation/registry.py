@@ -49,6 +49,7 @@ class EngineSpec:
     summary: str = ""  # what it is for, in one line (`--engine` help, `autoscore models`)
     licence: str = ""  # the licence of what it makes (its weights', or the bank's), in one line
     commercial: bool = True  # False: what it makes may not be published for money (the licence says why)
+    checkpoints: tuple[tuple[str, str], ...] = ()  # (name, hub id) of the weights it knows, for `--model NAME`
 
     def with_flags(self, values: Mapping[str, Any], base: Any = None) -> Any:
         """`base` (None: the defaults) with each of this engine's flags that `values` sets (not None)."""

@@ -83,3 +83,13 @@ def test_each_engine_takes_the_flags_it_declares_over_the_options_a_plan_holds()
                       ({"device": "tpu"}, "tpu")):
         with pytest.raises(InputError, match=says):
             Preferences.of(**bad)
+
+
+def test_the_api_takes_any_engine_s_catalogue_names_for_model(tmp_path):
+    from autoscore_video.scoring.service.intake import allowed_model
+
+    assert allowed_model("xl-turbo", []) == "xl-turbo"  # acestep's
+    assert allowed_model("small", []) == "small"  # musicgen's
+    assert allowed_model("ACE-Step/acestep-v15-xl-turbo-diffusers", []) == "ACE-Step/acestep-v15-xl-turbo-diffusers"
+    with pytest.raises(InputError, match=r"\(large, medium, small, xl-turbo\)"):
+        allowed_model("../weights", [])

@@ -1,7 +1,7 @@
 """The acestep engine's registration: its options, its flags, what it is for and its weights' licence."""
 from __future__ import annotations
 
-from autoscore_video.generation.acestep.catalog import LICENCE
+from autoscore_video.generation.acestep.catalog import CATALOG, LICENCE
 from autoscore_video.generation.acestep.options import AceStepOptions
 from autoscore_video.generation.registry import EngineFlag, EngineSpec
 
@@ -23,4 +23,5 @@ ENGINE = EngineSpec(
     summary="ACE-Step 1.5 (diffusers) on a GPU: 48 kHz stereo re-voicing the symbolic render, or from the plan's "
             "words, bpm and key.",
     licence=LICENCE,
+    checkpoints=tuple((checkpoint.name, checkpoint.repo_id) for checkpoint in CATALOG.values()),
 )

@@ -2,6 +2,7 @@
 is for and its weights' licence."""
 from __future__ import annotations
 
+from autoscore_video.generation.musicgen.catalog import CATALOG
 from autoscore_video.generation.musicgen.options import MusicGenOptions
 from autoscore_video.generation.registry import EngineFlag, EngineSpec
 
@@ -21,4 +22,5 @@ ENGINE = EngineSpec(
     summary="Meta's MusicGen (transformers) on a GPU: audio from a prompt per section, fitted to the cuts after.",
     licence="CC-BY-NC-4.0 (Meta's weights): what it makes may not be used commercially",
     commercial=False,
+    checkpoints=tuple((info.name, info.repo_id) for info in CATALOG.values() if not info.melody),
 )

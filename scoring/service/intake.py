@@ -115,11 +115,13 @@ def _link_open_file(descriptor: int, resolved: Path, held: Path) -> bool:
 
 
 def allowed_model(model: str, models_roots: list[Path]) -> str:
-    """A job's `model` option as the server will load it: a catalogue name, a Hugging Face hub id, or a folder
-    under one of the server's models roots (given relative to one, or absolute); anything else is refused."""
-    from autoscore_video.generation.musicgen.catalog import CATALOG
+    """A job's `model` option as the server will load it: a name of an engine's catalogue, a Hugging Face hub id,
+    or a folder under one of the server's models roots (given relative to one, or absolute); anything else is
+    refused."""
+    from autoscore_video.generation import engine_specs
 
-    if model in CATALOG or any(info.repo_id == model for info in CATALOG.values()):
+    known = {part for spec in engine_specs() for checkpoint in spec.checkpoints for part in checkpoint}
+    if model in known:
         return model
     for root in models_roots:
         root = root.resolve()
@@ -132,5 +134,6 @@ def allowed_model(model: str, models_roots: list[Path]) -> str:
     if HUB_ID.match(model) and ".." not in model and not Path(model).exists():
         return model
     where = " or a folder under the server's --models-root" if models_roots else ""
-    raise InputError(f"options.model: {model!r} is not a catalogue name ({', '.join(CATALOG)}), "
+    names = sorted({name for spec in engine_specs() for name, _ in spec.checkpoints})
+    raise InputError(f"options.model: {model!r} is not a catalogue name ({', '.join(names)}), "
                      f"a Hugging Face hub id (owner/name){where}")

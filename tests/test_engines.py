@@ -93,3 +93,27 @@ def test_the_api_takes_any_engine_s_catalogue_names_for_model(tmp_path):
     assert allowed_model("ACE-Step/acestep-v15-xl-turbo-diffusers", []) == "ACE-Step/acestep-v15-xl-turbo-diffusers"
     with pytest.raises(InputError, match=r"\(large, medium, small, xl-turbo\)"):
         allowed_model("../weights", [])
+
+
+def test_engine_auto_plays_symbolic_without_acestep_s_weights_or_a_gpu_and_says_why(tmp_path, monkeypatch, calm_clip):
+    from autoscore_video import analysis
+    from autoscore_video.scoring import plan
+
+    features = analysis.analyze(calm_clip.path)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    chosen = plan(features, Preferences())  # auto is the default
+    assert chosen.engine.name == "symbolic"
+    assert any(line.startswith("engine symbolic (auto): ACE-Step's xl-turbo weights are not in the Hugging Face "
+                               "cache") for line in chosen.rationale), chosen.rationale
+    snapshot = tmp_path / "hub" / "models--ACE-Step--acestep-v15-xl-turbo-diffusers"
+    (snapshot / "refs").mkdir(parents=True)
+    (snapshot / "refs" / "main").write_text("0" * 40)
+    (snapshot / "snapshots" / ("0" * 40)).mkdir(parents=True)
+    (snapshot / "snapshots" / ("0" * 40) / "model_index.json").write_text("{}")
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA GPU is here: auto would choose acestep")
+    again = plan(features, Preferences.of(engine="auto"))
+    assert again.engine.name == "symbolic"
+    assert "engine symbolic (auto): ACE-Step's weights are here, but no CUDA GPU is visible to torch" in again.rationale

@@ -35,5 +35,7 @@ def cached_snapshot(repo_id: str) -> Path | None:
         from huggingface_hub import try_to_load_from_cache
     except ImportError:
         return None
-    found = try_to_load_from_cache(repo_id, "model_index.json")
+    from autoscore_video.common.hub import cache_dir
+
+    found = try_to_load_from_cache(repo_id, "model_index.json", cache_dir=cache_dir())
     return Path(found).parent if isinstance(found, str) else None

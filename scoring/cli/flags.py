@@ -21,7 +21,8 @@ HELP = {
     "genre": "Genre override: ambient, cinematic, lofi, pop, electronic, rock, orchestral.",
     "prompt": "Prompt text override.",
     "seed": "Random seed (default: derived from the clip).",
-    "engine": "Generation engine: {engines} (default: symbolic; `autoscore models` says what each is for).",
+    "engine": "Generation engine: auto (the default: acestep where its weights and a CUDA GPU are here, else "
+              "symbolic), {engines}; `autoscore models` says what each is for.",
     "preset": "Loudness preset: default, youtube, tiktok, instagram (-14 LUFS), broadcast (-23 LUFS).",
     "lufs": "Integrated loudness target, overrides the preset.",
     "replace_audio": "Drop the original audio (default: keep it).",

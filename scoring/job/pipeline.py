@@ -14,6 +14,7 @@ from autoscore_video.common.errors import InputError
 from autoscore_video.common.leftovers import sweep_partials, temporary_work_dir
 from autoscore_video.common.media import AudioStream, MediaInfo, check_readable_file, probe
 from autoscore_video.common.staging import StagedOutputs
+from autoscore_video.generation.auto import CHOSEN
 from autoscore_video.mixing.mux import check_copyable
 from autoscore_video.scoring.job.outputs import OutputPaths, output_paths, unowned_outputs
 from autoscore_video.scoring.job.report import Marks, ScoreResult, alignment
@@ -122,7 +123,8 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
 
         started = time.perf_counter()
         output_duration = probe(temp["video"]).duration
-        notes = list(features.audio_track.notes if features.audio_track else []) + list(track.notes)
+        notes = [line for line in score_plan.rationale if CHOSEN in line]  # how --engine auto chose
+        notes += list(features.audio_track.notes if features.audio_track else []) + list(track.notes)
         if not commercial:
             notes.insert(0, f"{NON_COMMERCIAL}: the {track.engine} engine's licence is {licence}")
         if abs(output_duration - features.duration) > 1.0 / features.info.fps:

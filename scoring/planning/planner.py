@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from autoscore_video.analysis import VideoFeatures
 from autoscore_video.generation import BriefSection, MusicBrief, TempoPoint, engine_spec
+from autoscore_video.generation.auto import AUTO, choose_engine
 from autoscore_video.generation.symbolic.genres import genre as genre_record
 from autoscore_video.generation.symbolic.theory import tonic_pitch_class
 from autoscore_video.generation.tempo import beat_grid, mean_bpm
@@ -88,15 +89,22 @@ def plan(features: VideoFeatures, prefs: Preferences | None = None) -> ScorePlan
                        energy=round(energy, 3), genre=leading.genre, prompt=sections[0].prompt, seed=seed,
                        target_duration=duration, cuts_to_hit=list(cuts), cut_strengths=strengths, key_cuts=builds,
                        speech=speech, beats_per_bar=bpb)
-    return ScorePlan(source=features.info.path, duration=duration, engine=engine_choice(prefs),
+    return ScorePlan(source=features.info.path, duration=duration, engine=engine_choice(prefs, why=why),
                      brief=brief, mix=mix, rationale=why)
 
 
-def engine_choice(prefs: Preferences, base: EngineChoice | None = None) -> EngineChoice:
-    """`base` (a loaded plan's choice, else the default) with the engine, fallback and options asked for: each
-    engine takes the flags it declares, over its options in `base` where `base` has that engine."""
+def engine_choice(prefs: Preferences, base: EngineChoice | None = None,
+                  why: list[str] | None = None) -> EngineChoice:
+    """`base` (a loaded plan's choice, else `auto`) with the engine, fallback and options asked for: each
+    engine takes the flags it declares, over its options in `base` where `base` has that engine. `auto` is
+    settled here, and `why` gets the reason."""
+    name = prefs.engine or (base.name if base is not None else AUTO)
+    if name == AUTO:
+        name, reason = choose_engine()
+        if why is not None:
+            why.append(reason)
     base = base or EngineChoice()
-    chosen = _run(prefs.engine or base.name, prefs, base)
+    chosen = _run(name, prefs, base)
     if prefs.fallback is None:
         fallback = None if base.fallback is None else _run(base.fallback.name, prefs, base.fallback)
     else:
@@ -257,7 +265,7 @@ def apply_overrides(score_plan: ScorePlan, prefs: Preferences) -> ScorePlan:
             section.prompt = rules.prompt_for(section.mood, brief.genre, section.bpm, section.key, section.mode,
                                               section.instrumentation, section.energy, section.underscore)
         brief.prompt = brief.sections[0].prompt
-    score_plan.engine = engine_choice(prefs, score_plan.engine)
+    score_plan.engine = engine_choice(prefs, score_plan.engine, why=score_plan.rationale)
     score_plan.mix = prefs.mix(score_plan.mix)
     score_plan.stamp_tempo_map()
     return score_plan

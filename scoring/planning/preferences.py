@@ -13,6 +13,7 @@ from typing import Any
 
 from autoscore_video.common.errors import InputError
 from autoscore_video.generation import check_engine, engine_flags, engine_specs
+from autoscore_video.generation.auto import AUTO
 from autoscore_video.mixing import MixSettings
 from autoscore_video.scoring.planning import rules
 
@@ -47,7 +48,7 @@ class Preferences:
         if self.genre is not None:
             rules.check_genre(self.genre)
         if self.engine is not None:
-            check_engine(self.engine)
+            check_engine(self.engine, also=(AUTO,))
         if self.fallback is not None:
             check_engine(self.fallback, what="fallback", also=("none",))
         if self.audio_track is not None and not 1 <= self.audio_track <= MAX_AUDIO_TRACK:
@@ -63,7 +64,7 @@ class Preferences:
                 raise InputError(f"--{name.replace('_', '-')} {value!r}: expected {KINDS[wanted]}")
         named = {name for name in (self.engine, self.fallback) if name is not None}
         for spec in engine_specs():  # each engine that may run checks the values of its own flags
-            if not self.engine or spec.name in named:
+            if self.engine in (None, AUTO) or spec.name in named:
                 spec.with_flags(self.engine_options)
 
     @classmethod

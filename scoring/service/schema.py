@@ -39,7 +39,7 @@ def _choices() -> dict[str, tuple[str, ...]]:
     from autoscore_video.scoring.planning.rules import GENRES, MOODS
 
     return {"mood": tuple(MOODS), "genre": tuple(GENRES), "preset": tuple(LOUDNESS_PRESETS),
-            "engine": tuple(engine_names()), "fallback": ("none", *engine_names())}
+            "engine": ("auto", *engine_names()), "fallback": ("none", *engine_names())}
 
 
 def _server_only() -> dict[str, str]:

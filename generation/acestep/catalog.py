@@ -13,8 +13,10 @@ class Checkpoint:
     turbo: bool
 
 
-CATALOG = {c.name: c for c in (
+CATALOG = {c.name: c for c in (  # as diffusers' AceStepPipeline documentation lists them
     Checkpoint("xl-turbo", "ACE-Step/acestep-v15-xl-turbo-diffusers", steps=8, turbo=True),
+    Checkpoint("base", "ACE-Step/acestep-v15-base", steps=8, turbo=False),  # 30-60 steps for more quality
+    Checkpoint("sft", "ACE-Step/acestep-v15-sft", steps=8, turbo=False),
 )}
 LICENCE = "MIT (ACE-Step 1.5's weights, trained on licensed and royalty-free data: fit for commercial use)"
 

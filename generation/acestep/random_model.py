@@ -3,7 +3,9 @@
 
 `tiny` is for tests: every part of the real pipeline (Qwen3 text encoder, condition encoder, DiT, audio tokenizer
 and detokenizer, Oobleck VAE at 48 kHz with the real 1920x downsampling, so 25 latents a second), each a few
-thousand weights.
+thousand weights. `full` has the sizes of the released 2B turbo for benchmarks (bench/acestep.py): the DiT and
+condition encoder at diffusers' defaults (which are that model's), Qwen3-Embedding-0.6B's text encoder, and a
+Stable Audio style Oobleck VAE at 48 kHz (the released VAE's exact widths are not read here).
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ def tokenizer():
                                    eos_token="<|endoftext|>")
 
 
-def build(seed: int = 0) -> Any:
+def build(seed: int = 0, size: str = "tiny") -> Any:
     import torch
     from diffusers.models.autoencoders.autoencoder_oobleck import AutoencoderOobleck
     from diffusers.models.transformers.ace_step_transformer import AceStepTransformer1DModel
@@ -43,9 +45,12 @@ def build(seed: int = 0) -> Any:
     from diffusers.schedulers.scheduling_flow_match_euler_discrete import FlowMatchEulerDiscreteScheduler
     from transformers import Qwen3Config, Qwen3Model
 
+    torch.manual_seed(seed)
+    if size == "full":
+        return _full(AutoencoderOobleck, FlowMatchEulerDiscreteScheduler, AceStepTransformer1DModel,
+                     AceStepConditionEncoder, AceStepAudioTokenizer, AceStepAudioTokenDetokenizer, AceStepPipeline)
     attention = {"num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8, "rope_theta": 10000.0,
                  "sliding_window": 16}
-    torch.manual_seed(seed)
     text = Qwen3Model(Qwen3Config(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
                                   num_key_value_heads=2, head_dim=8, vocab_size=len(WORDS) + 2,
                                   max_position_embeddings=512))
@@ -70,6 +75,20 @@ def build(seed: int = 0) -> Any:
         "scheduler": FlowMatchEulerDiscreteScheduler(num_train_timesteps=1, shift=1.0),
     }
     return AceStepPipeline(text_encoder=text, tokenizer=tokenizer(), **parts)
+
+
+def _full(vae, scheduler, transformer, condition, tokenizer_class, detokenizer_class, pipeline) -> Any:
+    from transformers import Qwen3Config, Qwen3Model
+
+    text = Qwen3Model(Qwen3Config(hidden_size=1024, intermediate_size=3072, num_hidden_layers=28,
+                                  num_attention_heads=16, num_key_value_heads=8, head_dim=128, vocab_size=151669))
+    return pipeline(
+        text_encoder=text, tokenizer=tokenizer(),
+        transformer=transformer(is_turbo=True), condition_encoder=condition(text_hidden_dim=1024),
+        audio_tokenizer=tokenizer_class(), audio_token_detokenizer=detokenizer_class(),
+        vae=vae(encoder_hidden_size=128, downsampling_ratios=DOWNSAMPLING, channel_multiples=[1, 2, 4, 8, 16],
+                decoder_channels=128, decoder_input_channels=64, audio_channels=2, sampling_rate=SAMPLE_RATE),
+        scheduler=scheduler(num_train_timesteps=1, shift=1.0))
 
 
 def save(folder: Path, seed: int = 0) -> Path:

@@ -220,6 +220,9 @@ def test_the_render_plays_the_file_it_delivers(planned, tmp_path):
     sounding = np.flatnonzero(envelope > envelope.max() * 0.01)[0] / rate
     assert sounding == pytest.approx(first, abs=0.03)
     assert isinstance(pretty_midi.PrettyMIDI(track.midi_path), pretty_midi.PrettyMIDI)
+    # the file says what it may be used for, as the report does: the bank that played it and its licence
+    notice = [m.text for m in mido.MidiFile(track.midi_path).tracks[0] if m.type == "copyright"]
+    assert notice == [track.licence] and "composed by autoscore" in track.licence
 
 
 def test_an_unedited_plan_keeps_its_tempo_map_when_loaded(planned, tmp_path):

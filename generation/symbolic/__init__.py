@@ -34,7 +34,8 @@ class SymbolicEngine:
         midi_path = work_dir / "music.mid"
         audio_path = work_dir / "music.wav"
         start = midi_file.origin(grid)
-        midi_file.write(midi, midi_path, start, markers)
+        licence = f"composed by autoscore (yours to use); played on {bank.name}, whose samples are {bank.licence}"
+        midi_file.write(midi, midi_path, start, markers, notice=licence)
         seconds = brief.target_duration + RING_S
         production = genre(brief.genre).production
         rate, total = brief.sample_rate, int(round(seconds * brief.sample_rate))
@@ -60,7 +61,7 @@ class SymbolicEngine:
             bpm=round(60.0 * (len(beats) - 1) / span, 3) if span > 0 else brief.tempo_map[0].bpm,
             beats=beats, downbeats=downbeats, engine=self.name, seed=brief.seed, prompt=brief.prompt,
             model_id=bank.describe(), midi_path=str(midi_path), notes=notes,
-            licence=f"composed by autoscore (yours to use); played on {bank.name}, whose samples are {bank.licence}",
+            licence=licence,
             final_hit=next((m.time for m in markers if m.text == midi_file.ENDING_MARKER), None),
         )
 

@@ -65,8 +65,9 @@ def add_keys(midi: pretty_midi.PrettyMIDI, changes: list[tuple[float, str, str]]
         midi.key_signature_changes.append(pretty_midi.KeySignature(number, max(0.0, time - start)))
 
 
-def write(midi: pretty_midi.PrettyMIDI, path: Path, start: float, markers: list[Marker]) -> None:
-    """Writes `midi`, then adds the markers and the SMPTE offset of tick 0 (pretty_midi writes neither)."""
+def write(midi: pretty_midi.PrettyMIDI, path: Path, start: float, markers: list[Marker], notice: str = "") -> None:
+    """Writes `midi`, then adds the markers, the SMPTE offset of tick 0 (pretty_midi writes neither) and `notice`
+    as the file's copyright text (what it may be used for)."""
     midi.write(str(path))
     song = mido.MidiFile(str(path))
     timing = song.tracks[0]
@@ -86,7 +87,10 @@ def write(midi: pretty_midi.PrettyMIDI, path: Path, start: float, markers: list[
     events.append((0, mido.MetaMessage("smpte_offset", frame_rate=SMPTE_FPS, hours=hours, minutes=minutes,
                                        seconds=seconds, frames=frames,
                                        sub_frames=min(99, int(round((frames_total - whole) * 100))))))
-    events.sort(key=lambda e: (e[0], e[1].type != "smpte_offset"))
+    if notice:
+        latin = notice.encode("latin-1", "replace").decode("latin-1")  # what a MIDI text event can carry
+        events.append((0, mido.MetaMessage("copyright", text=latin)))
+    events.sort(key=lambda e: (e[0], e[1].type not in ("copyright", "smpte_offset")))
     rebuilt, previous = mido.MidiTrack(), 0
     for tick, message in events:
         rebuilt.append(message.copy(time=tick - previous))

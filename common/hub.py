@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Mapping
 
 
 def hub_offline() -> bool:
@@ -19,3 +20,14 @@ def cache_dir() -> str:
         return str(Path(os.path.expanduser(os.environ["HF_HOME"])) / "hub")
     base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
     return str(Path(base) / "huggingface" / "hub")
+
+
+def resolve_model(model: str, repos: Mapping[str, str]) -> tuple[str, str | None, bool]:
+    """(what to pass to from_pretrained, the catalogue name it is, is a local folder) for a `--model` value: a
+    folder on disk, a name of `repos` (name → hub id), or a hub id (which may be one of the catalogue's)."""
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return str(path.resolve()), None, True
+    if model in repos:
+        return repos[model], model, False
+    return model, next((name for name, repo in repos.items() if repo == model), None), False

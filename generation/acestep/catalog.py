@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from autoscore_video.common.hub import resolve_model
+
 
 @dataclass(frozen=True)
 class Checkpoint:
@@ -23,12 +25,8 @@ LICENCE = "MIT (ACE-Step 1.5's weights, trained on licensed and royalty-free dat
 
 def resolve(model: str) -> tuple[str, Checkpoint | None, bool]:
     """(what to pass to from_pretrained, catalogue entry if any, is a local folder)."""
-    path = Path(model).expanduser()
-    if path.is_dir():
-        return str(path.resolve()), None, True
-    if model in CATALOG:
-        return CATALOG[model].repo_id, CATALOG[model], False
-    return model, next((c for c in CATALOG.values() if c.repo_id == model), None), False
+    source, name, local = resolve_model(model, {c.name: c.repo_id for c in CATALOG.values()})
+    return source, CATALOG[name] if name else None, local
 
 
 def cached_snapshot(repo_id: str) -> Path | None:

@@ -5,6 +5,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from autoscore_video.common.hub import resolve_model
+
 
 @dataclass(frozen=True)
 class ModelInfo:
@@ -35,15 +37,8 @@ CATALOG = {m.name: m for m in (
 
 def resolve(model: str) -> tuple[str, ModelInfo | None, bool]:
     """(what to pass to from_pretrained, catalogue entry if any, is a local folder)."""
-    path = Path(model).expanduser()
-    if path.is_dir():
-        return str(path.resolve()), None, True
-    if model in CATALOG:
-        return CATALOG[model].repo_id, CATALOG[model], False
-    for info in CATALOG.values():
-        if info.repo_id == model:
-            return model, info, False
-    return model, None, False
+    source, name, local = resolve_model(model, {info.name: info.repo_id for info in CATALOG.values()})
+    return source, CATALOG[name] if name else None, local
 
 
 def cached_snapshot(repo_id: str) -> Path | None:

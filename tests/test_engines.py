@@ -91,7 +91,7 @@ def test_the_api_takes_any_engine_s_catalogue_names_for_model(tmp_path):
     assert allowed_model("xl-turbo", []) == "xl-turbo"  # acestep's
     assert allowed_model("small", []) == "small"  # musicgen's
     assert allowed_model("ACE-Step/acestep-v15-xl-turbo-diffusers", []) == "ACE-Step/acestep-v15-xl-turbo-diffusers"
-    with pytest.raises(InputError, match=r"\(base, large, medium, small, sft, xl-turbo\)"):
+    with pytest.raises(InputError, match=r"\(base, large, medium, sft, small, xl-turbo\)"):
         allowed_model("../weights", [])
 
 

@@ -31,3 +31,12 @@ def resolve_model(model: str, repos: Mapping[str, str]) -> tuple[str, str | None
     if model in repos:
         return repos[model], model, False
     return model, next((name for name, repo in repos.items() if repo == model), None), False
+
+
+def missing_weights(engine: str, model: str, pull: str, folder: str) -> str:
+    """The one line a user reads where an engine's weights are neither here nor reachable: what to pull where,
+    or which folder to pass instead (`folder`: what `save_pretrained` wrote: a checkpoint, a pipeline)."""
+    why = " and HF_HUB_OFFLINE is set" if hub_offline() else " and the Hugging Face hub cannot be reached"
+    return (f"{engine} weights for {model!r} are not on this machine{why}: run `autoscore models pull {pull}` on a "
+            f"connected machine and copy its cache ({cache_dir()}) to this machine's HF_HOME, or pass "
+            f"--model /path/to/a/saved/{folder}")

@@ -71,7 +71,7 @@ def test_a_third_engine_is_one_registration_its_flag_reaches_help_the_api_schema
 
 def test_each_engine_takes_the_flags_it_declares_over_the_options_a_plan_holds():
     prefs = Preferences.of(engine="musicgen", model="medium", soundfont=None, fallback="symbolic")
-    assert prefs.engine_options == {"model": "medium"} and prefs.flat()["model"] == "medium"
+    assert prefs.engine_options == {"model": "medium"} and prefs.engine == "musicgen"
     choice = engine_choice(prefs)
     assert choice.options.model == "medium" and choice.fallback is not None
     assert choice.fallback.options == engine_spec("symbolic").options()
@@ -91,7 +91,7 @@ def test_the_api_takes_any_engine_s_catalogue_names_for_model(tmp_path):
     assert allowed_model("xl-turbo", []) == "xl-turbo"  # acestep's
     assert allowed_model("small", []) == "small"  # musicgen's
     assert allowed_model("ACE-Step/acestep-v15-xl-turbo-diffusers", []) == "ACE-Step/acestep-v15-xl-turbo-diffusers"
-    with pytest.raises(InputError, match=r"\(base, large, medium, sft, small, xl-turbo\)"):
+    with pytest.raises(InputError, match=r"\(base, large, medium, melody, sft, small, xl-turbo\)"):
         allowed_model("../weights", [])
 
 
@@ -117,3 +117,14 @@ def test_engine_auto_plays_symbolic_without_acestep_s_weights_or_a_gpu_and_says_
     again = plan(features, Preferences.of(engine="auto"))
     assert again.engine.name == "symbolic"
     assert "engine symbolic (auto): ACE-Step's weights are here, but no CUDA GPU is visible to torch" in again.rationale
+
+
+@pytest.mark.parametrize("name, repo", [("acestep-xl-turbo", "ACE-Step/acestep-v15-xl-turbo-diffusers"),
+                                        ("xl-turbo", "ACE-Step/acestep-v15-xl-turbo-diffusers"),
+                                        ("small", "facebook/musicgen-small"), ("owner/some-model", "owner/some-model")])
+def test_models_pull_finds_each_engine_s_checkpoints_by_name(name, repo, tmp_path):
+    """Against a hub that refuses the connection: the one line names the repository it tried."""
+    env = {"HF_ENDPOINT": "http://127.0.0.1:9", "HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "0"}
+    pulled = subprocess.run([sys.executable, "-m", "autoscore_video", "models", "pull", name], capture_output=True,
+                            text=True, env={**os.environ, **env}, timeout=120)
+    assert pulled.returncode == 1 and f"cannot download {repo}:" in pulled.stderr, pulled.stderr

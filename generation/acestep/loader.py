@@ -10,7 +10,7 @@ from typing import Any
 
 import autoscore_video.generation.devices as devices
 from autoscore_video.common.errors import ModelError
-from autoscore_video.common.hub import cache_dir, hub_offline
+from autoscore_video.common.hub import hub_offline, missing_weights
 from autoscore_video.generation.acestep.catalog import cached_snapshot, resolve
 
 log = logging.getLogger(__name__)
@@ -38,10 +38,7 @@ def require_torch():
 
 
 def missing_weights_message(model: str, repo_id: str) -> str:
-    return (f"ACE-Step weights for {model!r} are not on this machine"
-            f"{' and HF_HUB_OFFLINE is set' if hub_offline() else ' and the Hugging Face hub cannot be reached'}: "
-            f"run `autoscore models pull acestep-{model}` on a connected machine and copy its cache ({cache_dir()}) "
-            f"to this machine's HF_HOME, or pass --model /path/to/a/saved/pipeline")
+    return missing_weights("ACE-Step", model, f"acestep-{model}", "pipeline")
 
 
 def _offload(torch, device: str, offload: str) -> bool:

@@ -22,5 +22,5 @@ ENGINE = EngineSpec(
     summary="Meta's MusicGen (transformers) on a GPU: audio from a prompt per section, fitted to the cuts after.",
     licence="CC-BY-NC-4.0 (Meta's weights): what it makes may not be used commercially",
     commercial=False,
-    checkpoints=tuple((info.name, info.repo_id) for info in CATALOG.values() if not info.melody),
+    checkpoints=tuple((info.name, info.repo_id) for info in CATALOG.values()),
 )

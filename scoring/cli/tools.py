@@ -114,16 +114,13 @@ def models_pull(name: str = typer.Argument(..., help="MusicGen: small, medium, l
     """Download a checkpoint into the Hugging Face cache (needs a machine that reaches the hub)."""
     with errors_reported():
         from autoscore_video.common.errors import ModelError
-        from autoscore_video.common.hub import hub_offline
+        from autoscore_video.common.hub import hub_offline, resolve_model
+        from autoscore_video.generation import engine_specs
 
-        if name.startswith("acestep-"):
-            from autoscore_video.generation.acestep.catalog import resolve
-
-            source, _, local = resolve(name.removeprefix("acestep-"))
-        else:
-            from autoscore_video.generation.musicgen.catalog import resolve
-
-            source, _, local = resolve(name)
+        # a catalogue name, or ENGINE-NAME where engines share one (acestep-xl-turbo), else a hub id
+        repos = {f"{spec.name}-{checkpoint}": repo for spec in engine_specs() for checkpoint, repo in spec.checkpoints}
+        repos.update({checkpoint: repo for spec in engine_specs() for checkpoint, repo in spec.checkpoints})
+        source, _, local = resolve_model(name, repos)
         if local:
             raise UsageError(f"{name} is a local folder already; nothing to pull")
         if hub_offline():

@@ -97,11 +97,6 @@ class Preferences:
                for name in cls.own_names()}
         return {**own, **{name: declared[0].type for name, declared in engine_flags().items()}}
 
-    def flat(self) -> dict[str, Any]:
-        """The names `of` takes, each that is set."""
-        own = {name: getattr(self, name) for name in self.own_names() if getattr(self, name) is not None}
-        return {**own, **self.engine_options}
-
     def mix(self, base: MixSettings) -> MixSettings:
         """`base` with the loudness preset, target and audio choice asked for (each only where given)."""
         from autoscore_video.mixing import LOUDNESS_PRESETS

@@ -128,3 +128,25 @@ def test_models_pull_finds_each_engine_s_checkpoints_by_name(name, repo, tmp_pat
     pulled = subprocess.run([sys.executable, "-m", "autoscore_video", "models", "pull", name], capture_output=True,
                             text=True, env={**os.environ, **env}, timeout=120)
     assert pulled.returncode == 1 and f"cannot download {repo}:" in pulled.stderr, pulled.stderr
+
+
+@pytest.mark.parametrize("flags, says", [(["--engine", "acestep", "--mode", "dance"], "unknown acestep mode 'dance'"),
+                                         (["--engine", "acestep", "--cover-strength", "2"], "outside 0..1"),
+                                         (["--engine", "acestep", "--candidates", "99"], "candidates must be in"),
+                                         (["--engine", "autox"], "unknown engine 'autox'")])
+def test_a_bad_engine_flag_is_one_line_and_exit_2_before_any_work(flags, says, tmp_path):
+    out = tmp_path / "plan.json"
+    refused = _run("", "-m", "autoscore_video", "plan", "samples/calm.mp4", "-o", str(out), *flags)
+    assert refused.returncode == 2 and says in refused.stderr, refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_a_hand_edited_engine_block_is_checked_by_its_engine(tmp_path):
+    plan = tmp_path / "clip.plan.json"
+    assert _run("", "-m", "autoscore_video", "plan", "samples/calm.mp4", "--engine", "symbolic",
+                "-o", str(plan)).returncode == 0
+    data = json.loads(plan.read_text())
+    data["engine"]["options"]["colour"] = "red"
+    plan.write_text(json.dumps(data))
+    refused = _run("", "-m", "autoscore_video", "score", "samples/calm.mp4", "--plan", str(plan), "--dry-run")
+    assert refused.returncode == 1 and "colour" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1

@@ -40,3 +40,14 @@ def missing_weights(engine: str, model: str, pull: str, folder: str) -> str:
     return (f"{engine} weights for {model!r} are not on this machine{why}: run `autoscore models pull {pull}` on a "
             f"connected machine and copy its cache ({cache_dir()}) to this machine's HF_HOME, or pass "
             f"--model /path/to/a/saved/{folder}")
+
+
+def cached_snapshot(repo_id: str, marker: str) -> Path | None:
+    """The folder of `repo_id` already in the Hugging Face cache, found by a file every snapshot of it has
+    (`marker`: a checkpoint's config.json, a pipeline's model_index.json); None without huggingface_hub."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return None
+    found = try_to_load_from_cache(repo_id, marker, cache_dir=cache_dir())
+    return Path(found).parent if isinstance(found, str) else None

@@ -22,8 +22,13 @@ def require_torch(engine: str, extra: str, *modules: str):
     return torch
 
 
+def is_device(name: str) -> bool:
+    """A device autoscore can ask torch for: auto, cuda (or cuda:N), mps or cpu."""
+    return name in DEVICES or name.startswith("cuda:")
+
+
 def check_device(requested: str) -> str:
-    if requested not in DEVICES and not requested.startswith("cuda:"):
+    if not is_device(requested):
         raise ModelError(f"unknown device {requested!r} (auto, cuda, mps or cpu)")
     return requested
 

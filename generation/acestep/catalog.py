@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from autoscore_video.common.hub import resolve_model
+from autoscore_video.common import hub
 
 
 @dataclass(frozen=True)
@@ -25,17 +25,10 @@ LICENCE = "MIT (ACE-Step 1.5's weights, trained on licensed and royalty-free dat
 
 def resolve(model: str) -> tuple[str, Checkpoint | None, bool]:
     """(what to pass to from_pretrained, catalogue entry if any, is a local folder)."""
-    source, name, local = resolve_model(model, {c.name: c.repo_id for c in CATALOG.values()})
+    source, name, local = hub.resolve_model(model, {c.name: c.repo_id for c in CATALOG.values()})
     return source, CATALOG[name] if name else None, local
 
 
 def cached_snapshot(repo_id: str) -> Path | None:
     """The folder of a pipeline already in the Hugging Face cache (HF_HOME / HF_HUB_CACHE honoured)."""
-    try:
-        from huggingface_hub import try_to_load_from_cache
-    except ImportError:
-        return None
-    from autoscore_video.common.hub import cache_dir
-
-    found = try_to_load_from_cache(repo_id, "model_index.json", cache_dir=cache_dir())
-    return Path(found).parent if isinstance(found, str) else None
+    return hub.cached_snapshot(repo_id, "model_index.json")

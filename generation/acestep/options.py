@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from autoscore_video.common.errors import InputError
-from autoscore_video.generation.devices import DEVICES
+from autoscore_video.generation.devices import is_device
 
 MODES = ("cover", "text2music")
 MAX_CANDIDATES = 16
@@ -27,7 +27,7 @@ class AceStepOptions:
     offload: str = "auto"  # auto: move parts to the CPU between uses where the GPU is short of memory; on; off
 
     def __post_init__(self) -> None:
-        if self.device not in DEVICES and not self.device.startswith("cuda:"):
+        if not is_device(self.device):
             raise InputError(f"unknown device {self.device!r} (auto, cuda, mps or cpu)")
         if self.mode not in MODES:
             raise InputError(f"unknown acestep mode {self.mode!r} ({' or '.join(MODES)})")

@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from autoscore_video.common.hub import resolve_model
+from autoscore_video.common import hub
 
 
 @dataclass(frozen=True)
@@ -37,18 +37,13 @@ CATALOG = {m.name: m for m in (
 
 def resolve(model: str) -> tuple[str, ModelInfo | None, bool]:
     """(what to pass to from_pretrained, catalogue entry if any, is a local folder)."""
-    source, name, local = resolve_model(model, {info.name: info.repo_id for info in CATALOG.values()})
+    source, name, local = hub.resolve_model(model, {info.name: info.repo_id for info in CATALOG.values()})
     return source, CATALOG[name] if name else None, local
 
 
 def cached_snapshot(repo_id: str) -> Path | None:
     """The folder of a checkpoint already in the Hugging Face cache (HF_HOME / HF_HUB_CACHE honoured)."""
-    try:
-        from huggingface_hub import try_to_load_from_cache
-    except ImportError:
-        return None
-    found = try_to_load_from_cache(repo_id, "config.json")
-    return Path(found).parent if isinstance(found, str) else None
+    return hub.cached_snapshot(repo_id, "config.json")
 
 
 def folder_size_gb(folder: Path) -> float:

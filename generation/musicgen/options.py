@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from autoscore_video.common.errors import InputError
+from autoscore_video.generation.devices import is_device
 
 MAX_CANDIDATES = 32
 
@@ -26,7 +27,7 @@ class MusicGenOptions:
 
     def __post_init__(self) -> None:
         """Options that exist are valid ones: checked here, once, whether they came from flags or a plan."""
-        if self.device not in ("auto", "cuda", "mps", "cpu") and not self.device.startswith("cuda:"):
+        if not is_device(self.device):
             raise InputError(f"unknown device {self.device!r} (auto, cuda, mps or cpu)")
         if not 1 <= self.candidates <= MAX_CANDIDATES or self.max_batch < 1:
             raise InputError(f"candidates must be in 1..{MAX_CANDIDATES} and max_batch at least 1")

@@ -17,6 +17,9 @@ class BriefSection:
     density: float = 1.0  # 0 (sparse, under dialogue) .. 1 (full arrangement)
     prompt: str = ""
     underscore: bool = False  # mostly speech: pads, bass and a light texture; no kit, no melody
+    # its own seed (`--regenerate`): the section is made again with it and spliced into the piece the other
+    # sections make, which stays as it was outside it (generation/sections.py); None: the piece's seed
+    seed: int | None = None
 
 
 @dataclass

@@ -22,7 +22,11 @@ log = logging.getLogger(__name__)
 
 
 class Engine(Protocol):
-    """`options` is the engine's own options (its spec's type; None: its defaults)."""
+    """`options` is the engine's own options (its spec's type; None: its defaults). An engine may also have
+    `render_section(brief, index, piece, work_dir, *, options, progress) -> MusicTrack`: section `index` of
+    `brief` (the one section with a seed of its own) made again over `piece` (the render without it), in its
+    range of the track returned; without it, that brief is rendered whole (sections.py). An engine that writes
+    MIDI has `write_midi(brief, path, *, options)`: the MIDI of a brief, sections with seeds of their own in."""
 
     name: str
 
@@ -128,7 +132,10 @@ def get_engine(name: str) -> Engine:
 
 def render(brief: MusicBrief, work_dir: Path, *, engine: str = "symbolic", options: Any = None,
            progress: Progress | None = None) -> MusicTrack:
-    return get_engine(engine).render(brief, Path(work_dir), options=options, progress=progress)
+    """`brief` by `engine`; sections with a seed of their own made again and spliced in (sections.py)."""
+    from autoscore_video.generation.sections import render_piece
+
+    return render_piece(get_engine(engine), brief, Path(work_dir), options=options, progress=progress)
 
 
 def render_with_fallback(brief: MusicBrief, work_dir: Path, *, engine: str, fallback: str | None,

@@ -109,6 +109,9 @@ class MixReport:
     fade_from_s: float | None = None  # where the closing fade starts
     gap_rises_db: list[float] = field(default_factory=list)  # how far the music lifts in each conversation pause
     limiter_at_cuts: list[CutHitReduction] = field(default_factory=list)  # at each cut the music hits
+    # the gains the mix was made at, unrounded: a run that makes a section again (`--regenerate`) mixes at the
+    # earlier run's, so the music stem stays that run's wherever the music is the same
+    levels: Levels | None = None
 
 
 class _Music:
@@ -241,7 +244,9 @@ class _Mix:
             curve = dips.curve(ceiling_db, at - core.start, len(extended)) if dips is not None else None
             mix = limit_true_peak(extended[:, :CHANNELS], self.rate, ceiling_db, ceiling=curve,
                                   keep_gain=bool(self.cut_hits))
-            stem = limit_true_peak(extended[:, CHANNELS:], self.rate, ceiling_db)
+            # the stem's ceiling is the first encode's wherever the mix's went down: the stem is the same
+            # music however many encodes the mix took
+            stem = limit_true_peak(extended[:, CHANNELS:], self.rate, self.settings.true_peak_db - CODEC_MARGIN_DB)
             gain = None
             if mix.gain is not None:  # shorter than the block where the last samples were not touched
                 gain = np.ones(core.stop - core.start, dtype=np.float32)
@@ -271,13 +276,16 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
                 tags: StemTags, settings: MixSettings, beats: list[float] | None = None,
                 align_to_cuts: list[float] | None = None, source: MediaInfo | None = None,
                 keep_tracks: tuple[AudioStream, ...] = (), final_hit: float | None = None,
-                cut_hits: list[float] | None = None, progress: Fraction | None = None) -> MixReport:
+                cut_hits: list[float] | None = None, levels: Levels | None = None,
+                progress: Fraction | None = None) -> MixReport:
     """`align_to_cuts`: cuts to bend the music onto (music whose `beats` were measured, not planned);
     `source`: `video`'s probe with the mix's track chosen (its picture, where the picture starts, the original's
     track), without which the first streams are taken as they come; `keep_tracks`: the source's other audio
     tracks, placed on the picture and carried into the output after the mix; `final_hit`: when the music's
     closing chord is struck (video time), which the closing fade waits for; `cut_hits`: the cuts the music
-    hits, where the report gives the limiter's reduction; `progress`: called with the stage's fraction done."""
+    hits, where the report gives the limiter's reduction; `levels`: the gains to mix at (an earlier run's
+    report's), instead of solving them for the loudness target; `progress`: called with the stage's fraction
+    done."""
     rate = settings.sample_rate
     music = _Music(Path(music_wav), rate)
     try:
@@ -296,27 +304,34 @@ def mix_and_mux(video: Path, music_wav: Path, *, duration: float, downbeats: lis
                    work_dir=outputs.work_dir, source=source,
                    passes=Passes(progress, MIX_PASSES))
         mix.passes.at(0.0)
-        report = _mix(mix, has_original_audio, outputs, tags, warp, keep_tracks)
+        report = _mix(mix, has_original_audio, outputs, tags, warp, keep_tracks, levels)
         mix.passes.finished()
         return report
     finally:
         music.close()
 
 
-def _mix(mix: _Mix, has_original_audio: bool, outputs: MixOutputs,
-         tags: StemTags, warp: Warp | None, keep_tracks: tuple[AudioStream, ...]) -> MixReport:
+def _mix(mix: _Mix, has_original_audio: bool, outputs: MixOutputs, tags: StemTags, warp: Warp | None,
+         keep_tracks: tuple[AudioStream, ...], pinned: Levels | None = None) -> MixReport:
     settings, rate = mix.settings, mix.rate
     notes: list[str] = []
     kept = encode_kept_tracks(mix.video, mix.source, keep_tracks, outputs.video, settings, mix.work_dir, notes)
-    sums = _measure(mix)
-    music_db = music_gain_db(sums, settings, notes)
     has_speech = bool(mix.regions)
     ceiling = settings.true_peak_db - CODEC_MARGIN_DB
-    base = plan_levels(sums, music_db, settings, has_speech=has_speech)
-    model = _limiter_model(mix, sums, base, ceiling)
     aim = settings.target_lufs
-    levels, loss = solve_with_limiter(sums, music_db, settings, model, base, has_speech=has_speech, notes=notes)
-    out_of_reach = loss >= MAX_LIMITING_LU  # the loudness is as near the target as it may be: no encode chases it
+    if pinned is None:
+        sums = _measure(mix)
+        music_db = music_gain_db(sums, settings, notes)
+        base = plan_levels(sums, music_db, settings, has_speech=has_speech)
+        model = _limiter_model(mix, sums, base, ceiling)
+        levels, loss = solve_with_limiter(sums, music_db, settings, model, base, has_speech=has_speech, notes=notes)
+        out_of_reach = loss >= MAX_LIMITING_LU  # as near the target as it may be: no encode chases it
+    else:  # the gains are given: nothing to measure, and an encode is made again only for the peaks
+        sums = music_db = base = model = None
+        levels, out_of_reach = pinned, True
+        mix.passes.next_pass()
+        mix.passes.next_pass()
+        notes.append(f"mixed at the earlier run's gains (music {pinned.music_gain_db + pinned.static_db:+.2f} dB)")
 
     encoder_args, encoded_suffix = audio_encoder(outputs.video, bitrate=settings.audio_bitrate)
     encoded = outputs.work_dir / f"mix{encoded_suffix}"
@@ -354,8 +369,9 @@ def _mix(mix: _Mix, has_original_audio: bool, outputs: MixOutputs,
             # the last encode: lowered everywhere too, by the most any encode overshot, for it must not
             ceiling = settings.true_peak_db - CODEC_MARGIN_DB - worst - PEAK_SLACK_DB
         aim -= missed
-        levels, _ = solve_with_limiter(sums, music_db, settings, model, base, has_speech=has_speech, aim_lufs=aim,
-                                       lowered_db=settings.true_peak_db - CODEC_MARGIN_DB - ceiling)
+        if sums is not None and music_db is not None and model is not None and base is not None:
+            levels, _ = solve_with_limiter(sums, music_db, settings, model, base, has_speech=has_speech,
+                                           aim_lufs=aim, lowered_db=settings.true_peak_db - CODEC_MARGIN_DB - ceiling)
     if overshoot > 0.0:
         notes.append(f"the encoded audio peaks at {delivered_peak:.1f} dBTP, above the "
                      f"{settings.true_peak_db:.1f} dBTP ceiling")
@@ -383,6 +399,7 @@ def _mix(mix: _Mix, has_original_audio: bool, outputs: MixOutputs,
         warp=warp,
         encodes=attempt,
         kept_tracks=[track for track, _ in kept],
+        levels=levels,
     )
 
 

@@ -12,6 +12,7 @@ The audio is cut or padded to the brief's length, to the sample.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,46 @@ class AceStepEngine:
         audio = self._generate_fitting(loaded, request, source_audio, samples, options, brief.seed, passes, notes)
         passes.finished()
         return self._track(brief, loaded, audio, source, work_dir, notes, options)
+
+    def render_section(self, brief: MusicBrief, index: int, piece: MusicTrack, work_dir: Path, *,
+                       options: AceStepOptions | None = None, progress=None) -> MusicTrack:
+        """Section `index` of `brief` repainted over `piece` with its own seed and its own caption; the rest of
+        the track is `piece`'s."""
+        import soundfile
+
+        from autoscore_video.generation.sections import section_range
+
+        options = options or AceStepOptions()
+        work_dir.mkdir(parents=True, exist_ok=True)
+        loaded = loader.load(options.model, options.device, options.offload)
+        rate = loaded.sample_rate
+        audio = load_audio(Path(piece.audio_path), sample_rate=rate, what="the piece to repaint")
+        start, end = section_range(brief, index)
+        section = brief.sections[index]
+        request = request_for(brief)
+        request = dataclasses.replace(request, prompt=section.prompt or request.prompt)
+        notes = list(piece.notes)
+        painted = self._repaint_fitting(loaded, request, audio, (start, min(end, len(audio) / rate)), options,
+                                        section.seed or 0, progress, notes)
+        path = work_dir / "music.wav"
+        soundfile.write(str(path), painted, rate, subtype="FLOAT")
+        return dataclasses.replace(piece, audio_path=str(path), sample_rate=rate, candidates=[], notes=notes,
+                                   midi_path=None)
+
+    def _repaint_fitting(self, loaded, request: Request, audio: np.ndarray, span: tuple[float, float],
+                         options: AceStepOptions, seed: int, progress, notes: list[str]) -> np.ndarray:
+        """The repainted track; out of GPU memory, once more with the pipeline offloaded to the CPU."""
+        while True:
+            try:
+                return repaint(loaded, request, audio, span, options, seed, progress)
+            except OutOfMemory:
+                if loaded.offloaded or not loaded.device.startswith("cuda"):
+                    raise ModelError("ACE-Step ran out of GPU memory repainting even with CPU offload") from None
+                loader.forget(options.model)
+                loaded = loader.load(options.model, options.device, "on")
+                step = "out of GPU memory repainting; retrying with the pipeline offloaded to the CPU"
+                log.warning(step)
+                notes.append(step)
 
     def _generate_fitting(self, loaded, request: Request, source: np.ndarray | None, samples: int,
                           options: AceStepOptions, seed: int, passes: Passes, notes: list[str]) -> np.ndarray:
@@ -134,6 +175,7 @@ def generate(loaded, request: Request, source: np.ndarray | None, samples: int, 
         if source is not None:
             arguments = {"task_type": "cover", "src_audio": torch.from_numpy(np.ascontiguousarray(source.T)),
                          "audio_cover_strength": options.cover_strength}
+        torch.manual_seed(seed + call[0])  # the pipeline samples the source's latents from torch's own generator
         try:
             out = pipe(prompt=[request.prompt] * len(call), lyrics=[request.lyrics] * len(call),
                        audio_duration=request.duration, num_inference_steps=options.steps, shift=options.shift,
@@ -147,6 +189,37 @@ def generate(loaded, request: Request, source: np.ndarray | None, samples: int, 
         made.append(np.asarray(out.audios, dtype=np.float32))
     audio = np.concatenate(made).transpose(0, 2, 1)  # (candidates, samples, channels)
     return exact_length(audio, samples)
+
+
+def repaint(loaded, request: Request, audio: np.ndarray, span: tuple[float, float], options: AceStepOptions,
+            seed: int, progress=None) -> np.ndarray:
+    """(samples, 2) float32: `audio` (samples, 2) with `span` (seconds) made again by ACE-Step's repaint task,
+    seeded `seed`; the same length as `audio`."""
+    import torch
+
+    done = [0]
+
+    def step(_pipe, _index, _timestep, _tensors) -> dict:
+        done[0] += 1
+        if progress is not None:
+            progress(min(1.0, done[0] / options.steps))
+        return {}
+
+    torch.manual_seed(seed)  # the pipeline samples the source's latents from torch's own generator
+    try:
+        out = loaded.pipe(prompt=[request.prompt], lyrics=[request.lyrics],
+                          audio_duration=len(audio) / loaded.sample_rate,
+                          num_inference_steps=options.steps, shift=options.shift,
+                          guidance_scale=1.0 if loaded.turbo else options.guidance, bpm=request.bpm,
+                          keyscale=request.keyscale, timesignature=request.timesignature, output_type="np",
+                          generator=[torch.Generator("cpu").manual_seed(seed)], callback_on_step_end=step,
+                          task_type="repaint", src_audio=torch.from_numpy(np.ascontiguousarray(audio.T)),
+                          repainting_start=float(span[0]), repainting_end=float(span[1]))
+    except torch.cuda.OutOfMemoryError as exc:
+        torch.cuda.empty_cache()
+        raise OutOfMemory() from exc
+    painted = np.asarray(out.audios, dtype=np.float32).transpose(0, 2, 1)
+    return exact_length(painted, len(audio))[0]
 
 
 def exact_length(audio: np.ndarray, samples: int) -> np.ndarray:

@@ -1,6 +1,7 @@
 """The `musicgen` engine: transformers' MusicGen, windowed past 30 s, candidates batched, OOM ladder."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from pathlib import Path
@@ -86,6 +87,92 @@ class MusicGenEngine:
                     loader.forget(model, options.device)
                 model, batch = step
         return self._track(brief, loaded, audio, work_dir, notes)
+
+    def render_section(self, brief: MusicBrief, index: int, piece: MusicTrack, work_dir: Path, *,
+                       options: MusicGenOptions | None = None, progress=None) -> MusicTrack:
+        """Section `index` of `brief` generated again with its own seed, continuing `piece` from the
+        `overlap_s` before it (the piece's audio, encoded, is the prompt), window by window to its end; the rest
+        of the track is `piece`'s."""
+        import soundfile
+
+        options = options or MusicGenOptions()
+        work_dir.mkdir(parents=True, exist_ok=True)
+        loaded = loader.load(options.model, options.device)
+        audio, rate = soundfile.read(piece.audio_path, dtype="float32", always_2d=True)
+        if rate != loaded.sample_rate:
+            raise ModelError(f"the piece is at {rate} Hz, the {options.model} model at {loaded.sample_rate} Hz")
+        audio = audio.mean(axis=1)
+        frames = self._section_frames(loaded, brief, index, len(audio), options)
+        done = [0]
+
+        def step() -> None:
+            done[0] += 1
+            if progress:
+                progress(min(1.0, done[0] / frames))
+
+        try:
+            audio = self._section(loaded, brief, index, audio, options, step)
+        except OutOfMemory:
+            raise ModelError("out of GPU memory generating a section again") from None
+        path = work_dir / "music.wav"
+        soundfile.write(str(path), audio, rate, subtype="FLOAT")
+        return dataclasses.replace(piece, audio_path=str(path), candidates=[], notes=list(piece.notes))
+
+    @staticmethod
+    def _section_span(loaded, brief: MusicBrief, index: int, samples: int) -> tuple[int, int]:
+        """Section `index`'s frames in the piece: from its start to its end (the last: the piece's end)."""
+        from autoscore_video.generation.sections import section_range
+
+        fr, hop = loaded.frame_rate, loaded.sample_rate // loaded.frame_rate
+        start, end = section_range(brief, index)
+        total = samples // hop
+        return min(total, int(round(start * fr))), total if end == float("inf") else min(total, math.ceil(end * fr))
+
+    def _section_frames(self, loaded, brief: MusicBrief, index: int, samples: int, options: MusicGenOptions) -> int:
+        first, last = self._section_span(loaded, brief, index, samples)
+        return max(1, last - first + int(options.overlap_s * loaded.frame_rate))
+
+    def _section(self, loaded, brief: MusicBrief, index: int, audio: np.ndarray, options: MusicGenOptions,
+                 step) -> np.ndarray:
+        """(samples,): `audio` with section `index` generated again, seeded with its own seed."""
+        import torch
+
+        fr, hop = loaded.frame_rate, loaded.sample_rate // loaded.frame_rate
+        first, last = self._section_span(loaded, brief, index, len(audio))
+        overlap, window = int(options.overlap_s * fr), int(options.window_s * fr)
+        seed = brief.sections[index].seed or 0
+        codes, codes_from = None, first  # the codes so far, from frame `codes_from`
+        made = audio[: first * hop].copy()  # the audio so far
+        if first > 0:
+            codes_from = max(0, first - overlap)
+            codes = self._encode(loaded, audio[codes_from * hop: first * hop])
+        previous_end, window_index = first, 0
+        while previous_end < last:
+            start = max(0, previous_end - overlap) if codes is not None else previous_end
+            end = min(start + window, last)
+            prompt = None if codes is None else codes[:, :, start - codes_from:previous_end - codes_from]
+            new_codes, new_audio = self._window(loaded, [_section_prompt(brief, previous_end / fr)], prompt,
+                                                end - start, options, seed + window_index, step)
+            if codes is None:
+                codes, codes_from = new_codes, start
+                made = np.concatenate([made, new_audio[0]])
+            else:
+                codes = torch.cat([codes, new_codes[:, :, previous_end - start:]], dim=2)
+                made = _crossfade(made[None], new_audio, start * hop, int(options.crossfade_s * loaded.sample_rate))[0]
+            previous_end, window_index = end, window_index + 1
+        made = made[: last * hop]
+        return np.concatenate([made, audio[len(made):]]).astype(np.float32)
+
+    @staticmethod
+    def _encode(loaded, audio: np.ndarray):
+        """(1, codebooks, frames) EnCodec codes of `audio` (mono, the model's rate): a prompt to continue."""
+        import torch
+
+        model = loaded.model
+        values = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))[None, None].to(loaded.device)
+        with torch.inference_mode():
+            encoded = model.audio_encoder.encode(values.to(model.audio_encoder.dtype))
+        return encoded.audio_codes[0]
 
     @staticmethod
     def _smaller(model: str, batch: int) -> tuple[str, int] | None:

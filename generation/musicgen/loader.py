@@ -67,6 +67,7 @@ def load(model: str = "small", device: str = "auto") -> LoadedModel:
         else:
             from transformers import MusicgenForConditionalGeneration as ModelClass
         hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()  # transformers 5 draws a bar over the weights it loads
         attention = {"text_encoder": "sdpa", "decoder": "sdpa", "audio_encoder": "eager", "": "sdpa"}
         try:
             processor = AutoProcessor.from_pretrained(source, local_files_only=local or hub_offline())

@@ -29,13 +29,11 @@ class SymbolicEngine:
                progress=None) -> MusicTrack:
         options = options or SymbolicOptions()
         bank = find_bank(options.soundfont)
-        midi, grid, markers = compose(brief)
         work_dir.mkdir(parents=True, exist_ok=True)
         midi_path = work_dir / "music.mid"
         audio_path = work_dir / "music.wav"
+        grid, markers, licence = self._written(brief, midi_path, bank)
         start = midi_file.origin(grid)
-        licence = f"composed by autoscore (yours to use); played on {bank.name}, whose samples are {bank.licence}"
-        midi_file.write(midi, midi_path, start, markers, notice=licence)
         seconds = brief.target_duration + RING_S
         production = genre(brief.genre).production
         rate, total = brief.sample_rate, int(round(seconds * brief.sample_rate))
@@ -64,6 +62,19 @@ class SymbolicEngine:
             licence=licence,
             final_hit=next((m.time for m in markers if m.text == midi_file.ENDING_MARKER), None),
         )
+
+
+    def write_midi(self, brief: MusicBrief, path: Path, *, options: SymbolicOptions | None = None) -> None:
+        """The MIDI file of `brief` (sections with a seed of their own composed with it), without rendering it."""
+        self._written(brief, path, find_bank((options or SymbolicOptions()).soundfont))
+
+    @staticmethod
+    def _written(brief: MusicBrief, path: Path, bank) -> tuple:
+        """Composes `brief` into the MIDI file at `path`: (its grid, its markers, the licence it states)."""
+        midi, grid, markers = compose(brief)
+        licence = f"composed by autoscore (yours to use); played on {bank.name}, whose samples are {bank.licence}"
+        midi_file.write(midi, path, midi_file.origin(grid), markers, notice=licence)
+        return grid, markers, licence
 
 
 def _summed(players: list[Player], total: int, rate: int):

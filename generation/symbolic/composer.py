@@ -77,7 +77,11 @@ class Composer:
             theory.scale(section.mode)
         theory.tonic_pitch_class(brief.key)
         self.brief = brief
-        self.rng = np.random.default_rng(brief.seed)
+        self.rng = self.piece_rng = np.random.default_rng(brief.seed)
+        # a section with its own seed draws its performance from its own generator, so the piece's draws
+        # before and after it are the ones the piece makes without it
+        self.section_rngs = {i: np.random.default_rng([s.seed, i]) for i, s in enumerate(brief.sections)
+                             if s.seed is not None}
         self.grid = beat_grid(brief.tempo_map, brief.target_duration + RING_S, brief.beats_per_bar)
         self.genre = genre(brief.genre)
         self.style = self.genre.style
@@ -99,10 +103,11 @@ class Composer:
         heard = (grid.time(1, 0) - max(0.0, grid.time(0, 0))) / (grid.time(1, 0) - grid.time(0, 0))
         self.form = plan_form(self.section_of_bar[:played_bars], {b for b in build_bars if b >= 0},
                               pickup=heard < PICKUP_SHARE, variant=form_variant(brief.seed))
-        # the motif is drawn by the seed and the genre: one clip in two genres sings two tunes
-        self.motif = melody.make_motif(np.random.default_rng([brief.seed, zlib.crc32(brief.genre.encode())]),
-                                       self.genre.melody)
-        self.progressions = [harmony.progressions(s.mode, self.genre.harmony, s.mood, brief.seed, i)
+        # the motif is drawn by the seed and the genre: one clip in two genres sings two tunes (a section with a
+        # seed of its own sings its own)
+        self.motifs = [melody.make_motif(np.random.default_rng([self._seed(i), zlib.crc32(brief.genre.encode())]),
+                                         self.genre.melody) for i in range(len(brief.sections))]
+        self.progressions = [harmony.progressions(s.mode, self.genre.harmony, s.mood, self._seed(i), i)
                              for i, s in enumerate(brief.sections)]
         self.markers: list[Marker] = []
         self.last_stop = -np.inf
@@ -118,12 +123,14 @@ class Composer:
             first = self.form[index]
             phrase = self.form[index:index + first.phrase_length]
             section = self.brief.sections[first.section]
+            self._perform_with(self.section_rngs.get(first.section, self.piece_rng))
             chords = [self._chord_of(plan) for plan in phrase]
             self.markers.append(Marker(self.grid.time(first.bar, 0), f"{first.phrase} ({section.mood} {section.key} "
                                                                      f"{section.mode})"))
-            lead = melody.phrase_lead(self.motif, chords, first.occurrence, lead_at)
+            motif = self.motifs[first.section]
+            lead = melody.phrase_lead(motif, chords, first.occurrence, lead_at)
             counter_active = "lead" not in phrase[0].layers or not self._lead_plays(section)
-            counter = melody.counter_line(chords, counter_active, counter_at, self.motif, answer=not counter_active)
+            counter = melody.counter_line(chords, counter_active, counter_at, motif, answer=not counter_active)
             lead_at = lead[-1][3] if lead else lead_at
             counter_at = counter[-1][3] if counter else counter_at
             for plan, chord in zip(phrase, chords):
@@ -131,6 +138,7 @@ class Composer:
                                     [n for n in lead if n[0] == plan.phrase_bar],
                                     [n for n in counter if n[0] == plan.phrase_bar])
             index += first.phrase_length
+        self._perform_with(self.piece_rng)
         self.play.bar_beats, self.play.bar_end = self.brief.beats_per_bar, float("inf")
         self._ending(voicing)
         self._accent_cuts()
@@ -170,7 +178,14 @@ class Composer:
             return harmony.Chord(4)  # the dominant leads into what follows
         bars = self.genre.harmonic_rhythm  # a chord lasts this many bars
         return harmony.phrase_chord(progression, section.mode, plan.phrase_bar // bars,
-                                    max(1, plan.phrase_length // bars), self.brief.seed + plan.occurrence)
+                                    max(1, plan.phrase_length // bars), self._seed(plan.section) + plan.occurrence)
+
+    def _seed(self, section: int) -> int:
+        own = self.brief.sections[section].seed
+        return self.brief.seed if own is None else own
+
+    def _perform_with(self, rng: np.random.Generator) -> None:
+        self.rng = self.play.rng = rng
 
     def _section_index(self, t: float) -> int:
         sections = self.brief.sections
@@ -377,7 +392,38 @@ def _untangle(notes: list[pretty_midi.Note]) -> None:
 
 def compose(brief: MusicBrief) -> tuple[pretty_midi.PrettyMIDI, Grid, list[Marker]]:
     """The piece as a DAW-ready MIDI file (times from the grid's first bar line: midi_file.origin), its grid,
-    and its markers (video time)."""
-    composer = Composer(brief)
+    and its markers (video time). A section with a seed of its own is composed with it and its notes take the
+    place of the piece's in its range; the rest is the piece as it is without that seed."""
+    from autoscore_video.generation.sections import own_seeded, section_range, with_own_seed, without_own_seeds
+
+    seeded = own_seeded(brief)
+    composer = Composer(without_own_seeds(brief) if seeded else brief)
     midi = composer.compose()
+    start = origin(composer.grid)
+    for index in seeded:
+        again = Composer(with_own_seed(brief, index, brief.sections[index].seed or 0)).compose()
+        first, last = section_range(brief, index)
+        _replace_notes(midi, again, (first if index else -np.inf) - start, last - start)
     return midi, composer.grid, composer.markers
+
+
+def _replace_notes(midi: pretty_midi.PrettyMIDI, other: pretty_midi.PrettyMIDI, start: float, end: float) -> None:
+    """The notes and controller changes of `other` from `start` to `end` (file seconds) in place of `midi`'s,
+    track by track (a track only `other` has is added)."""
+    def inside(t: float) -> bool:
+        return start <= t < end
+
+    tracks = {instrument.name: instrument for instrument in midi.instruments}
+    for track in other.instruments:
+        into = tracks.get(track.name)
+        if into is None:
+            into = pretty_midi.Instrument(track.program, is_drum=track.is_drum, name=track.name)
+            midi.instruments.append(into)
+        into.notes = [n for n in into.notes if not inside(n.start)] + [n for n in track.notes if inside(n.start)]
+        into.control_changes = sorted([c for c in into.control_changes if not inside(c.time)]
+                                      + [c for c in track.control_changes if inside(c.time)], key=lambda c: c.time)
+        _untangle(into.notes)
+        into.notes.sort(key=lambda n: (n.start, n.pitch))
+    for instrument in midi.instruments:
+        if instrument.name not in {t.name for t in other.instruments}:
+            instrument.notes = [n for n in instrument.notes if not inside(n.start)]

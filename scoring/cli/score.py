@@ -33,6 +33,9 @@ def score(
     video: Path = VideoArg,
     output: Optional[Path] = OutputOpt,
     plan_file: Optional[Path] = typer.Option(None, "--plan", help="Render this (edited) plan instead of planning."),
+    regenerate: Optional[int] = typer.Option(None, "--regenerate", metavar="N", min=1,
+                                             help="With --plan: make section N (from 1) again with a new seed, "
+                                                  "keeping the music outside it as the earlier run made it."),
     subtitles: Optional[Path] = SubsOpt,
     no_subtitles: bool = NoSubsOpt,
     dry_run: bool = typer.Option(False, "--dry-run", help="Analyse and plan, print what would be written, write "
@@ -53,7 +56,7 @@ def score(
         if no_subtitles and subtitles is not None:
             raise UsageError("--subtitles and --no-subtitles exclude each other")
         options = ScoreOptions(output=output, plan_path=plan_file, subtitles=subtitles, use_sidecar=not no_subtitles,
-                               prefs=prefs, overwrite=overwrite)
+                               prefs=prefs, overwrite=overwrite, regenerate=regenerate)
         if dry_run:
             from autoscore_video.common.media import check_readable_file
 

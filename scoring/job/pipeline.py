@@ -17,9 +17,11 @@ from autoscore_video.common.staging import StagedOutputs
 from autoscore_video.generation.auto import CHOSEN
 from autoscore_video.mixing.mux import check_copyable
 from autoscore_video.scoring.job.outputs import OutputPaths, output_paths, unowned_outputs
+from autoscore_video.scoring.job.regenerated import earlier_levels, kept_outside
 from autoscore_video.scoring.job.report import Marks, ScoreResult, alignment
 from autoscore_video.scoring.job.timeline import draw_timeline
 from autoscore_video.scoring.planning import Preferences, apply_overrides, plan
+from autoscore_video.scoring.planning.regenerate import regenerate_section
 from autoscore_video.scoring.planning.score_plan import ScorePlan, load_plan
 
 NON_COMMERCIAL = "NOT FOR COMMERCIAL USE"  # in the report's notes and the MP3's comment, where the licence says so
@@ -40,6 +42,9 @@ class ScoreOptions:
     # them first): the report names them there.
     publish_dir: Path | None = None
     overwrite: bool = False  # replace existing files autoscore did not write (`--overwrite`)
+    # make this section of the plan (counted from 1) again and keep the music outside it (`--regenerate N`):
+    # needs `plan_path`, the plan of the run whose outputs are replaced
+    regenerate: int | None = None
     analysis_settings: analysis.AnalysisSettings = field(default_factory=analysis.AnalysisSettings)
 
 
@@ -50,7 +55,11 @@ def make_plan(video: Path, options: ScoreOptions, progress: Progress | None = No
     given), with the user's flags on top."""
     report = progress or (lambda stage, fraction: None)
     timings = timings if timings is not None else {}
+    if options.regenerate is not None and options.plan_path is None:
+        raise InputError("--regenerate needs --plan: the plan of the run whose section it makes again")
     loaded = load_plan(options.plan_path) if options.plan_path else None
+    if loaded is not None and options.regenerate is not None:
+        regenerate_section(loaded, options.regenerate)  # the section number checked before any work
 
     started = time.perf_counter()
     features = analysis.analyze(video, options.analysis_settings, subtitles=options.subtitles,
@@ -63,6 +72,8 @@ def make_plan(video: Path, options: ScoreOptions, progress: Progress | None = No
         score_plan = plan(features, options.prefs)
     else:
         score_plan = _fit_plan_to_video(apply_overrides(loaded, options.prefs), features)
+        if options.regenerate is not None:
+            score_plan = regenerate_section(score_plan, options.regenerate)
     timings["planning"] = time.perf_counter() - started
     report("planning", 1.0)
     return features, score_plan
@@ -81,6 +92,7 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
     check_copyable(info.video_codec, paths.video)
     timings: dict[str, float] = {}
     total_started = time.perf_counter()
+    pinned = earlier_levels(paths.report) if options.regenerate is not None else None
 
     sweep_partials(paths.video.parent)  # what a run killed outright left beside these outputs
     with temporary_work_dir() as work, StagedOutputs(scratch=Path(work)) as staged:
@@ -115,11 +127,15 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
             align_to_cuts=features.cuts.times if track.grid == "measured" else None,
             source=features.info, keep_tracks=_kept_streams(features.info, score_plan.mix),
             final_hit=track.final_hit if track.grid == "planned" else None,
-            cut_hits=list(score_plan.brief.cuts_to_hit),
+            cut_hits=list(score_plan.brief.cuts_to_hit), levels=pinned,
             progress=lambda f: report("mixing", f),
         )
         timings["mixing"] = time.perf_counter() - started
         report("mixing", 1.0)
+        regenerated = None
+        if options.regenerate is not None:
+            regenerated = kept_outside(score_plan, options.regenerate, paths.music_wav, temp["music_wav"],
+                                       paths.report if pinned is not None else None)
 
         started = time.perf_counter()
         output_duration = probe(temp["video"]).duration
@@ -154,6 +170,7 @@ def score(video: Path, options: ScoreOptions | None = None, progress: Progress |
             timings={k: round(v, 3) for k, v in timings.items()},
             notes=notes + mix_report.notes,
             audio_track=features.audio_track,
+            regenerated=regenerated,
             marks=Marks(fps=features.info.fps, cuts=[round(t, 4) for t in features.cuts.times],
                         downbeats=[round(t, 4) for t in downbeats],
                         sections=[{"start": s.start, "end": s.end, "mood": s.mood, "bpm": s.bpm}

@@ -31,6 +31,23 @@ class Marks:
 
 
 @dataclass
+class Regenerated:
+    """A section made again (`--regenerate N`) and what was kept around it (regenerated.py)."""
+    section: int  # counted from 1
+    seed: int  # the section's own seed now
+    # the section's range: the music changed from a short crossfade before it (sections.SPLICE_FADE_S) to its end
+    start_s: float
+    end_s: float
+    # the gains came from this earlier report (None: there was none, so they were solved again and the stem's
+    # level may differ everywhere)
+    levels_from: str | None
+    # the music stem outside the section (and the limiter's reach around it) is the earlier run's, sample for
+    # sample; None: there was no earlier stem to compare with
+    outside_identical: bool | None
+    outside_difference_db: float | None = None  # the largest difference there (dBFS), where there is one
+
+
+@dataclass
 class ScoreResult:
     source: str
     outputs: dict[str, str]
@@ -45,6 +62,7 @@ class ScoreResult:
     notes: list[str] = field(default_factory=list)
     marks: Marks | None = None
     audio_track: AudioTrackChoice | None = None  # the source's track the mix is made on, why, and where it sat
+    regenerated: Regenerated | None = None  # the section made again (`--regenerate`) and what was kept around it
 
 
 def alignment(cuts: list[float], beats: list[float], downbeats: list[float]) -> Alignment:

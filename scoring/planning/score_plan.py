@@ -188,6 +188,8 @@ def _check_musical_values(plan: ScorePlan, refuse) -> None:
         checks += [(f"{where}.bpm", rules.check_bpm, section.bpm), (f"{where}.key", tonic_pitch_class, section.key),
                    (f"{where}.mode", scale, section.mode), (f"{where}.mood", rules.check_mood, section.mood),
                    (f"{where}.energy", _unit, section.energy), (f"{where}.density", _unit, section.density)]
+        if section.seed is not None:
+            checks.append((f"{where}.seed", rules.check_seed, section.seed))
         if symbolic:
             checks += [(f"{where}.instrumentation.{j}", lookup, name) for j, name in enumerate(section.instrumentation)]
     for field_name, check, value in checks:

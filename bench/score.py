@@ -1,7 +1,7 @@
 """`autoscore score` end to end against the decoder: time per stage, and memory and time against length.
 
-    python bench/score.py [--rounds 3] [--minutes 1 10 30 120] [--json bench/results/score.json]
-                          [--plot bench/results/score-length.png]
+    python bench/score.py [--rounds 3] [--minutes 1 10 30 120] [--ladder] [--skip-side-by-side]
+                          [--json bench/results/score.json] [--plot bench/results/score-length.png]
 
 Makes (once, cached under ~/.cache/autoscore/bench):
 - a 60 s 1080p30 H.264 clip at ~8 Mb/s with hard cuts and a spoken voice-over over room tone (espeak-ng;
@@ -13,7 +13,10 @@ Then, in this one run:
   `autoscore score clip` take turns for --rounds rounds; each round gives one paired ratio, the headline is
   their median; the report's stage timings (analysis, planning, generation, mixing, outputs) are medians;
 - each length: one `autoscore score` with the peak memory of its process tree (PSS, sampled every 20 ms),
-  its wall time, its stage timings and the ratio to that clip's own decode floor.
+  its wall time, its stage timings and the ratio to that clip's own decode floor;
+- with --ladder, one `autoscore score` of each sample, the 60 s clip and PySceneDetect's footage: each stage's
+  share, the encode count, the delivered loudness and true peak; then, over the ladder and the lengths, the
+  share of clips encoded once and the worst true peak against the ceiling.
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ from bench.media import CACHE, FFMPEG, make_clip, process_tree, pss_kb  # noqa: 
 from samples.make_samples import VOICE_OVER, ClipSpec, Line, _make_audio  # noqa: E402
 
 STAGES = ("analysis", "planning", "generation", "mixing", "outputs")
+TRUE_PEAK_CEILING_DB = -1.0  # the default preset's (MixSettings.true_peak_db)
 
 
 def ffmpeg(*args: str) -> None:
@@ -139,6 +143,47 @@ def side_by_side(clip: Path, rounds: int, work: Path) -> dict:
     return result
 
 
+SHARED_MEDIA = REPO.parent / "shared" / "media" / "pyscenedetect"
+
+
+def ladder_clips(speech_clip: Path) -> list[Path]:
+    """The samples, the 60 s 1080p clip and PySceneDetect's footage (where ../shared/media holds it)."""
+    clips = [REPO / "samples" / "calm.mp4", REPO / "samples" / "energetic.mp4", speech_clip]
+    if SHARED_MEDIA.is_dir():
+        clips += sorted(p for p in SHARED_MEDIA.iterdir() if p.suffix in (".mp4", ".mkv", ".mov"))
+    return clips
+
+
+def ladder(clips: list[Path], work: Path) -> list[dict]:
+    """One `autoscore score` of each clip: each stage's share of the run, how many times the mix was encoded,
+    and the delivered loudness and true peak."""
+    rows = []
+    for clip in clips:
+        wall, stdout = timed(score_command(clip, work))
+        report = json.loads(stdout)
+        total = report["timings"].get("total") or wall
+        mix = report["mix"]
+        row = {"clip": clip.name, "seconds": round(report["duration"], 2), "wall_s": round(wall, 2),
+               "shares": {stage: round(report["timings"].get(stage, 0.0) / total, 3) for stage in STAGES},
+               "encodes": mix.get("encodes"), "integrated_lufs": mix["integrated_lufs"],
+               "true_peak_db": mix["true_peak_db"], "ceiling_db": TRUE_PEAK_CEILING_DB}
+        rows.append(row)
+        print(f"{clip.name:34s} {row['seconds']:7.1f} s: {row['encodes']} encode(s), {row['true_peak_db']:+.2f} dBTP, "
+              + ", ".join(f"{k} {v:.0%}" for k, v in row["shares"].items()), flush=True)
+        for path in work.glob(f"{clip.stem}*"):
+            path.unlink()
+    return rows
+
+
+def ladder_summary(rows: list[dict]) -> dict:
+    """The share of the ladder's clips encoded once, and whether every delivered true peak is at or under
+    the ceiling."""
+    once = [r for r in rows if r.get("encodes") == 1]
+    return {"clips": len(rows), "encoded_once": len(once), "encoded_once_share": round(len(once) / len(rows), 3),
+            "worst_true_peak_db": max(r["true_peak_db"] for r in rows),
+            "all_under_ceiling": all(r["true_peak_db"] <= r.get("ceiling_db", TRUE_PEAK_CEILING_DB) for r in rows)}
+
+
 def against_length(minutes: list[int], work: Path) -> list[dict]:
     rows = []
     for length in minutes:
@@ -186,6 +231,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--minutes", type=int, nargs="*", default=[1, 10, 30, 120])
+    parser.add_argument("--ladder", action="store_true",
+                        help="also score the samples, the 60 s clip and PySceneDetect's footage once each")
+    parser.add_argument("--skip-side-by-side", action="store_true", help="leave out the paired rounds")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--plot", type=Path)
     args = parser.parse_args()
@@ -195,10 +243,18 @@ def main() -> None:
     results: dict = {"cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="autoscore-bench-") as folder:
         work = Path(folder)
-        results["1080p30_60s_speech"] = side_by_side(speech_clip, args.rounds, work)
-        results["sample_20s"] = side_by_side(REPO / "samples" / "calm.mp4", args.rounds, work)
+        if not args.skip_side_by_side:
+            results["1080p30_60s_speech"] = side_by_side(speech_clip, args.rounds, work)
+            results["sample_20s"] = side_by_side(REPO / "samples" / "calm.mp4", args.rounds, work)
+        if args.ladder:
+            results["ladder"] = ladder(ladder_clips(speech_clip), work)
         if args.minutes:
             results["against_length"] = against_length(sorted(args.minutes), work)
+        rungs = results.get("ladder", []) + [{**row, "ceiling_db": TRUE_PEAK_CEILING_DB}
+                                              for row in results.get("against_length", [])]
+        if rungs:
+            results["ladder_summary"] = ladder_summary(rungs)
+            print(results["ladder_summary"], flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     if args.plot and results.get("against_length"):

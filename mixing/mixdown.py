@@ -62,6 +62,8 @@ RAISE_SEEN_DB = 1.5  # spots are noted this much further down, for a second enco
 # aims at leaves this much
 CODEC_MARGIN_DB = 0.8
 RETRY_MISS_LU = 0.3  # a first encode this far off the loudness target is encoded again, aimed by the miss
+DRY_RUN_LOSS_LU = 1.5  # where the limiter is predicted to take this much off, it is run once before encoding
+DRY_RUN_TOLERANCE_LU = 0.1  # ... and the gains aimed again where it missed the target by more than this
 
 
 @dataclass
@@ -232,12 +234,12 @@ class _Mix:
             trim = (static * 10.0 ** (levels.trim_db * away / 20.0)).astype(np.float32)
             yield np.concatenate([stem + original * trim[:, None], stem], axis=1)
 
-    def limited(self, levels: Levels, ceiling_db: float, dips: CeilingDips | None = None
-                ) -> Iterator[tuple[np.ndarray, np.ndarray, float, np.ndarray | None]]:
+    def limited(self, levels: Levels, ceiling_db: float, dips: CeilingDips | None = None, *, stem: bool = True
+                ) -> Iterator[tuple[np.ndarray, np.ndarray | None, float, np.ndarray | None]]:
         """(mix, stem, the largest reduction in this block, the mix's gain per sample or None where it was not
         touched) through the true-peak limiter, a block at a time
         with enough of its neighbours for it to come out as limiting the whole would. `dips`: where the mix's
-        ceiling is lower (not the stem's)."""
+        ceiling is lower (not the stem's); `stem` False: the mix alone (the stem comes back None)."""
         context = limiter_context(self.rate)
         at = 0
         for extended, core in with_context(self.mixed(levels), context):
@@ -246,13 +248,14 @@ class _Mix:
                                   keep_gain=bool(self.cut_hits))
             # the stem's ceiling is the first encode's wherever the mix's went down: the stem is the same
             # music however many encodes the mix took
-            stem = limit_true_peak(extended[:, CHANNELS:], self.rate, self.settings.true_peak_db - CODEC_MARGIN_DB)
+            limited_stem = (limit_true_peak(extended[:, CHANNELS:], self.rate,
+                                            self.settings.true_peak_db - CODEC_MARGIN_DB) if stem else None)
             gain = None
             if mix.gain is not None:  # shorter than the block where the last samples were not touched
                 gain = np.ones(core.stop - core.start, dtype=np.float32)
                 kept = mix.gain[core.start:core.stop]
                 gain[:len(kept)] = kept
-            yield mix.audio[core], stem.audio[core], mix.reduction_db, gain
+            yield mix.audio[core], None if limited_stem is None else limited_stem.audio[core], mix.reduction_db, gain
             at += core.stop - core.start
 
 
@@ -326,6 +329,14 @@ def _mix(mix: _Mix, has_original_audio: bool, outputs: MixOutputs, tags: StemTag
         model = _limiter_model(mix, sums, base, ceiling)
         levels, loss = solve_with_limiter(sums, music_db, settings, model, base, has_speech=has_speech, notes=notes)
         out_of_reach = loss >= MAX_LIMITING_LU  # as near the target as it may be: no encode chases it
+        if DRY_RUN_LOSS_LU <= loss < MAX_LIMITING_LU:
+            # the model reads short where the limiter works hard (0.3 LU at 3 LU of limiting): the limiter is
+            # run once at these levels, unencoded, and the gains aimed by what it left
+            missed = _limited_lufs(mix, levels, ceiling) - settings.target_lufs
+            if abs(missed) > DRY_RUN_TOLERANCE_LU:
+                aim -= missed
+                levels, _ = solve_with_limiter(sums, music_db, settings, model, base, has_speech=has_speech,
+                                               aim_lufs=aim)
     else:  # the gains are given: nothing to measure, and an encode is made again only for the peaks
         sums = music_db = base = model = None
         levels, out_of_reach = pinned, True
@@ -435,6 +446,15 @@ def _measure(mix: _Mix) -> PartSums:
     return sums
 
 
+def _limited_lufs(mix: _Mix, levels: Levels, ceiling_db: float) -> float:
+    """The integrated loudness of the mix at `levels` through the true-peak limiter (a pass, nothing encoded)."""
+    mix.passes.add_passes(1)
+    meter = LoudnessMeter(mix.rate, CHANNELS)
+    for mixed, _, _, _ in mix.limited(levels, ceiling_db, stem=False):
+        meter.add(mixed)
+    return meter.integrated()
+
+
 def _limiter_model(mix: _Mix, sums: PartSums, levels: Levels, ceiling_db: float) -> LimiterModel:
     """Pass 2: the mix at `levels` once more, to see how its peaks stand against the ceiling (`LimiterModel`)."""
     from scipy.ndimage import maximum_filter1d
@@ -477,6 +497,7 @@ def _encode(mix: _Mix, levels: Levels, ceiling_db: float, dips: CeilingDips | No
         at_cuts = _CutHitMeter(mix.cut_hits, mix.rate)
         for mixed, stem, block_reduction, gain in mix.limited(levels, ceiling_db, dips):
             encoder.write(mixed)
+            assert stem is not None  # limited() leaves it out only where asked
             stem_file.write(stem)
             level.add(stem, at)
             at_cuts.add(gain, at, len(mixed))

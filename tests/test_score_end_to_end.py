@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import struct
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import soundfile
 
 from autoscore_video.mixing.duck import held_regions
 from autoscore_video.scoring import load_plan
-from tests.conftest import run_cli, sha256
+from tests.conftest import REPO, run_cli, sha256
 from tests.measure import audio_of, container_duration, lufs, rms_db, video_stream_md5
 
 OUTPUT_SUFFIXES = (".scored.mp4", ".music.wav", ".music.mp3", ".music.mid", ".plan.json", ".report.json",
@@ -255,3 +256,18 @@ def test_progress_moves_through_generation_and_mixing(tmp_path, calm_clip):
         assert fractions[0] <= 0.05 and fractions[-1] == 1.0, (stage, fractions)
         assert all(b >= a for a, b in zip(fractions, fractions[1:])), (stage, fractions)
         assert max(b - a for a, b in zip(fractions, fractions[1:])) <= 0.2, (stage, fractions)
+
+
+def test_a_mix_the_limiter_works_hard_on_is_encoded_once_and_on_the_target(tmp_path):
+    """The energetic sample's hits make the true-peak limiter take several LU off, where its model reads short
+    (a first encode missed by 0.34 LU and was encoded again): the limiter runs once unencoded, the gains are
+    aimed by what it left, and the one encode lands on the target."""
+    clip = tmp_path / "energetic.mp4"
+    shutil.copyfile(REPO / "samples" / "energetic.mp4", clip)
+    shutil.copyfile(REPO / "samples" / "energetic.srt", clip.with_suffix(".srt"))
+    scored = run_cli("score", str(clip), "--json")
+    assert scored.returncode == 0, scored.stderr
+    mix = json.loads(scored.stdout)["mix"]
+    assert mix["encodes"] == 1, mix
+    assert mix["integrated_lufs"] == pytest.approx(mix["target_lufs"], abs=0.3)
+    assert mix["true_peak_db"] <= -1.0

@@ -14,7 +14,7 @@
 """
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -322,6 +322,7 @@ def _mix(mix: _Mix, has_original_audio: bool, outputs: MixOutputs, tags: StemTag
     has_speech = bool(mix.regions)
     ceiling = settings.true_peak_db - CODEC_MARGIN_DB
     aim = settings.target_lufs
+    aimed: Callable[[float, float], Levels] | None = None  # the levels aimed at a loudness, a ceiling lowered by
     if pinned is None:
         sums = _measure(mix)
         music_db = music_gain_db(sums, settings, notes)
@@ -329,16 +330,20 @@ def _mix(mix: _Mix, has_original_audio: bool, outputs: MixOutputs, tags: StemTag
         model = _limiter_model(mix, sums, base, ceiling)
         levels, loss = solve_with_limiter(sums, music_db, settings, model, base, has_speech=has_speech, notes=notes)
         out_of_reach = loss >= MAX_LIMITING_LU  # as near the target as it may be: no encode chases it
+
+        def aimed_at(aim_lufs: float, lowered_db: float) -> Levels:
+            return solve_with_limiter(sums, music_db, settings, model, base, has_speech=has_speech,
+                                      aim_lufs=aim_lufs, lowered_db=lowered_db)[0]
+
+        aimed = aimed_at
         if DRY_RUN_LOSS_LU <= loss < MAX_LIMITING_LU:
             # the model reads short where the limiter works hard (0.3 LU at 3 LU of limiting): the limiter is
             # run once at these levels, unencoded, and the gains aimed by what it left
             missed = _limited_lufs(mix, levels, ceiling) - settings.target_lufs
             if abs(missed) > DRY_RUN_TOLERANCE_LU:
                 aim -= missed
-                levels, _ = solve_with_limiter(sums, music_db, settings, model, base, has_speech=has_speech,
-                                               aim_lufs=aim)
+                levels = aimed_at(aim, 0.0)
     else:  # the gains are given: nothing to measure, and an encode is made again only for the peaks
-        sums = music_db = base = model = None
         levels, out_of_reach = pinned, True
         mix.passes.next_pass()
         mix.passes.next_pass()
@@ -380,9 +385,8 @@ def _mix(mix: _Mix, has_original_audio: bool, outputs: MixOutputs, tags: StemTag
             # the last encode: lowered everywhere too, by the most any encode overshot, for it must not
             ceiling = settings.true_peak_db - CODEC_MARGIN_DB - worst - PEAK_SLACK_DB
         aim -= missed
-        if sums is not None and music_db is not None and model is not None and base is not None:
-            levels, _ = solve_with_limiter(sums, music_db, settings, model, base, has_speech=has_speech,
-                                           aim_lufs=aim, lowered_db=settings.true_peak_db - CODEC_MARGIN_DB - ceiling)
+        if aimed is not None:
+            levels = aimed(aim, settings.true_peak_db - CODEC_MARGIN_DB - ceiling)
     if overshoot > 0.0:
         notes.append(f"the encoded audio peaks at {delivered_peak:.1f} dBTP, above the "
                      f"{settings.true_peak_db:.1f} dBTP ceiling")

@@ -179,3 +179,11 @@ def test_a_first_evaluation_says_that_numba_compiles_the_beat_tracker_once(ladde
     source, _, _, _ = ladder["every-2s"]
     here = run_cli("evaluate", str(source.with_name("every-2s.scored.mp4")), "--json", "--no-timeline")
     assert here.returncode == 0 and "compiles" not in here.stderr, here.stderr  # this machine's cache is warm
+    cold = tmp_path / "cold"
+    cold.mkdir()
+    bad = tmp_path / "bad.plan.json"
+    bad.write_text("{}")
+    refused = run_cli("evaluate", str(source.with_name("every-2s.scored.mp4")), "--plan", str(bad), "--no-timeline",
+                      env={"NUMBA_CACHE_DIR": str(cold)})
+    lines = refused.stderr.strip().splitlines()  # a bad input is one line, cold cache or not: nothing compiled
+    assert refused.returncode == 1 and len(lines) == 1 and "compiles" not in refused.stderr, refused.stderr

@@ -139,20 +139,22 @@ def evaluate(
     setup_logging(verbose)
     with errors_reported():
         from autoscore_video.common.staging import StagedOutputs
-        from autoscore_video.generation.beats import COMPILE_S, beat_tracker_compiled
+        from autoscore_video.generation.beats import COMPILE_S
         from autoscore_video.scoring.job.evaluate import EvaluationInputs
         from autoscore_video.scoring.job.evaluate import evaluate as run_evaluate
         from autoscore_video.scoring.job.outputs import evaluation_timeline
         from autoscore_video.scoring.job.timeline import draw_timeline
 
-        if not beat_tracker_compiled():
+        def compiling() -> None:  # said only once the inputs are read: a bad one is one line, as always
             stderr.print(f"autoscore: the first evaluation on this machine: numba compiles librosa's beat tracker "
                          f"once (about {COMPILE_S} s); later runs reuse it", markup=False)
+
         png = None if no_timeline else (timeline or evaluation_timeline(video))
         if png is not None and png.resolve() in {p.resolve() for p in (video, music, plan_path) if p}:
             raise AutoscoreError(f"{png}: the timeline would overwrite an input")
         result, features, score_plan = with_progress(
-            lambda update: run_evaluate(EvaluationInputs(video=video, music=music, plan=plan_path)))
+            lambda update: run_evaluate(EvaluationInputs(video=video, music=music, plan=plan_path),
+                                        before_compile=compiling))
         if png is not None:
             with StagedOutputs() as staged:
                 draw_timeline(features, score_plan, result.beats, result.downbeats, staged.path_for(png),

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -28,7 +29,7 @@ from autoscore_video.common.audio import load_audio, resample
 from autoscore_video.common.beat_hits import HIT_TOLERANCE_S, distances_to_nearest
 from autoscore_video.common.errors import InputError
 from autoscore_video.common.media import Placement, check_readable_file, read_audio
-from autoscore_video.generation.beats import measure_beats
+from autoscore_video.generation.beats import beat_tracker_compiled, measure_beats
 from autoscore_video.mixing.loudness import integrated_lufs, true_peak_db
 from autoscore_video.scoring.job.outputs import sidecar
 from autoscore_video.scoring.job.report import alignment
@@ -88,7 +89,10 @@ class EvaluationInputs:
     plan: Path | None = None
 
 
-def evaluate(inputs: EvaluationInputs) -> tuple[Evaluation, analysis.VideoFeatures, ScorePlan | None]:
+def evaluate(inputs: EvaluationInputs, *, before_compile: Callable[[], None] | None = None
+             ) -> tuple[Evaluation, analysis.VideoFeatures, ScorePlan | None]:
+    """`before_compile`: called once every input has been read, where numba has yet to compile librosa's beat
+    tracker (the first evaluation on a machine: about COMPILE_S)."""
     video = inputs.video
     check_readable_file(video)
     music_path, plan_path = _resolve(inputs)
@@ -110,6 +114,8 @@ def evaluate(inputs: EvaluationInputs) -> tuple[Evaluation, analysis.VideoFeatur
     mono = music.mean(axis=1)[: int(round(duration * MIX_RATE))]
 
     spans = _sections(score_plan, duration)
+    if before_compile is not None and not beat_tracker_compiled():
+        before_compile()
     beats, downbeats, tempo = track_sections(mono, MIX_RATE, spans)
     cuts = features.cuts.times
     hit_rate, downbeat_rate, offset = cut_hits(cuts, beats, downbeats)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from autoscore_video.common.progress import Passes
-from autoscore_video.generation.brief import BriefSection, MusicBrief, MusicTrack
+from autoscore_video.generation.brief import MusicBrief, MusicTrack
 
 SPLICE_FADE_S = 0.05  # each crossfade into and out of a section made again; it ends at the section's edge
 BLOCK_FRAMES = 2 ** 17  # the splice reads and writes this many frames at a time
@@ -83,8 +83,8 @@ def render_piece(engine: Any, brief: MusicBrief, work_dir: Path, *, options: Any
         else:
             made = engine.render(variant, folder, options=options, progress=passes.at)
         spliced = folder / "music.spliced.wav"
-        splices += splice(audio, Path(made.audio_path), [(index, *section_range(brief, index))], spliced,
-                          brief.sections)
+        splices.append(splice(audio, Path(made.audio_path), index, section_range(brief, index), spliced,
+                              variant.sections[index].seed or 0))
         audio = spliced
         passes.next_pass()
     passes.finished()
@@ -102,39 +102,29 @@ def render_piece(engine: Any, brief: MusicBrief, work_dir: Path, *, options: Any
     return dataclasses.replace(piece, audio_path=str(audio), midi_path=midi, candidates=[], notes=notes)
 
 
-def splice(piece: Path, sections: Path, ranges: list[tuple[int, float, float]], out: Path,
-           brief_sections: list[BriefSection]) -> list[Splice]:
-    """`piece` with each (index, start, end) range of `sections` in its place, written to `out` (float WAV, under
-    a temporary name until complete), a block at a time."""
+def splice(piece: Path, section: Path, index: int, span: tuple[float, float], out: Path, seed: int) -> Splice:
+    """`piece` with the `span` (seconds; the end may be infinite: to the music's end) of `section`, section
+    `index` made again with `seed`, in its place, written to `out` (float WAV, under a temporary name until
+    complete), a block at a time."""
     import soundfile
 
     partial = out.with_name(out.name + ".partial")
-    with soundfile.SoundFile(str(piece)) as base, soundfile.SoundFile(str(sections)) as other:
+    with soundfile.SoundFile(str(piece)) as base, soundfile.SoundFile(str(section)) as other:
         rate, channels, frames = base.samplerate, base.channels, base.frames
         if other.samplerate != rate or other.channels != channels:
-            raise RuntimeError(f"the sections made again ({other.samplerate} Hz, {other.channels} channels) do not "
+            raise RuntimeError(f"the section made again ({other.samplerate} Hz, {other.channels} channels) does not "
                                f"match the piece ({rate} Hz, {channels} channels)")
         fade = max(1, int(round(SPLICE_FADE_S * rate)))
-        spans: list[tuple[int, int, int]] = []
-        made = []
-        for index, start_s, end_s in sorted(ranges):
-            start = int(round(start_s * rate))
-            end = frames if end_s == float("inf") else min(frames, int(round(end_s * rate)))
-            fade_from = max(0, start - fade) if start > 0 else 0
-            if spans and start <= spans[-1][2]:  # sections made again side by side: one span, no fade between
-                spans[-1] = (spans[-1][0], spans[-1][1], max(end, spans[-1][2]))
-            else:
-                spans.append((fade_from, start, end))
-            seed = brief_sections[index].seed
-            made.append(Splice(section=index + 1, seed=0 if seed is None else seed, fade_from=fade_from / rate,
-                               start=start / rate, end=end / rate))
+        start = int(round(span[0] * rate))
+        end = frames if span[1] == float("inf") else min(frames, int(round(span[1] * rate)))
+        fade_from = max(0, start - fade)
         try:
             with soundfile.SoundFile(str(partial), "w", rate, channels, subtype="FLOAT", format="WAV") as wav:
                 for at in range(0, frames, BLOCK_FRAMES):
                     n = min(BLOCK_FRAMES, frames - at)
                     audio = base.read(n, dtype="float32", always_2d=True)
-                    weight = _weights(spans, at, n, fade, frames)
-                    if weight is not None:
+                    if fade_from < at + n and at < end:  # the block touches the section: weigh the two
+                        weight = _weights(fade_from, start, end, at, n, fade, frames)
                         other.seek(min(at, other.frames))
                         new = other.read(n, dtype="float32", always_2d=True)
                         if len(new) < n:
@@ -144,28 +134,22 @@ def splice(piece: Path, sections: Path, ranges: list[tuple[int, float, float]], 
             os.replace(partial, out)
         finally:
             partial.unlink(missing_ok=True)
-    return made
+    return Splice(section=index + 1, seed=seed, fade_from=fade_from / rate, start=start / rate, end=end / rate)
 
 
-def _weights(spans: list[tuple[int, int, int]], at: int, n: int, fade: int, frames: int) -> np.ndarray | None:
-    """Per frame of [at, at + n): the share of the sections made again (0: the piece's), raised-cosine ramps up
-    over [fade_from, start) and down over the `fade` frames before a section's end (none at the music's end);
-    None where no span touches the block."""
-    weight = None
+def _weights(fade_from: int, start: int, end: int, at: int, n: int, fade: int, frames: int) -> np.ndarray:
+    """Per frame of [at, at + n): the section's share (0: the piece's), a raised-cosine ramp up over
+    [fade_from, start) and down over the `fade` frames before its end (none at the music's end)."""
     positions = np.arange(at, at + n)
-    for fade_from, start, end in spans:
-        if end <= at or fade_from >= at + n:
-            continue
-        share = ((positions >= start) & (positions < end)).astype(np.float32)
-        if start > fade_from:
-            rising = (positions >= fade_from) & (positions < start)
-            share[rising] = _ramp((positions[rising] - fade_from + 0.5) / (start - fade_from))
-        if end < frames:
-            falling_from = max(start, end - fade)
-            falling = (positions >= falling_from) & (positions < end)
-            share[falling] = _ramp((end - positions[falling] - 0.5) / (end - falling_from))
-        weight = share if weight is None else np.maximum(weight, share)
-    return weight
+    share = ((positions >= start) & (positions < end)).astype(np.float32)
+    if start > fade_from:
+        rising = (positions >= fade_from) & (positions < start)
+        share[rising] = _ramp((positions[rising] - fade_from + 0.5) / (start - fade_from))
+    if end < frames:
+        falling_from = max(start, end - fade)
+        falling = (positions >= falling_from) & (positions < end)
+        share[falling] = _ramp((end - positions[falling] - 0.5) / (end - falling_from))
+    return share
 
 
 def _ramp(x: np.ndarray) -> np.ndarray:

@@ -156,10 +156,7 @@ def test_the_splice_is_the_piece_outside_the_section_and_the_crossfades_sum_to_o
     other = np.stack([np.sin(2 * np.pi * 330 * t)] * 2, axis=1).astype(np.float32)
     soundfile.write(tmp_path / "piece.wav", piece, RATE, subtype="FLOAT")
     soundfile.write(tmp_path / "other.wav", other, RATE, subtype="FLOAT")
-    sections = [BriefSection(0.0, 1.0, 120, "C", "major", 0.5, "calm", ["piano"]),
-                BriefSection(1.0, 2.0, 120, "C", "major", 0.5, "calm", ["piano"], seed=5),
-                BriefSection(2.0, 3.0, 120, "C", "major", 0.5, "calm", ["piano"])]
-    (made,) = splice(tmp_path / "piece.wav", tmp_path / "other.wav", [(1, 1.0, 2.0)], tmp_path / "out.wav", sections)
+    made = splice(tmp_path / "piece.wav", tmp_path / "other.wav", 1, (1.0, 2.0), tmp_path / "out.wav", 5)
     out, _ = soundfile.read(tmp_path / "out.wav", dtype="float32")
     fade = int(SPLICE_FADE_S * RATE)
     assert (made.section, made.seed, made.start, made.end) == (2, 5, 1.0, 2.0)

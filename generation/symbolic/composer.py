@@ -424,6 +424,7 @@ def _replace_notes(midi: pretty_midi.PrettyMIDI, other: pretty_midi.PrettyMIDI, 
                                       + [c for c in track.control_changes if inside(c.time)], key=lambda c: c.time)
         _untangle(into.notes)
         into.notes.sort(key=lambda n: (n.start, n.pitch))
+    theirs = {track.name for track in other.instruments}
     for instrument in midi.instruments:
-        if instrument.name not in {t.name for t in other.instruments}:
+        if instrument.name not in theirs:
             instrument.notes = [n for n in instrument.notes if not inside(n.start)]

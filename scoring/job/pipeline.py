@@ -21,7 +21,7 @@ from autoscore_video.scoring.job.regenerated import earlier_levels, kept_outside
 from autoscore_video.scoring.job.report import Marks, ScoreResult, alignment
 from autoscore_video.scoring.job.timeline import draw_timeline
 from autoscore_video.scoring.planning import Preferences, apply_overrides, plan
-from autoscore_video.scoring.planning.regenerate import regenerate_section
+from autoscore_video.scoring.planning.regenerate import check_section, regenerate_section
 from autoscore_video.scoring.planning.score_plan import ScorePlan, load_plan
 
 NON_COMMERCIAL = "NOT FOR COMMERCIAL USE"  # in the report's notes and the MP3's comment, where the licence says so
@@ -59,7 +59,7 @@ def make_plan(video: Path, options: ScoreOptions, progress: Progress | None = No
         raise InputError("--regenerate needs --plan: the plan of the run whose section it makes again")
     loaded = load_plan(options.plan_path) if options.plan_path else None
     if loaded is not None and options.regenerate is not None:
-        regenerate_section(loaded, options.regenerate)  # the section number checked before any work
+        check_section(loaded, options.regenerate)  # before any work
 
     started = time.perf_counter()
     features = analysis.analyze(video, options.analysis_settings, subtitles=options.subtitles,

@@ -7,13 +7,11 @@ from pathlib import Path
 import numpy as np
 
 from autoscore_video.common import jsonio
-from autoscore_video.generation.sections import SPLICE_FADE_S, section_range
+from autoscore_video.generation.sections import BLOCK_FRAMES, SPLICE_FADE_S, section_range
 from autoscore_video.mixing.levels import Levels
 from autoscore_video.mixing.loudness import limiter_context
 from autoscore_video.scoring.job.report import Regenerated
 from autoscore_video.scoring.planning.score_plan import ScorePlan
-
-BLOCK_FRAMES = 2 ** 17
 
 
 def earlier_levels(report: Path) -> Levels | None:

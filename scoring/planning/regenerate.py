@@ -13,17 +13,22 @@ from autoscore_video.scoring.planning.score_plan import ScorePlan
 
 def regenerate_section(plan: ScorePlan, number: int) -> ScorePlan:
     """A copy of `plan` whose section `number` (counted from 1) has a new seed of its own."""
-    sections = plan.brief.sections
-    if not 1 <= number <= len(sections):
-        raise InputError(f"--regenerate {number}: the plan has {len(sections)} section"
-                         f"{'' if len(sections) == 1 else 's'} (1 to {len(sections)})")
-    section = sections[number - 1]
+    check_section(plan, number)
+    section = plan.brief.sections[number - 1]
     seed = next_seed(plan.brief.seed if section.seed is None else section.seed, number)
     again = copy.deepcopy(plan)
     again.brief.sections[number - 1].seed = seed
     again.rationale.append(f"section {number} ({section.start:.1f}-{section.end:.1f} s, {section.mood}) made again "
                            f"with seed {seed} (--regenerate); the music outside it is kept")
     return again
+
+
+def check_section(plan: ScorePlan, number: int) -> None:
+    """InputError where the plan has no section `number` (counted from 1)."""
+    count = len(plan.brief.sections)
+    if not 1 <= number <= count:
+        raise InputError(f"--regenerate {number}: the plan has {count} section{'' if count == 1 else 's'} "
+                         f"(1 to {count})")
 
 
 def next_seed(previous: int, number: int) -> int:
